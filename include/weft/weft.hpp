@@ -1,0 +1,5 @@
+#pragma once
+
+/// Everything weft offers, in one include.
+
+#include <weft/runtime.hpp>

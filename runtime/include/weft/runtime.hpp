@@ -1,0 +1,18 @@
+#pragma once
+
+/// The runtime component: loops, tasks, futures, gather, timeouts, cancellation.
+
+#include <weft/runtime/awaitable.hpp>
+#include <weft/runtime/clock.hpp>
+#include <weft/runtime/create_task.hpp>
+#include <weft/runtime/error.hpp>
+#include <weft/runtime/future.hpp>
+#include <weft/runtime/gather.hpp>
+#include <weft/runtime/loop.hpp>
+#include <weft/runtime/outcome.hpp>
+#include <weft/runtime/run.hpp>
+#include <weft/runtime/sleep.hpp>
+#include <weft/runtime/task.hpp>
+#include <weft/runtime/task_group.hpp>
+#include <weft/runtime/version.hpp>
+#include <weft/runtime/wait_for.hpp>

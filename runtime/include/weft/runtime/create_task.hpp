@@ -1,0 +1,76 @@
+#pragma once
+
+#include <weft/runtime/awaitable.hpp>
+#include <weft/runtime/detail/root.hpp>
+#include <weft/runtime/future.hpp>
+
+#include <cstddef>
+#include <utility>
+
+namespace weft {
+
+/// The loop running on this thread (asyncio.get_running_loop).
+/// @throws invalid_state_error when no weft loop runs on this thread.
+[[nodiscard]] loop& current_loop();
+
+namespace detail {
+
+/// Loop number index of the current runtime (the current loop itself when stand-alone).
+[[nodiscard]] loop& loop_at(std::size_t index);
+
+/// The current runtime's loop with the fewest live tasks.
+[[nodiscard]] loop& least_busy_loop();
+
+/// Hands the task to l as a new root and returns its future. Safe from any thread.
+template <class T>
+future<T> start_root(loop& l, task<T> t, bool main = false) {
+    auto* r = new task_root<T>(l, t.release());
+    r->main_ = main;
+    root_reserved(l);
+    if (current_loop_ptr() == &l) {
+        schedule(l, r->start_runnable());
+    } else {
+        post(l, [r] { r->start(); });
+    }
+    return future<T>{r};
+}
+
+} // namespace detail
+
+/// Schedules the awaitable as a task on the current loop, to start soon, and returns its future
+/// (asyncio.create_task). The task runs concurrently with the caller until it finishes; await the
+/// future for its result, cancel() it to stop it. weft::run() cancels and awaits it on exit.
+/// @throws invalid_state_error when not called on a loop thread.
+template <class A>
+    requires awaitable<A>
+future<await_result_t<A>> create_task(A&& aw) {
+    return detail::start_root(current_loop(), detail::as_task(std::forward<A>(aw)));
+}
+
+/// A future returned as is; any other awaitable scheduled with create_task (asyncio.ensure_future).
+template <class A>
+    requires awaitable<A>
+future<await_result_t<A>> ensure_future(A&& aw) {
+    if constexpr (detail::is_future<std::remove_cvref_t<A>>::value) {
+        return std::forward<A>(aw);
+    } else {
+        return create_task(std::forward<A>(aw));
+    }
+}
+
+/// Schedules the awaitable on the least busy loop of the current runtime (fewest live tasks).
+template <class A>
+    requires awaitable<A>
+future<await_result_t<A>> spawn(A&& aw) {
+    return detail::start_root(detail::least_busy_loop(), detail::as_task(std::forward<A>(aw)));
+}
+
+/// Schedules the awaitable on loop number loop_index of the current runtime.
+/// @throws invalid_state_error when loop_index is out of range.
+template <class A>
+    requires awaitable<A>
+future<await_result_t<A>> spawn_on(std::size_t loop_index, A&& aw) {
+    return detail::start_root(detail::loop_at(loop_index), detail::as_task(std::forward<A>(aw)));
+}
+
+} // namespace weft

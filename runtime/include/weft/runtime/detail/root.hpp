@@ -1,0 +1,116 @@
+#pragma once
+
+#include <weft/runtime/detail/cancel_state.hpp>
+#include <weft/runtime/detail/future_state.hpp>
+#include <weft/runtime/detail/loop_ops.hpp>
+#include <weft/runtime/task.hpp>
+
+#include <coroutine>
+#include <utility>
+
+namespace weft::detail {
+
+/// A scheduled task (create_task, spawn, run): the root of a chain of awaits, owned by its home
+/// loop until it finishes. Non-template half; the typed half is task_root<T>.
+class root_base : public completion_sink {
+public:
+    explicit root_base(loop& home) noexcept : home_(&home) {}
+
+    /// Runs the task's first step on the home loop, or finishes it as cancelled if a cancel
+    /// arrived before it started (it then never runs, as in asyncio).
+    void start() noexcept;
+
+    /// Requests cancellation; on the home loop only.
+    void request_cancel() noexcept { cancel_.request(); }
+
+    [[nodiscard]] loop& home() const noexcept { return *home_; }
+
+    /// A runnable that starts this root.
+    [[nodiscard]] runnable start_runnable() noexcept {
+        return {[](void* p) noexcept { static_cast<root_base*>(p)->start(); }, this};
+    }
+
+    // Intrusive list of the home loop's live roots.
+    root_base* prev_ = nullptr;
+    root_base* next_ = nullptr;
+    /// The task run()/run_until_complete() waits for: never cancelled by shutdown.
+    bool main_ = false;
+
+protected:
+    ~root_base() = default;
+
+    /// Resumes the coroutine for the first time.
+    virtual void resume_first() noexcept = 0;
+    /// Destroys the never-started coroutine and completes the future as cancelled.
+    virtual void finish_unstarted() noexcept = 0;
+
+    cancel_state cancel_;
+    loop* home_;
+};
+
+/// The shared state of a scheduled task<T>: its future's state, its cancellation slot, its frame.
+template <class T>
+class task_root final : public future_state<T>, public root_base {
+public:
+    using handle_type = std::coroutine_handle<task_promise<T>>;
+
+    task_root(loop& home, handle_type h) noexcept : root_base(home), h_(h) {
+        this->add_ref(); // the running task's own reference, dropped when it finishes
+        h_.promise().bind(&cancel_, this);
+    }
+
+    std::coroutine_handle<> on_done(std::coroutine_handle<>) noexcept override {
+        std::exception_ptr e = h_.promise().exception();
+        if (e) {
+            this->result_.template emplace<2>(std::move(e));
+        } else if constexpr (std::is_void_v<T>) {
+            this->result_.template emplace<1>();
+        } else {
+            this->result_.template emplace<1>(h_.promise().take());
+        }
+        finish();
+        return std::noop_coroutine();
+    }
+
+    bool cancel() noexcept override {
+        if (this->done()) {
+            return false;
+        }
+        if (current_loop_ptr() == home_) {
+            cancel_.request();
+        } else {
+            this->add_ref();
+            try {
+                post(*home_, [this] {
+                    if (!this->done()) {
+                        cancel_.request();
+                    }
+                    this->release();
+                });
+            } catch (...) {
+                this->release();
+                return false;
+            }
+        }
+        return true;
+    }
+
+private:
+    void resume_first() noexcept override { h_.resume(); }
+
+    void finish_unstarted() noexcept override {
+        this->result_.template emplace<2>(make_cancelled("task was cancelled before it started"));
+        finish();
+    }
+
+    void finish() noexcept {
+        std::exchange(h_, {}).destroy();
+        root_finished(*home_, this);
+        this->complete();
+        this->release();
+    }
+
+    handle_type h_;
+};
+
+} // namespace weft::detail

@@ -1,0 +1,272 @@
+#pragma once
+
+#include <weft/runtime/detail/future_state.hpp>
+#include <weft/runtime/task.hpp>
+
+#include <coroutine>
+#include <exception>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace weft {
+
+template <class T = void>
+class promise;
+
+/// The shared result of an operation (asyncio.Future): copyable, awaitable from any loop and any
+/// number of times; the awaiting coroutine always resumes on its own loop. Returned by
+/// create_task, spawn and promise::get_future.
+template <class T = void>
+class [[nodiscard]] future {
+public:
+    using value_type = T;
+    using state_type = detail::future_state<T>;
+
+    future() noexcept = default;
+    /// Adopts one reference to s.
+    explicit future(state_type* s) noexcept : s_(s) {}
+    future(const future& o) noexcept : s_(o.s_) {
+        if (s_) {
+            s_->add_ref();
+        }
+    }
+    future(future&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+    future& operator=(future o) noexcept {
+        std::swap(s_, o.s_);
+        return *this;
+    }
+    ~future() {
+        if (s_) {
+            s_->release();
+        }
+    }
+
+    /// Whether this future refers to a state (false when default-constructed or moved from).
+    [[nodiscard]] bool valid() const noexcept { return s_ != nullptr; }
+    /// Whether a value, an exception or a cancellation is in.
+    [[nodiscard]] bool done() const { return state().done(); }
+    /// Whether it completed by cancellation.
+    [[nodiscard]] bool cancelled() const { return state().cancelled(); }
+
+    /// Requests cancellation (asyncio's Future.cancel): a task sees cancelled_error at its current
+    /// or next suspension point; a promise's future completes as cancelled at once. Returns false
+    /// when already done. Safe from any thread.
+    bool cancel() { return state().cancel(); }
+
+    /// The value; rethrows the exception (cancelled_error when cancelled).
+    /// @throws invalid_state_error when not done yet.
+    decltype(auto) result() const {
+        require_done("result");
+        if constexpr (std::is_void_v<T>) {
+            (void)state().value();
+        } else {
+            return state().value();
+        }
+    }
+
+    /// The exception it completed with, or null for a value.
+    /// @throws invalid_state_error when not done yet.
+    [[nodiscard]] std::exception_ptr exception() const {
+        require_done("exception");
+        return state().exception();
+    }
+
+    /// Calls fn(future) once done: on the loop that added it when added from a loop thread, else
+    /// on the thread that completes the future. Called soon (not inline) if already done.
+    template <class F>
+    void add_done_callback(F fn) {
+        static_assert(std::is_invocable_v<F&, const future&> || std::is_invocable_v<F&>,
+                      "a done callback takes (const weft::future<T>&) or nothing");
+        struct node final : detail::waiter_node {
+            F fn;
+            future self;
+            loop* home;
+            node(F f, future s, loop* h) : fn(std::move(f)), self(std::move(s)), home(h) {}
+            void call() {
+                if constexpr (std::is_invocable_v<F&, const future&>) {
+                    fn(self);
+                } else {
+                    fn();
+                }
+            }
+        };
+        auto* n = new node(std::move(fn), *this, detail::current_loop_ptr());
+        n->fire = [](detail::waiter_node* w) noexcept {
+            auto* self = static_cast<node*>(w);
+            auto run = [self] {
+                std::unique_ptr<node> owned(self);
+                owned->call();
+            };
+            if (self->home == nullptr) {
+                run();
+            } else if (self->home == detail::current_loop_ptr()) {
+                detail::schedule(*self->home,
+                                 {[](void* p) noexcept {
+                                      std::unique_ptr<node> owned(static_cast<node*>(p));
+                                      owned->call();
+                                  },
+                                  self});
+            } else {
+                detail::post(*self->home, std::move(run));
+            }
+        };
+        if (!state().add_waiter(n)) {
+            n->fire(n);
+        }
+    }
+
+    class awaiter {
+    public:
+        awaiter(state_type* s, bool take) noexcept : s_(s), take_(take) {}
+        [[nodiscard]] bool await_ready() const noexcept { return s_->done(); }
+
+        template <class P>
+        bool await_suspend(std::coroutine_handle<P> h) {
+            node_.h = h;
+            node_.home = detail::current_loop_ptr();
+            node_.fire = [](detail::waiter_node* w) noexcept {
+                auto* n = static_cast<node*>(w);
+                detail::resume_on(n->home, n->h);
+            };
+            if (!s_->add_waiter(&node_)) {
+                return false;
+            }
+            slot_ = detail::cancel_slot_of(h);
+            if (slot_ != nullptr) {
+                if (slot_->consume() && !s_->cancel()) {
+                    slot_->request(); // too late to cancel: keep it for the next suspension
+                }
+                slot_->set_hook([](void* self) noexcept {
+                    return static_cast<awaiter*>(self)->s_->cancel();
+                }, this);
+            }
+            return true;
+        }
+
+        decltype(auto) await_resume() {
+            if (slot_ != nullptr) {
+                slot_->clear_hook();
+            }
+            if constexpr (std::is_void_v<T>) {
+                (void)s_->value();
+            } else if constexpr (std::is_copy_constructible_v<T>) {
+                if (take_ && s_->unique()) {
+                    return T(s_->take_value());
+                }
+                return T(s_->value());
+            } else {
+                if (!(take_ && s_->unique())) {
+                    throw invalid_state_error(
+                        "weft::future of a move-only type can be awaited once, as an rvalue, by "
+                        "its only owner: co_await std::move(fut)");
+                }
+                return T(s_->take_value());
+            }
+        }
+
+    private:
+        struct node : detail::waiter_node {
+            std::coroutine_handle<> h;
+            loop* home = nullptr;
+        };
+        state_type* s_;
+        detail::cancel_state* slot_ = nullptr;
+        node node_;
+        bool take_;
+    };
+
+    awaiter operator co_await() const& { return awaiter{&state(), false}; }
+    awaiter operator co_await() && { return awaiter{&state(), true}; }
+
+    /// The shared state (for weft's own machinery).
+    [[nodiscard]] state_type& state() const {
+        if (s_ == nullptr) {
+            throw invalid_state_error("weft::future is empty (default-constructed or moved from)");
+        }
+        return *s_;
+    }
+
+private:
+    void require_done(const char* what) const {
+        if (!done()) {
+            throw invalid_state_error(std::string("weft::future::") + what +
+                                      "() called before the future is done; co_await it first");
+        }
+    }
+
+    state_type* s_ = nullptr;
+};
+
+/// The producer side of a future (asyncio's loop.create_future() + set_result): completes it from
+/// any thread; waiters resume on their own loops. Destroying an unsatisfied promise completes the
+/// future with broken_promise_error.
+template <class T>
+class promise {
+public:
+    promise() : s_(new detail::future_state<T>()) {}
+    promise(promise&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
+    promise& operator=(promise o) noexcept {
+        std::swap(s_, o.s_);
+        return *this;
+    }
+    promise(const promise&) = delete;
+    ~promise() {
+        if (s_ == nullptr) {
+            return;
+        }
+        if (s_->try_claim_for_producer()) {
+            s_->store_exception(std::make_exception_ptr(
+                broken_promise_error("weft::promise destroyed without a value or an exception")));
+            s_->complete();
+        }
+        s_->release();
+    }
+
+    /// The future this promise completes; may be called more than once (copies share the state).
+    [[nodiscard]] future<T> get_future() {
+        s_->add_ref();
+        return future<T>{s_};
+    }
+
+    /// Completes with a value; false when a consumer cancelled the future first.
+    /// @throws invalid_state_error when already completed by this promise.
+    template <class... Args>
+    bool set_value(Args&&... args) {
+        if (!state().claim_for_producer()) {
+            return false;
+        }
+        if constexpr (std::is_void_v<T>) {
+            static_assert(sizeof...(Args) == 0, "promise<void>::set_value takes no argument");
+            s_->set_value(std::monostate{});
+        } else {
+            s_->set_value(T(std::forward<Args>(args)...));
+        }
+        s_->complete();
+        return true;
+    }
+
+    /// Completes with an exception; false when a consumer cancelled the future first.
+    /// @throws invalid_state_error when already completed by this promise.
+    bool set_exception(std::exception_ptr e) {
+        if (!state().claim_for_producer()) {
+            return false;
+        }
+        s_->store_exception(std::move(e));
+        s_->complete();
+        return true;
+    }
+
+private:
+    detail::future_state<T>& state() {
+        if (s_ == nullptr) {
+            throw invalid_state_error("weft::promise is empty (moved from)");
+        }
+        return *s_;
+    }
+
+    detail::future_state<T>* s_;
+};
+
+} // namespace weft

@@ -1,0 +1,86 @@
+#pragma once
+
+#include <weft/runtime/awaitable.hpp>
+#include <weft/runtime/detail/unique_function.hpp>
+#include <weft/runtime/loop.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <utility>
+
+namespace weft {
+
+/// How weft::run() builds its runtime.
+struct options {
+    /// Number of event loops, one thread each; 0 = WEFT_LOOPS from the environment, else one per
+    /// hardware thread.
+    std::size_t loops = 0;
+    /// Pin loop i's thread to CPU i (modulo the CPU count).
+    bool pin_threads = false;
+    /// At exit, log a warning when cancelled tasks take longer than this to unwind.
+    std::chrono::milliseconds shutdown_warning{5000};
+};
+
+namespace detail {
+
+/// Builds the runtime, runs body(loop 0) on this thread, then stops and joins the other loops.
+void run_main(const options& opts, unique_function<void(loop&)> body);
+
+/// Cancels every task still alive on every loop of the current runtime (but the main one) and
+/// waits until they have unwound.
+task<void> shutdown_runtime();
+
+template <class T>
+task<T> with_shutdown(task<T> main) {
+    std::exception_ptr error;
+    std::optional<stored_t<T>> value;
+    try {
+        if constexpr (std::is_void_v<T>) {
+            co_await std::move(main);
+        } else {
+            value.emplace(co_await std::move(main));
+        }
+    } catch (...) {
+        error = std::current_exception();
+    }
+    co_await shutdown_runtime();
+    if (error) {
+        std::rethrow_exception(error);
+    }
+    if constexpr (!std::is_void_v<T>) {
+        co_return std::move(*value);
+    }
+}
+
+} // namespace detail
+
+/// Runs the awaitable on loop 0 of a fresh runtime of options.loops event loops and returns its
+/// result or rethrows its exception (asyncio.run). On the way out it cancels every task still
+/// pending on any loop, waits for them to unwind and joins all loop threads. Loop 0 runs on the
+/// calling thread.
+/// @throws invalid_state_error when called from inside a running loop.
+template <class A>
+    requires awaitable<A>
+await_result_t<A> run(A&& aw, options opts = {}) {
+    using R = await_result_t<A>;
+    if (detail::current_loop_ptr() != nullptr) {
+        throw invalid_state_error(
+            "weft::run() called from inside a running loop; co_await the work or create_task() it");
+    }
+    task<R> main = detail::with_shutdown(detail::as_task(std::forward<A>(aw)));
+    std::optional<detail::stored_t<R>> result;
+    detail::run_main(opts, [&](loop& l0) {
+        if constexpr (std::is_void_v<R>) {
+            l0.run_until_complete(std::move(main));
+        } else {
+            result.emplace(l0.run_until_complete(std::move(main)));
+        }
+    });
+    if constexpr (!std::is_void_v<R>) {
+        return std::move(*result);
+    }
+}
+
+} // namespace weft

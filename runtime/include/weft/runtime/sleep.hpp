@@ -1,0 +1,151 @@
+#pragma once
+
+#include <weft/runtime/clock.hpp>
+#include <weft/runtime/detail/cancel_state.hpp>
+#include <weft/runtime/detail/loop_ops.hpp>
+#include <weft/runtime/error.hpp>
+#include <weft/runtime/task.hpp>
+
+#include <chrono>
+#include <coroutine>
+
+namespace weft {
+
+namespace detail {
+
+/// Suspends until a deadline on the current loop's timer heap (no allocation: the heap entry lives
+/// in the awaiter, inside the coroutine frame). Cancellable.
+class sleep_awaiter {
+public:
+    explicit sleep_awaiter(clock::time_point deadline) noexcept { node_.deadline = deadline; }
+
+    [[nodiscard]] bool await_ready() const noexcept { return false; }
+
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+        slot_ = cancel_slot_of(h);
+        if (slot_ != nullptr && slot_->consume()) {
+            cancelled_ = true;
+            return false;
+        }
+        loop_ = &require_loop();
+        h_ = h;
+        node_.self = this;
+        node_.fire = [](timer_node* n) noexcept {
+            auto* self = static_cast<node*>(n)->self;
+            schedule_resume(*self->loop_, self->h_);
+        };
+        add_timer(*loop_, &node_);
+        if (slot_ != nullptr) {
+            slot_->set_hook(&on_cancel, this);
+        }
+        return true;
+    }
+
+    void await_resume() {
+        if (slot_ != nullptr) {
+            slot_->clear_hook();
+        }
+        if (cancelled_) {
+            throw cancelled_error("sleep was cancelled");
+        }
+    }
+
+private:
+    struct node : timer_node {
+        sleep_awaiter* self = nullptr;
+    };
+
+    static bool on_cancel(void* p) noexcept {
+        auto* self = static_cast<sleep_awaiter*>(p);
+        if (!self->node_.armed()) {
+            return false; // already fired: its resumption is queued, the request stays pending
+        }
+        remove_timer(*self->loop_, &self->node_);
+        self->cancelled_ = true;
+        schedule_resume(*self->loop_, self->h_);
+        return true;
+    }
+
+    static void schedule_resume(loop& l, std::coroutine_handle<> h) noexcept {
+        // Queuing on the loop's own thread only appends to a vector with reserved room; a failure
+        // to grow it is out of memory, which the runtime does not survive anyway.
+        schedule(l, resume_runnable(h));
+    }
+
+    static loop& require_loop() {
+        loop* l = current_loop_ptr();
+        if (l == nullptr) {
+            throw invalid_state_error("weft::sleep() awaited outside a weft loop");
+        }
+        return *l;
+    }
+
+    node node_;
+    std::coroutine_handle<> h_;
+    loop* loop_ = nullptr;
+    cancel_state* slot_ = nullptr;
+    bool cancelled_ = false;
+};
+
+/// Re-queues the awaiting coroutine at the back of its loop's ready queue. Cancellable.
+class yield_awaiter {
+public:
+    [[nodiscard]] bool await_ready() const noexcept { return false; }
+
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+        slot_ = cancel_slot_of(h);
+        if (slot_ != nullptr && slot_->consume()) {
+            cancelled_ = true;
+            return false;
+        }
+        loop* l = current_loop_ptr();
+        if (l == nullptr) {
+            throw invalid_state_error("weft::yield() awaited outside a weft loop");
+        }
+        schedule(*l, resume_runnable(h));
+        if (slot_ != nullptr) {
+            slot_->set_hook(
+                [](void* p) noexcept {
+                    static_cast<yield_awaiter*>(p)->cancelled_ = true; // already queued
+                    return true;
+                },
+                this);
+        }
+        return true;
+    }
+
+    void await_resume() {
+        if (slot_ != nullptr) {
+            slot_->clear_hook();
+        }
+        if (cancelled_) {
+            throw cancelled_error("yield was cancelled");
+        }
+    }
+
+private:
+    cancel_state* slot_ = nullptr;
+    bool cancelled_ = false;
+};
+
+} // namespace detail
+
+/// Suspends the calling task until the loop's clock reaches t (asyncio.sleep with a deadline).
+[[nodiscard]] inline detail::sleep_awaiter sleep_until(clock::time_point t) noexcept {
+    return detail::sleep_awaiter{t};
+}
+
+/// Suspends the calling task for d (asyncio.sleep). sleep(0) still lets other tasks run once.
+template <class Rep, class Period>
+[[nodiscard]] detail::sleep_awaiter sleep(std::chrono::duration<Rep, Period> d) noexcept {
+    loop* l = detail::current_loop_ptr();
+    clock::time_point now = l != nullptr ? detail::loop_time(*l) : clock::now();
+    return detail::sleep_awaiter{now + std::chrono::duration_cast<clock::duration>(d)};
+}
+
+/// Lets every other ready task run once before the caller continues (asyncio.sleep(0)).
+[[nodiscard]] inline detail::yield_awaiter yield() noexcept { return {}; }
+
+} // namespace weft

@@ -1,0 +1,78 @@
+#include <weft/runtime/detail/future_state.hpp>
+
+namespace weft::detail {
+
+bool is_cancellation(const std::exception_ptr& e) noexcept {
+    if (!e) {
+        return false;
+    }
+    try {
+        std::rethrow_exception(e);
+    } catch (const cancelled_error&) {
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+std::exception_ptr make_cancelled(const char* what) {
+    return std::make_exception_ptr(cancelled_error(what));
+}
+
+bool future_state_base::add_waiter(waiter_node* w) noexcept {
+    void* head = waiters_.load(std::memory_order_acquire);
+    do {
+        if (head == done_marker()) {
+            return false;
+        }
+        w->next = static_cast<waiter_node*>(head);
+    } while (!waiters_.compare_exchange_weak(head, w, std::memory_order_acq_rel,
+                                             std::memory_order_acquire));
+    return true;
+}
+
+void future_state_base::publish(bool cancelled) noexcept {
+    cancelled_ = cancelled;
+    // Release: the result and cancelled_ written above are visible to whoever sees the marker.
+    void* head = waiters_.exchange(done_marker(), std::memory_order_acq_rel);
+    // The stack holds the newest first; fire in arrival order.
+    waiter_node* reversed = nullptr;
+    for (auto* w = static_cast<waiter_node*>(head); w != nullptr;) {
+        waiter_node* next = w->next;
+        w->next = reversed;
+        reversed = w;
+        w = next;
+    }
+    while (reversed != nullptr) {
+        waiter_node* next = reversed->next; // fire may free the node
+        reversed->fire(reversed);
+        reversed = next;
+    }
+}
+
+bool future_state_base::cancel() noexcept {
+    std::uint8_t expected = open;
+    if (!claim_.compare_exchange_strong(expected, by_cancel, std::memory_order_acq_rel)) {
+        return false;
+    }
+    try {
+        store_exception(make_cancelled("future was cancelled"));
+    } catch (...) {
+        store_exception(std::current_exception()); // out of memory: still complete it
+    }
+    publish(true);
+    return true;
+}
+
+bool future_state_base::claim_for_producer() {
+    std::uint8_t expected = open;
+    if (claim_.compare_exchange_strong(expected, by_producer, std::memory_order_acq_rel)) {
+        return true;
+    }
+    if (expected == by_cancel) {
+        return false;
+    }
+    throw invalid_state_error("weft::promise already satisfied: set_value/set_exception called twice");
+}
+
+} // namespace weft::detail

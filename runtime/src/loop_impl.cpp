@@ -1,0 +1,293 @@
+#include "loop_impl.hpp"
+
+#include "callback_timer.hpp"
+
+#include <weft/runtime/log.hpp>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/post.hpp>
+
+#include <exception>
+
+namespace weft::detail {
+
+namespace {
+thread_local loop* tls_current = nullptr;
+} // namespace
+
+loop* current_loop_ptr() noexcept { return tls_current; }
+
+loop_impl::loop_impl(loop& owner_, runtime* rt_, std::size_t id_)
+    : owner(owner_), rt(rt_), id(id_), io_(1), timer_(io_) {
+    ready_.reserve(256);
+    batch_.reserve(256);
+}
+
+loop_impl::~loop_impl() = default;
+
+bool loop_impl::on_loop_thread() const noexcept {
+    return thread_.load(std::memory_order_acquire) == std::this_thread::get_id();
+}
+
+// ---- ready queue -------------------------------------------------------------------------------
+
+void loop_impl::schedule(runnable r) {
+    ready_.push_back(r);
+    if (!drain_posted_) {
+        drain_posted_ = true;
+        asio::post(io_, [this] { drain_ready(); });
+    }
+}
+
+void loop_impl::drain_ready() noexcept {
+    drain_posted_ = false;
+    // Run what is ready now; what those steps schedule waits for the next batch, after I/O and
+    // the inbox had their turn (asyncio's one-iteration-at-a-time fairness).
+    batch_.swap(ready_);
+    for (std::size_t i = 0; i < batch_.size(); ++i) {
+        batch_[i].fn(batch_[i].arg);
+    }
+    batch_.clear();
+}
+
+// ---- inbox -------------------------------------------------------------------------------------
+
+void loop_impl::post(unique_function<void()> f) {
+    {
+        std::lock_guard lock(inbox_mtx_);
+        inbox_.push_back(std::move(f));
+    }
+    // One wake-up per batch: only the producer that flips the flag posts to the io_context.
+    if (!wake_pending_.exchange(true, std::memory_order_acq_rel)) {
+        asio::post(io_, [this] { drain_inbox(); });
+    }
+}
+
+void loop_impl::drain_inbox() noexcept {
+    // Clear the flag before taking the batch: a producer that pushes after the swap sees false
+    // and posts a fresh drain; one that pushed before it is in this batch.
+    wake_pending_.store(false, std::memory_order_release);
+    {
+        std::lock_guard lock(inbox_mtx_);
+        inbox_batch_.swap(inbox_);
+    }
+    for (auto& f : inbox_batch_) {
+        try {
+            f();
+        } catch (const std::exception& e) {
+            log::runtime().error("loop {}: callback threw: {}", id, e.what());
+        } catch (...) {
+            log::runtime().error("loop {}: callback threw a non-standard exception", id);
+        }
+    }
+    inbox_batch_.clear();
+}
+
+// ---- timers: an intrusive binary min-heap, one asio timer armed for the earliest -------------
+
+bool loop_impl::heap_less(std::size_t a, std::size_t b) const noexcept {
+    const timer_node* x = heap_[a];
+    const timer_node* y = heap_[b];
+    return x->deadline < y->deadline || (x->deadline == y->deadline && x->seq < y->seq);
+}
+
+void loop_impl::heap_swap(std::size_t a, std::size_t b) noexcept {
+    std::swap(heap_[a], heap_[b]);
+    heap_[a]->heap_index = a;
+    heap_[b]->heap_index = b;
+}
+
+void loop_impl::heap_up(std::size_t i) noexcept {
+    while (i > 0) {
+        std::size_t parent = (i - 1) / 2;
+        if (!heap_less(i, parent)) {
+            break;
+        }
+        heap_swap(i, parent);
+        i = parent;
+    }
+}
+
+void loop_impl::heap_down(std::size_t i) noexcept {
+    const std::size_t n = heap_.size();
+    for (;;) {
+        std::size_t l = 2 * i + 1;
+        std::size_t r = l + 1;
+        std::size_t m = i;
+        if (l < n && heap_less(l, m)) {
+            m = l;
+        }
+        if (r < n && heap_less(r, m)) {
+            m = r;
+        }
+        if (m == i) {
+            return;
+        }
+        heap_swap(i, m);
+        i = m;
+    }
+}
+
+void loop_impl::add_timer(timer_node* n) {
+    n->seq = ++timer_seq_;
+    n->heap_index = heap_.size();
+    heap_.push_back(n);
+    heap_up(n->heap_index);
+    if (heap_.front() == n) {
+        arm_timer();
+    }
+}
+
+void loop_impl::remove_timer(timer_node* n) noexcept {
+    if (!n->armed()) {
+        return;
+    }
+    std::size_t i = n->heap_index;
+    std::size_t last = heap_.size() - 1;
+    if (i != last) {
+        heap_swap(i, last);
+    }
+    heap_.pop_back();
+    n->heap_index = timer_node::npos;
+    if (i < heap_.size()) {
+        heap_down(i);
+        heap_up(i);
+    }
+    // The armed asio timer may now be early; its wake-up finds nothing due and re-arms.
+}
+
+void loop_impl::arm_timer() {
+    clock::time_point due = heap_.front()->deadline;
+    if (due == armed_for_) {
+        return;
+    }
+    armed_for_ = due;
+    timer_.expires_at(due); // cancels the previous wait, whose handler sees operation_aborted
+    timer_.async_wait([this](const std::error_code& ec) {
+        if (ec != asio::error::operation_aborted) {
+            on_timer();
+        }
+    });
+}
+
+void loop_impl::on_timer() noexcept {
+    armed_for_ = clock::time_point::max();
+    const clock::time_point now = clock::now();
+    while (!heap_.empty() && heap_.front()->deadline <= now) {
+        timer_node* n = heap_.front();
+        remove_timer(n);
+        n->fire(n);
+    }
+    if (!heap_.empty()) {
+        try {
+            arm_timer();
+        } catch (const std::exception& e) {
+            log::runtime().critical("loop {}: cannot arm its timer: {}", id, e.what());
+        }
+    }
+}
+
+// ---- roots -------------------------------------------------------------------------------------
+
+void loop_impl::root_started(root_base* r) noexcept {
+    r->prev_ = roots_tail_;
+    r->next_ = nullptr;
+    if (roots_tail_ != nullptr) {
+        roots_tail_->next_ = r;
+    } else {
+        roots_head_ = r;
+    }
+    roots_tail_ = r;
+    ++live_roots;
+}
+
+void loop_impl::root_finished(root_base* r) noexcept {
+    (r->prev_ != nullptr ? r->prev_->next_ : roots_head_) = r->next_;
+    (r->next_ != nullptr ? r->next_->prev_ : roots_tail_) = r->prev_;
+    r->prev_ = r->next_ = nullptr;
+    --live_roots;
+    load.fetch_sub(1, std::memory_order_relaxed);
+    check_drained();
+}
+
+void loop_impl::check_drained() noexcept {
+    if (!shutting_down_ || !on_drained_) {
+        return;
+    }
+    for (root_base* r = roots_head_; r != nullptr; r = r->next_) {
+        if (!r->main_) {
+            return;
+        }
+    }
+    auto f = std::move(on_drained_);
+    shutting_down_ = false;
+    f();
+}
+
+void loop_impl::begin_shutdown(unique_function<void()> on_drained) {
+    shutting_down_ = true;
+    on_drained_ = std::move(on_drained);
+    // Hooks only queue resumptions, so no root finishes (and unlinks) while we walk the list.
+    for (root_base* r = roots_head_; r != nullptr; r = r->next_) {
+        if (!r->main_) {
+            r->request_cancel();
+        }
+    }
+    check_drained();
+}
+
+// ---- running -----------------------------------------------------------------------------------
+
+void loop_impl::run() {
+    loop* previous = tls_current;
+    tls_current = &owner;
+    thread_.store(std::this_thread::get_id(), std::memory_order_release);
+    running.store(true, std::memory_order_release);
+    struct restore {
+        loop_impl* self;
+        loop* previous;
+        ~restore() {
+            self->running.store(false, std::memory_order_release);
+            self->thread_.store(std::thread::id{}, std::memory_order_release);
+            tls_current = previous;
+        }
+    } guard{this, previous};
+    io_.restart();
+    auto work = asio::make_work_guard(io_);
+    io_.run();
+}
+
+void loop_impl::close() {
+    if (closed) {
+        return;
+    }
+    if (live_roots > 0) {
+        shutting_down_ = true;
+        for (root_base* r = roots_head_; r != nullptr; r = r->next_) {
+            r->request_cancel();
+        }
+        on_drained_ = [this] { stop(); };
+        bool all_main = true;
+        for (root_base* r = roots_head_; r != nullptr; r = r->next_) {
+            all_main = all_main && r->main_;
+        }
+        if (!all_main) {
+            run();
+        }
+    }
+    // Drop what can never run now: callbacks in the inbox, disarmed timers.
+    {
+        std::lock_guard lock(inbox_mtx_);
+        inbox_.clear();
+    }
+    while (!heap_.empty()) {
+        timer_node* n = heap_.back();
+        remove_timer(n);
+        if (callback_timer::owns(n)) {
+            callback_timer::discard(n);
+        }
+    }
+    closed = true;
+}
+
+} // namespace weft::detail

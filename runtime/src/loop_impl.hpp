@@ -1,0 +1,99 @@
+#pragma once
+
+#include <weft/runtime/detail/loop_ops.hpp>
+#include <weft/runtime/detail/root.hpp>
+#include <weft/runtime/loop.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace weft::detail {
+
+class runtime;
+
+/// The engine behind weft::loop. Everything but the inbox and load_ is loop-thread-only.
+class loop_impl {
+public:
+    loop_impl(loop& owner, runtime* rt, std::size_t id);
+    loop_impl(const loop_impl&) = delete;
+    loop_impl& operator=(const loop_impl&) = delete;
+    ~loop_impl();
+
+    // Ready queue.
+    void schedule(runnable r);
+    // Inbox, from any thread.
+    void post(unique_function<void()> f);
+
+    // Timers.
+    void add_timer(timer_node* n);
+    void remove_timer(timer_node* n) noexcept;
+
+    // Roots.
+    void root_started(root_base* r) noexcept;
+    void root_finished(root_base* r) noexcept;
+    /// Cancels every live root except main ones; on_drained runs (on this loop) once none is left.
+    void begin_shutdown(unique_function<void()> on_drained);
+
+    /// Runs until stop(); sets this loop as the thread's current loop meanwhile.
+    void run();
+    void stop() { io_.stop(); }
+    /// Cancels live roots, runs until they unwind, drops timers and queues.
+    void close();
+
+    /// Whether the calling thread is the one running this loop.
+    [[nodiscard]] bool on_loop_thread() const noexcept;
+
+    loop& owner;
+    runtime* const rt;
+    const std::size_t id;
+    std::atomic<std::size_t> load{0}; ///< live + reserved roots, for least-busy placement
+    std::atomic<bool> running{false};
+    bool closed = false;
+    std::size_t live_roots = 0;
+
+private:
+    void drain_ready() noexcept;
+    void drain_inbox() noexcept;
+    void arm_timer();
+    void on_timer() noexcept;
+    void heap_up(std::size_t i) noexcept;
+    void heap_down(std::size_t i) noexcept;
+    void heap_swap(std::size_t a, std::size_t b) noexcept;
+    [[nodiscard]] bool heap_less(std::size_t a, std::size_t b) const noexcept;
+    void check_drained() noexcept;
+
+    asio::io_context io_;
+
+    std::vector<runnable> ready_;
+    std::vector<runnable> batch_;
+    bool drain_posted_ = false;
+
+    std::mutex inbox_mtx_;
+    std::vector<unique_function<void()>> inbox_;
+    std::vector<unique_function<void()>> inbox_batch_;
+    std::atomic<bool> wake_pending_{false};
+
+    std::vector<timer_node*> heap_;
+    std::uint64_t timer_seq_ = 0;
+    asio::steady_timer timer_;
+    clock::time_point armed_for_ = clock::time_point::max();
+
+    root_base* roots_head_ = nullptr;
+    root_base* roots_tail_ = nullptr;
+    unique_function<void()> on_drained_;
+    bool shutting_down_ = false;
+
+    std::atomic<std::thread::id> thread_{};
+};
+
+/// The loop a loop_impl belongs to, by reference.
+[[nodiscard]] inline loop_impl& impl_of(loop& l) noexcept { return l.impl(); }
+
+} // namespace weft::detail

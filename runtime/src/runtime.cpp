@@ -1,0 +1,168 @@
+#include "runtime.hpp"
+
+#include "loop_impl.hpp"
+
+#include <weft/runtime/future.hpp>
+#include <weft/runtime/log.hpp>
+
+#include <pthread.h>
+#include <sched.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace weft::detail {
+
+namespace {
+
+std::size_t loops_wanted(std::size_t asked) {
+    if (asked != 0) {
+        return asked;
+    }
+    if (const char* env = std::getenv("WEFT_LOOPS"); env != nullptr && *env != '\0') {
+        char* end = nullptr;
+        unsigned long n = std::strtoul(env, &end, 10);
+        if (end == env || *end != '\0' || n == 0 || n > 4096) {
+            throw error(std::string("WEFT_LOOPS must be a number of loops from 1 to 4096, got '") +
+                        env + "'");
+        }
+        return n;
+    }
+    unsigned hw = std::thread::hardware_concurrency();
+    return hw == 0 ? 1 : hw;
+}
+
+} // namespace
+
+bool pin_this_thread(std::size_t cpu) noexcept {
+    unsigned hw = std::thread::hardware_concurrency();
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(static_cast<int>(cpu % (hw == 0 ? 1 : hw)), &set);
+    return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+}
+
+runtime::runtime(const options& opts) : opts_(opts) {
+    std::size_t n = loops_wanted(opts.loops);
+    loops_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        loops_.push_back(std::unique_ptr<loop>(new loop(this, i)));
+    }
+}
+
+runtime::~runtime() {
+    stop_and_join();
+    for (auto& l : loops_) {
+        try {
+            l->close();
+        } catch (const std::exception& e) {
+            log::runtime().error("closing loop {} failed: {}", l->id(), e.what());
+        }
+    }
+}
+
+void runtime::start_threads() {
+    for (std::size_t i = 1; i < loops_.size(); ++i) {
+        loop* l = loops_[i].get();
+        bool pin = opts_.pin_threads;
+        threads_.emplace_back([l, i, pin] {
+            if (pin && !pin_this_thread(i)) {
+                log::runtime().warn("loop {}: could not pin its thread to CPU {}", i, i);
+            }
+            try {
+                l->impl().run();
+            } catch (const std::exception& e) {
+                log::runtime().critical("loop {} stopped by an exception: {}", i, e.what());
+            }
+        });
+    }
+}
+
+void runtime::stop_and_join() noexcept {
+    for (std::size_t i = 1; i < loops_.size(); ++i) {
+        loops_[i]->stop();
+    }
+    for (auto& t : threads_) {
+        if (t.joinable()) {
+            t.join();
+        }
+    }
+    threads_.clear();
+}
+
+loop& runtime::loop_at(std::size_t index) {
+    if (index >= loops_.size()) {
+        throw invalid_state_error("weft::spawn_on(" + std::to_string(index) + "): the runtime has " +
+                                  std::to_string(loops_.size()) + " loops (0 to " +
+                                  std::to_string(loops_.size() - 1) + ")");
+    }
+    return *loops_[index];
+}
+
+loop& runtime::least_busy() noexcept {
+    const std::size_t n = loops_.size();
+    const std::size_t start = next_.fetch_add(1, std::memory_order_relaxed) % n;
+    loop* best = loops_[start].get();
+    std::size_t best_load = best->impl().load.load(std::memory_order_relaxed);
+    for (std::size_t k = 1; k < n && best_load > 0; ++k) {
+        loop* l = loops_[(start + k) % n].get();
+        std::size_t load = l->impl().load.load(std::memory_order_relaxed);
+        if (load < best_load) {
+            best = l;
+            best_load = load;
+        }
+    }
+    return *best;
+}
+
+void run_main(const options& opts, unique_function<void(loop&)> body) {
+    runtime rt(opts);
+    cpu_set_t saved;
+    bool restore_affinity = false;
+    if (opts.pin_threads) {
+        restore_affinity = pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) == 0;
+        if (!pin_this_thread(0)) {
+            log::runtime().warn("loop 0: could not pin its thread to CPU 0");
+        }
+    }
+    struct restore_guard {
+        bool active;
+        cpu_set_t* set;
+        ~restore_guard() {
+            if (active) {
+                pthread_setaffinity_np(pthread_self(), sizeof(*set), set);
+            }
+        }
+    } restore{restore_affinity, &saved};
+    rt.start_threads();
+    body(rt.loop_at(0)); // rt's destructor stops and joins the other loops, even on a throw
+}
+
+task<void> shutdown_runtime() {
+    loop& here = current_loop();
+    runtime* rt = here.impl().rt;
+    const std::size_t n = rt == nullptr ? 1 : rt->size();
+    auto all_done = std::make_shared<promise<void>>();
+    auto remaining = std::make_shared<std::atomic<std::size_t>>(n);
+    future<void> drained = all_done->get_future();
+    for (std::size_t i = 0; i < n; ++i) {
+        loop& l = rt == nullptr ? here : rt->loop_at(i);
+        post(l, [&l, all_done, remaining] {
+            l.impl().begin_shutdown([all_done, remaining] {
+                if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
+                    all_done->set_value();
+                }
+            });
+        });
+    }
+    const auto warn_after = rt == nullptr ? std::chrono::milliseconds(5000) : rt->opts().shutdown_warning;
+    timer_handle warning = here.call_later(warn_after, [remaining, warn_after] {
+        log::runtime().warn("shutdown: tasks on {} loop(s) still unwinding after {} ms; a task that "
+                            "catches cancelled_error must finish its cleanup",
+                            remaining->load(), warn_after.count());
+    });
+    co_await drained;
+    warning.cancel();
+}
+
+} // namespace weft::detail

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <weft/runtime/loop.hpp>
+#include <weft/runtime/run.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace weft::detail {
+
+/// The loops of one weft::run(): loop 0 on the caller's thread, the others on their own threads.
+class runtime {
+public:
+    explicit runtime(const options& opts);
+    runtime(const runtime&) = delete;
+    runtime& operator=(const runtime&) = delete;
+    /// Stops and joins the loop threads, then closes the loops.
+    ~runtime();
+
+    void start_threads();
+    void stop_and_join() noexcept;
+
+    [[nodiscard]] std::size_t size() const noexcept { return loops_.size(); }
+    [[nodiscard]] loop& loop_at(std::size_t index);
+    [[nodiscard]] loop& least_busy() noexcept;
+    [[nodiscard]] const options& opts() const noexcept { return opts_; }
+
+private:
+    options opts_;
+    std::vector<std::unique_ptr<loop>> loops_;
+    std::vector<std::thread> threads_;
+    std::atomic<std::size_t> next_{0};
+};
+
+/// Pins the calling thread to one CPU; returns false when the system refuses.
+bool pin_this_thread(std::size_t cpu) noexcept;
+
+} // namespace weft::detail

@@ -1,0 +1,121 @@
+#include <weft/runtime/log.hpp>
+#include <weft/runtime/loop.hpp>
+#include <weft/runtime/task_group.hpp>
+
+namespace weft {
+
+namespace detail {
+
+namespace {
+
+struct member_node final : waiter_node {
+    std::shared_ptr<task_group_state> group;
+    future_state_base* member = nullptr;
+};
+
+} // namespace
+
+void task_group_state::adopt(future_state_base* s) {
+    auto* n = new member_node;
+    n->group = shared_from_this();
+    n->member = s;
+    n->fire = [](waiter_node* w) noexcept {
+        std::unique_ptr<member_node> self(static_cast<member_node*>(w));
+        // Members complete on the group's loop (create_task), so this runs there.
+        self->group->member_done(self->member);
+    };
+    s->add_ref();
+    members.insert(s);
+    if (!s->add_waiter(n)) {
+        n->fire(n);
+    }
+}
+
+void task_group_state::member_done(future_state_base* s) noexcept {
+    members.erase(s);
+    std::exception_ptr e = s->error();
+    s->release();
+    if (e && !first_error && !cancelling && !is_cancellation(e)) {
+        first_error = std::move(e);
+        cancelling = true;
+        cancel_all();
+    }
+    if (members.empty() && joiner) {
+        schedule(*home, resume_runnable(std::exchange(joiner, {})));
+    }
+}
+
+void task_group_state::cancel_all() noexcept {
+    // Cancelling only requests (hooks queue resumptions), so members does not change meanwhile.
+    for (future_state_base* m : members) {
+        m->cancel();
+    }
+}
+
+task_group_state::~task_group_state() = default;
+
+} // namespace detail
+
+task_group::task_group() : state_(std::make_shared<detail::task_group_state>()) {
+    state_->home = &current_loop();
+}
+
+task_group::~task_group() {
+    if (!state_->members.empty()) {
+        log::runtime().error("task_group destroyed with {} task(s) still running: they are "
+                             "cancelled; co_await group.join() before the group goes out of scope",
+                             state_->members.size());
+        state_->cancelling = true;
+        state_->cancel_all();
+    }
+    state_->closed = true;
+}
+
+void task_group::check_open() const {
+    if (state_->closed) {
+        throw invalid_state_error("task_group::create_task() after join() finished");
+    }
+    if (detail::current_loop_ptr() != state_->home) {
+        throw invalid_state_error(
+            "task_group::create_task() called off the group's loop; a task_group is loop-affine");
+    }
+}
+
+bool task_group::join_awaiter::suspend(std::coroutine_handle<> h, detail::cancel_state* slot) {
+    if (s_->joiner) {
+        throw invalid_state_error("task_group::join() awaited by two tasks at once");
+    }
+    s_->joiner = h;
+    s_->joiner_slot = slot;
+    if (slot != nullptr) {
+        auto on_cancel = [](void* p) noexcept {
+            auto* s = static_cast<detail::task_group_state*>(p);
+            s->outer_cancelled = true;
+            s->cancelling = true;
+            s->cancel_all();
+            return true;
+        };
+        if (slot->consume()) {
+            on_cancel(s_);
+        } else {
+            slot->set_hook(on_cancel, s_);
+        }
+    }
+    return true;
+}
+
+void task_group::join_awaiter::await_resume() {
+    if (s_->joiner_slot != nullptr) {
+        s_->joiner_slot->clear_hook();
+        s_->joiner_slot = nullptr;
+    }
+    s_->closed = true;
+    if (s_->outer_cancelled) {
+        throw cancelled_error("task_group::join() was cancelled");
+    }
+    if (s_->first_error) {
+        std::rethrow_exception(s_->first_error);
+    }
+}
+
+} // namespace weft

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Install every Debian 12 (bookworm) package needed to build and test weft.
+# Safe to re-run: when everything is already installed it exits without
+# touching apt.
+set -euo pipefail
+
+PACKAGES=(
+    g++
+    clang-format
+    git
+    ca-certificates
+    python3
+    meson
+    ninja-build
+    pkg-config
+    ccache
+    libtbb-dev
+    libasio-dev
+    libspdlog-dev
+    libfmt-dev
+    libgtest-dev
+    libgmock-dev
+    googletest
+    libbenchmark-dev
+    libcli11-dev
+    nlohmann-json3-dev
+)
+
+log() { printf '[install-deps] %s\n' "$*"; }
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+    if [ "$status" != "installed" ]; then
+        missing+=("$pkg")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    log "all ${#PACKAGES[@]} packages already installed; nothing to do"
+    exit 0
+fi
+
+log "missing packages: ${missing[*]}"
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then
+        SUDO=(sudo)
+    else
+        log "error: not root and sudo is not available; run as root" >&2
+        exit 1
+    fi
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+log "running: apt-get update"
+${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get update
+log "running: apt-get install -y --no-install-recommends ${missing[*]}"
+${SUDO[@]+"${SUDO[@]}"} env DEBIAN_FRONTEND=noninteractive \
+    apt-get install -y --no-install-recommends "${missing[@]}"
+log "done"

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One command for a fresh Debian 12 machine: install dependencies, build the
+# release tree and run the demo.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+log() { printf '\n[quickstart] %s\n' "$*"; }
+
+log "installing dependencies"
+bash scripts/install-deps.sh
+
+if command -v ccache >/dev/null 2>&1; then
+    export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+fi
+
+if [ -f build/release/build.ninja ]; then
+    log "build/release already configured"
+else
+    log "configuring build/release"
+    meson setup build/release --wrap-mode=nofallback -Dbuildtype=release
+fi
+
+log "compiling build/release"
+meson compile -C build/release
+
+log "running build/release/tools/weft demo"
+build/release/tools/weft demo
