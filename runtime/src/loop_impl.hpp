@@ -55,8 +55,8 @@ public:
     const std::size_t id;
     std::atomic<std::size_t> load{0}; ///< live + reserved roots, for least-busy placement
     std::atomic<bool> running{false};
-    bool closed = false;
-    std::size_t live_roots = 0;
+    std::atomic<bool> closed{false};
+    std::atomic<std::size_t> live_roots{0}; ///< written on the loop thread only
 
 private:
     void drain_ready() noexcept;

@@ -15,9 +15,9 @@ namespace detail {
 
 /// Suspends until a deadline on the current loop's timer heap (no allocation: the heap entry lives
 /// in the awaiter, inside the coroutine frame). Cancellable.
-class sleep_awaiter {
+class sleep_awaiter : private timer_node {
 public:
-    explicit sleep_awaiter(clock::time_point deadline) noexcept { node_.deadline = deadline; }
+    explicit sleep_awaiter(clock::time_point t) noexcept { deadline = t; }
 
     [[nodiscard]] bool await_ready() const noexcept { return false; }
 
@@ -28,14 +28,12 @@ public:
             cancelled_ = true;
             return false;
         }
-        loop_ = &require_loop();
         h_ = h;
-        node_.self = this;
-        node_.fire = [](timer_node* n) noexcept {
-            auto* self = static_cast<node*>(n)->self;
-            schedule_resume(*self->loop_, self->h_);
+        fire = [](timer_node* n) noexcept {
+            // Timers fire on their loop's thread, which is the awaiting task's loop.
+            schedule(*current_loop_ptr(), resume_runnable(static_cast<sleep_awaiter*>(n)->h_));
         };
-        add_timer(*loop_, &node_);
+        add_timer(require_loop(), this);
         if (slot_ != nullptr) {
             slot_->set_hook(&on_cancel, this);
         }
@@ -52,25 +50,17 @@ public:
     }
 
 private:
-    struct node : timer_node {
-        sleep_awaiter* self = nullptr;
-    };
-
+    // Cancel hooks run on the chain's home loop, the loop this timer lives on.
     static bool on_cancel(void* p) noexcept {
         auto* self = static_cast<sleep_awaiter*>(p);
-        if (!self->node_.armed()) {
+        if (!self->armed()) {
             return false; // already fired: its resumption is queued, the request stays pending
         }
-        remove_timer(*self->loop_, &self->node_);
+        loop& l = *current_loop_ptr();
+        remove_timer(l, self);
         self->cancelled_ = true;
-        schedule_resume(*self->loop_, self->h_);
+        schedule(l, resume_runnable(self->h_));
         return true;
-    }
-
-    static void schedule_resume(loop& l, std::coroutine_handle<> h) noexcept {
-        // Queuing on the loop's own thread only appends to a vector with reserved room; a failure
-        // to grow it is out of memory, which the runtime does not survive anyway.
-        schedule(l, resume_runnable(h));
     }
 
     static loop& require_loop() {
@@ -81,9 +71,7 @@ private:
         return *l;
     }
 
-    node node_;
     std::coroutine_handle<> h_;
-    loop* loop_ = nullptr;
     cancel_state* slot_ = nullptr;
     bool cancelled_ = false;
 };

@@ -4,6 +4,7 @@
 #include <weft/runtime/error.hpp>
 
 #include <coroutine>
+#include <cstdint>
 #include <exception>
 #include <type_traits>
 #include <utility>
@@ -32,11 +33,14 @@ public:
         [[nodiscard]] bool await_ready() const noexcept { return false; }
         template <class P>
         std::coroutine_handle<> await_suspend(std::coroutine_handle<P> h) noexcept {
-            promise_base& p = h.promise();
-            if (p.sink_ != nullptr) {
-                return p.sink_->on_done(h);
+            const std::uintptr_t next = h.promise().next_;
+            if (next <= claimed) {
+                return std::noop_coroutine();
             }
-            return p.continuation_ ? p.continuation_ : std::noop_coroutine();
+            if ((next & sink_bit) != 0) {
+                return reinterpret_cast<completion_sink*>(next & ~sink_bit)->on_done(h);
+            }
+            return std::coroutine_handle<>::from_address(reinterpret_cast<void*>(next));
         }
         void await_resume() const noexcept {}
     };
@@ -47,32 +51,35 @@ public:
     /// The cancellation slot of the chain this task runs in (null outside weft).
     [[nodiscard]] cancel_state* cancel_slot() const noexcept { return cancel_; }
 
+    /// Hands the finished task to sink instead of a continuation (scheduled roots, children).
     void bind(cancel_state* slot, completion_sink* sink) noexcept {
         cancel_ = slot;
-        sink_ = sink;
-        started_ = true;
+        next_ = reinterpret_cast<std::uintptr_t>(sink) | sink_bit;
     }
 
     void set_continuation(std::coroutine_handle<> c, cancel_state* slot) noexcept {
-        continuation_ = c;
+        next_ = reinterpret_cast<std::uintptr_t>(c.address());
         cancel_ = slot;
     }
 
     /// Marks the task as taken by an awaiter or a scheduler; throws on a second use.
     void claim() {
-        if (started_) {
+        if (next_ != 0) {
             throw invalid_state_error(
                 "weft::task awaited or scheduled twice: a task runs once; keep its result, or "
                 "create_task() it and await the future as often as needed");
         }
-        started_ = true;
+        next_ = claimed;
     }
 
 private:
-    std::coroutine_handle<> continuation_;
+    // One word for what runs after the task: 0 = not yet claimed, 1 = claimed, a frame address
+    // (continuation), or a completion_sink address tagged with the low bit. Frames and sinks are
+    // at least 8-byte aligned, so the low bits are free.
+    static constexpr std::uintptr_t claimed = 1;
+    static constexpr std::uintptr_t sink_bit = 1;
+    std::uintptr_t next_ = 0;
     cancel_state* cancel_ = nullptr;
-    completion_sink* sink_ = nullptr;
-    bool started_ = false;
 };
 
 /// The slot of the awaiting coroutine when it is a weft task, else null.

@@ -20,30 +20,51 @@ public:
     void request() noexcept {
         if (hook_ != nullptr) {
             hook_fn h = std::exchange(hook_, nullptr);
-            if (h(hook_arg_)) {
+            void* arg = std::exchange(arg_, nullptr);
+            if (h(arg)) {
                 return;
             }
         }
-        pending_ = true;
+        arg_ = pending_marker();
     }
 
     /// Whether a request waits for the next suspension point.
-    [[nodiscard]] bool pending() const noexcept { return pending_; }
-
-    /// Takes a pending request, if any.
-    bool consume() noexcept { return std::exchange(pending_, false); }
-
-    void set_hook(hook_fn h, void* arg) noexcept {
-        hook_ = h;
-        hook_arg_ = arg;
+    [[nodiscard]] bool pending() const noexcept {
+        return hook_ == nullptr && arg_ == pending_marker();
     }
 
-    void clear_hook() noexcept { hook_ = nullptr; }
+    /// Takes a pending request, if any.
+    bool consume() noexcept {
+        if (pending()) {
+            arg_ = nullptr;
+            return true;
+        }
+        return false;
+    }
+
+    /// Installs the active suspension point's hook (no request is pending: it was consumed).
+    void set_hook(hook_fn h, void* arg) noexcept {
+        hook_ = h;
+        arg_ = arg;
+    }
+
+    void clear_hook() noexcept {
+        if (hook_ != nullptr) {
+            hook_ = nullptr;
+            arg_ = nullptr;
+        }
+    }
 
 private:
+    // Two words: while a hook is installed, arg_ is its argument; otherwise arg_ is either null
+    // or the pending marker. (A scheduled task pays for this slot in every frame it owns.)
+    [[nodiscard]] static void* pending_marker() noexcept {
+        return const_cast<void*>(static_cast<const void*>(&marker));
+    }
+    static constexpr char marker = 0;
+
     hook_fn hook_ = nullptr;
-    void* hook_arg_ = nullptr;
-    bool pending_ = false;
+    void* arg_ = nullptr;
 };
 
 } // namespace weft::detail

@@ -76,7 +76,6 @@ protected:
     virtual void store_exception(std::exception_ptr e) noexcept = 0;
 
     enum : std::uint8_t { open = 0, by_producer = 1, by_cancel = 2 };
-    std::atomic<std::uint8_t> claim_{open};
 
 private:
     [[nodiscard]] static void* done_marker() noexcept {
@@ -85,6 +84,11 @@ private:
     }
 
     std::atomic<std::uint32_t> refs_{1};
+
+protected:
+    std::atomic<std::uint8_t> claim_{open};
+
+private:
     bool cancelled_ = false;
     std::atomic<void*> waiters_{nullptr};
 };

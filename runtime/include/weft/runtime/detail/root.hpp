@@ -33,8 +33,6 @@ public:
     // Intrusive list of the home loop's live roots.
     root_base* prev_ = nullptr;
     root_base* next_ = nullptr;
-    /// The task run()/run_until_complete() waits for: never cancelled by shutdown.
-    bool main_ = false;
 
 protected:
     ~root_base() = default;
@@ -46,6 +44,10 @@ protected:
 
     cancel_state cancel_;
     loop* home_;
+
+public:
+    /// The task run()/run_until_complete() waits for: never cancelled by shutdown.
+    bool main_ = false;
 };
 
 /// The shared state of a scheduled task<T>: its future's state, its cancellation slot, its frame.

@@ -1,0 +1,45 @@
+// The `weft` command line tool: `weft --version`, `weft demo`, more subcommands to come.
+
+#include "commands.hpp"
+
+#include <weft/weft.hpp>
+
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+int main(int argc, char** argv) {
+    using namespace weft::tools;
+
+    CLI::App app{"weft: an asyncio-style runtime for C++20", "weft"};
+    app.set_version_flag("--version", std::string("weft ") + weft::version(),
+                         "Print the version and exit");
+    app.require_subcommand(0, 1); // not 1: `weft bogus` then reads "not expected: bogus"
+
+    std::vector<command> commands{
+        add_demo_command(app),
+    };
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version end up here with exit code 0; genuine errors get the message and
+        // "Run with --help" from CLI11, and the conventional usage-error status.
+        const int code = app.exit(e);
+        return code == 0 ? 0 : usage_error;
+    }
+
+    for (const command& c : commands) {
+        if (c.parser->parsed()) {
+            try {
+                return c.run();
+            } catch (const std::exception& e) {
+                std::cerr << "weft " << c.parser->get_name() << ": " << e.what() << '\n';
+                return 1;
+            }
+        }
+    }
+    std::cerr << app.help() << "a subcommand is required\n";
+    return usage_error;
+}
