@@ -2,4 +2,5 @@
 
 /// Everything weft offers, in one include.
 
+#include <weft/executors.hpp>
 #include <weft/runtime.hpp>

@@ -291,6 +291,9 @@ void loop_impl::close() {
             run();
         }
     }
+    if (rt == nullptr) {
+        extensions.shutdown_all();
+    }
     // Drop what can never run now: callbacks in the inbox, disarmed timers.
     {
         std::lock_guard lock(inbox_mtx_);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "extensions.hpp"
+
 #include <weft/runtime/detail/loop_ops.hpp>
 #include <weft/runtime/detail/root.hpp>
 #include <weft/runtime/loop.hpp>
@@ -57,6 +59,7 @@ public:
     std::atomic<bool> running{false};
     std::atomic<bool> closed{false};
     std::atomic<std::size_t> live_roots{0}; ///< written on the loop thread only
+    extension_set extensions;               ///< a stand-alone loop's (a runtime keeps its own)
 
 private:
     void drain_ready() noexcept;

@@ -163,6 +163,19 @@ task<void> shutdown_runtime() {
     });
     co_await drained;
     warning.cancel();
+    if (rt != nullptr) {
+        rt->extensions().shutdown_all(); // e.g. the default executor, while the loops still run
+    }
+}
+
+extension& runtime_extension(const void* key, extension_factory make) {
+    loop& here = current_loop();
+    runtime* rt = here.impl().rt;
+    if (rt != nullptr) {
+        return rt->extensions().get(key, make, rt->opts());
+    }
+    static const options defaults{};
+    return here.impl().extensions.get(key, make, defaults);
 }
 
 } // namespace weft::detail

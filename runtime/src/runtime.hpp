@@ -1,5 +1,7 @@
 #pragma once
 
+#include "extensions.hpp"
+
 #include <weft/runtime/loop.hpp>
 #include <weft/runtime/run.hpp>
 
@@ -27,12 +29,14 @@ public:
     [[nodiscard]] loop& loop_at(std::size_t index);
     [[nodiscard]] loop& least_busy() noexcept;
     [[nodiscard]] const options& opts() const noexcept { return opts_; }
+    [[nodiscard]] extension_set& extensions() noexcept { return extensions_; }
 
 private:
     options opts_;
     std::vector<std::unique_ptr<loop>> loops_;
     std::vector<std::thread> threads_;
     std::atomic<std::size_t> next_{0};
+    extension_set extensions_;
 };
 
 /// Pins the calling thread to one CPU; returns false when the system refuses.

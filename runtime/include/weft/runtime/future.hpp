@@ -258,6 +258,14 @@ public:
         return true;
     }
 
+    /// Completes the future as cancelled (the work will not be done); false when already done.
+    bool cancel() { return state().cancel(); }
+
+    /// Whether the future was cancelled, so that a value set now would be discarded.
+    [[nodiscard]] bool future_cancelled() const noexcept {
+        return s_ != nullptr && s_->cancel_claimed();
+    }
+
 private:
     detail::future_state<T>& state() {
         if (s_ == nullptr) {

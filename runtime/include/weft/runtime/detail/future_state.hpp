@@ -60,6 +60,11 @@ public:
     /// @throws invalid_state_error when the producer already completed it.
     bool claim_for_producer();
 
+    /// Whether the future was cancelled before the producer completed it.
+    [[nodiscard]] bool cancel_claimed() const noexcept {
+        return claim_.load(std::memory_order_acquire) == by_cancel;
+    }
+
     /// Like claim_for_producer, without throwing: false when anyone completed it already.
     bool try_claim_for_producer() noexcept {
         std::uint8_t expected = open;

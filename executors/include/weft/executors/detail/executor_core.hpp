@@ -1,0 +1,162 @@
+#pragma once
+
+#include <weft/executors/executor.hpp>
+#include <weft/runtime/detail/unique_function.hpp>
+#include <weft/runtime/future.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace weft::detail {
+
+/// The non-template half every executor shares: accounting, shutdown, and the queue it feeds.
+class executor_core {
+public:
+    explicit executor_core(std::string name) : name_(std::move(name)) {}
+    executor_core(const executor_core&) = delete;
+    executor_core& operator=(const executor_core&) = delete;
+    virtual ~executor_core() = default;
+
+    using job = unique_function<void()>;
+
+    /// Accepts a job; blocks for room when the executor's queue is bounded and full.
+    /// @throws executor_shut_down after shutdown().
+    void accept(job j);
+
+    /// Accepts a job only if there is room now; false when full.
+    /// @throws executor_shut_down after shutdown().
+    bool try_accept(job& j);
+
+    /// A future completed once there may be room in a bounded queue (at once when unbounded).
+    [[nodiscard]] future<void> when_room();
+
+    /// Stops accepting work; see the executor concept. With a timeout, waits at most that long
+    /// and returns false when calls are still running.
+    bool shutdown(bool wait, bool cancel_pending,
+                  std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+    [[nodiscard]] executor_stats stats() const noexcept;
+    [[nodiscard]] virtual std::size_t max_workers() const noexcept = 0;
+    [[nodiscard]] bool is_shut_down() const noexcept {
+        return shut_down_.load(std::memory_order_acquire);
+    }
+    [[nodiscard]] const std::string& name() const noexcept { return name_; }
+
+    // Job side.
+    /// Moves a job from queued to running; false when it must not run (cancel_pending).
+    bool begin_job() noexcept;
+    enum class job_end { completed, failed, cancelled, discarded };
+    void end_job(job_end how) noexcept;
+
+protected:
+    /// Hands the job to the workers; false when a bounded queue is full (job left untouched).
+    virtual bool enqueue(job& j, bool wait_for_room) = 0;
+    /// Called by shutdown() after the last job finished (or right away when not waiting).
+    virtual void stop_workers(bool wait) noexcept = 0;
+    /// Subclasses call this when a bounded queue gains room.
+    void room_freed() noexcept;
+
+private:
+    void check_open() const;
+
+    std::string name_;
+    std::atomic<bool> shut_down_{false};
+    std::atomic<bool> cancel_pending_{false};
+    std::atomic<std::uint64_t> submitted_{0};
+    std::atomic<std::uint64_t> completed_{0};
+    std::atomic<std::uint64_t> failed_{0};
+    std::atomic<std::uint64_t> cancelled_{0};
+    std::atomic<std::uint64_t> discarded_{0};
+    std::atomic<std::size_t> queued_{0};
+    std::atomic<std::size_t> running_{0};
+    std::atomic<std::size_t> in_flight_{0};
+
+    mutable std::mutex mtx_;
+    std::condition_variable idle_cv_;
+    std::vector<promise<void>> room_waiters_;
+    bool stopped_ = false;
+};
+
+/// Wraps fn into a job that completes p: skips fn when p's future was cancelled before the call
+/// started, and discards the result of a call whose future was cancelled while it ran.
+template <class R, class F>
+class call_job {
+public:
+    call_job(F fn, promise<R> p, executor_core* core)
+        : fn_(std::move(fn)), p_(std::move(p)), core_(core) {}
+
+    void operator()() {
+        if (!core_->begin_job()) {
+            p_.cancel();
+            core_->end_job(executor_core::job_end::cancelled);
+            return;
+        }
+        if (p_.future_cancelled()) {
+            core_->end_job(executor_core::job_end::cancelled);
+            return;
+        }
+        bool delivered = false;
+        bool threw = false;
+        try {
+            if constexpr (std::is_void_v<R>) {
+                std::invoke(fn_);
+                delivered = p_.set_value();
+            } else {
+                delivered = p_.set_value(std::invoke(fn_));
+            }
+        } catch (...) {
+            threw = true;
+            delivered = p_.set_exception(std::current_exception());
+        }
+        core_->end_job(!delivered ? executor_core::job_end::discarded
+                       : threw    ? executor_core::job_end::failed
+                                  : executor_core::job_end::completed);
+    }
+
+private:
+    F fn_;
+    promise<R> p_;
+    executor_core* core_;
+};
+
+template <class F>
+using call_result_t = std::invoke_result_t<std::decay_t<F>&>;
+
+template <class F>
+constexpr void check_callable() {
+    static_assert(std::is_invocable_v<std::decay_t<F>&>,
+                  "an executor runs fn() with no arguments: bind them with a lambda or "
+                  "weft::partial, or use run_in_executor(executor, fn, args...)");
+}
+
+/// Builds the job for fn and its future.
+template <class F>
+std::pair<unique_function<void()>, future<call_result_t<F>>> make_call(F&& fn,
+                                                                       executor_core* core) {
+    check_callable<F>();
+    using R = call_result_t<F>;
+    promise<R> p;
+    future<R> f = p.get_future();
+    unique_function<void()> job{call_job<R, std::decay_t<F>>(std::forward<F>(fn), std::move(p), core)};
+    return {std::move(job), std::move(f)};
+}
+
+/// The submit() of every executor: runs fn() there, blocking for room in a bounded queue.
+template <class F>
+future<call_result_t<F>> submit_call(executor_core& core, F&& fn) {
+    auto [job, f] = make_call(std::forward<F>(fn), &core);
+    core.accept(std::move(job));
+    return std::move(f);
+}
+
+} // namespace weft::detail

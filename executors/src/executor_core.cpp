@@ -1,0 +1,153 @@
+#include <weft/executors/detail/executor_core.hpp>
+
+#include <weft/runtime/log.hpp>
+
+namespace weft::detail {
+
+void executor_core::check_open() const {
+    if (is_shut_down()) {
+        throw executor_shut_down("executor '" + name_ + "' is shut down: no new calls accepted");
+    }
+}
+
+void executor_core::accept(job j) {
+    check_open();
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    in_flight_.fetch_add(1, std::memory_order_acq_rel);
+    submitted_.fetch_add(1, std::memory_order_relaxed);
+    try {
+        (void)enqueue(j, /*wait_for_room=*/true);
+    } catch (...) {
+        queued_.fetch_sub(1, std::memory_order_relaxed);
+        in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+        submitted_.fetch_sub(1, std::memory_order_relaxed);
+        throw;
+    }
+}
+
+bool executor_core::try_accept(job& j) {
+    check_open();
+    queued_.fetch_add(1, std::memory_order_relaxed);
+    in_flight_.fetch_add(1, std::memory_order_acq_rel);
+    bool ok = false;
+    try {
+        ok = enqueue(j, /*wait_for_room=*/false);
+    } catch (...) {
+        queued_.fetch_sub(1, std::memory_order_relaxed);
+        in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+        throw;
+    }
+    if (ok) {
+        submitted_.fetch_add(1, std::memory_order_relaxed);
+    } else {
+        queued_.fetch_sub(1, std::memory_order_relaxed);
+        in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+    }
+    return ok;
+}
+
+future<void> executor_core::when_room() {
+    promise<void> p;
+    future<void> f = p.get_future();
+    {
+        std::lock_guard lock(mtx_);
+        if (!stopped_ && !is_shut_down()) {
+            room_waiters_.push_back(std::move(p));
+            return f;
+        }
+    }
+    p.set_value(); // shut down: let the caller retry and see executor_shut_down
+    return f;
+}
+
+void executor_core::room_freed() noexcept {
+    std::vector<promise<void>> wake;
+    {
+        std::lock_guard lock(mtx_);
+        wake.swap(room_waiters_);
+    }
+    for (auto& p : wake) {
+        p.set_value();
+    }
+}
+
+bool executor_core::begin_job() noexcept {
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+    if (cancel_pending_.load(std::memory_order_acquire)) {
+        return false;
+    }
+    running_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
+void executor_core::end_job(job_end how) noexcept {
+    switch (how) {
+    case job_end::completed:
+        completed_.fetch_add(1, std::memory_order_relaxed);
+        break;
+    case job_end::failed:
+        failed_.fetch_add(1, std::memory_order_relaxed);
+        break;
+    case job_end::discarded:
+        discarded_.fetch_add(1, std::memory_order_relaxed);
+        break;
+    case job_end::cancelled:
+        cancelled_.fetch_add(1, std::memory_order_relaxed);
+        break;
+    }
+    if (how != job_end::cancelled) {
+        running_.fetch_sub(1, std::memory_order_relaxed);
+    }
+    if (in_flight_.fetch_sub(1, std::memory_order_acq_rel) == 1 && is_shut_down()) {
+        std::lock_guard lock(mtx_);
+        idle_cv_.notify_all();
+    }
+}
+
+bool executor_core::shutdown(bool wait, bool cancel_pending,
+                             std::optional<std::chrono::milliseconds> timeout) {
+    if (cancel_pending) {
+        cancel_pending_.store(true, std::memory_order_release);
+    }
+    bool first = !shut_down_.exchange(true, std::memory_order_acq_rel);
+    if (first) {
+        room_freed(); // waiters for room retry and see executor_shut_down
+    }
+    bool idle = true;
+    if (wait) {
+        std::unique_lock lock(mtx_);
+        auto is_idle = [this] { return in_flight_.load(std::memory_order_acquire) == 0; };
+        if (timeout) {
+            idle = idle_cv_.wait_for(lock, *timeout, is_idle);
+        } else {
+            idle_cv_.wait(lock, is_idle);
+        }
+    }
+    bool stop = false;
+    {
+        std::lock_guard lock(mtx_);
+        if (!stopped_ && (idle || !wait)) {
+            stopped_ = true;
+            stop = true;
+        }
+    }
+    if (stop) {
+        stop_workers(wait && idle);
+    }
+    return idle;
+}
+
+executor_stats executor_core::stats() const noexcept {
+    executor_stats s;
+    s.max_workers = max_workers();
+    s.submitted = submitted_.load(std::memory_order_relaxed);
+    s.completed = completed_.load(std::memory_order_relaxed);
+    s.failed = failed_.load(std::memory_order_relaxed);
+    s.cancelled = cancelled_.load(std::memory_order_relaxed);
+    s.discarded = discarded_.load(std::memory_order_relaxed);
+    s.queued = queued_.load(std::memory_order_relaxed);
+    s.running = running_.load(std::memory_order_relaxed);
+    return s;
+}
+
+} // namespace weft::detail
