@@ -42,11 +42,15 @@ void root_reserved(loop& l) noexcept { l.impl().load.fetch_add(1, std::memory_or
 
 void root_base::start() noexcept {
     root_started(*home_, this);
-    if (cancel_.consume()) {
-        finish_unstarted();
-    } else {
-        resume_first();
+    const loop_impl::admit admit = home_->impl().admission(*this);
+    if (admit == loop_impl::admit::refuse || cancel_.consume()) {
+        finish_unstarted(); // cancelled before it started: it never runs
+        return;
     }
+    if (admit == loop_impl::admit::cancelled) {
+        cancel_.request(); // runs, and meets cancelled_error at its first suspension point
+    }
+    resume_first();
 }
 
 loop& loop_at(std::size_t index) {
@@ -220,15 +224,27 @@ void loop::check_can_run() const {
 }
 
 void loop::run_until_done(detail::future_state_base& s) {
+    // Heap-allocated: if stop() ends the run first, the node stays in the future's waiter list
+    // until the task finishes (close() unwinds it), and must then do nothing.
     struct stopper : detail::waiter_node {
         loop* l;
-    } node;
-    node.l = this;
-    node.fire = [](detail::waiter_node* w) noexcept { static_cast<stopper*>(w)->l->stop(); };
-    if (s.add_waiter(&node)) {
-        impl_->run();
+    };
+    auto* node = new stopper;
+    node->l = this;
+    node->fire = [](detail::waiter_node* w) noexcept {
+        std::unique_ptr<stopper> self(static_cast<stopper*>(w));
+        if (self->l != nullptr) {
+            self->l->stop();
+        }
+    };
+    if (!s.add_waiter(node)) {
+        delete node;
+        return;
     }
-    // The main task's future is done here: its waiter list no longer holds &node.
+    impl_->run();
+    if (!s.done()) {
+        node->l = nullptr; // orphaned; it fires on this loop's thread, as this code runs
+    }
 }
 
 void loop::run_forever() {

@@ -45,7 +45,9 @@ void loop_impl::drain_ready() noexcept {
     // I/O, timers and the inbox get their turn (asyncio's one-iteration-at-a-time fairness).
     constexpr int batches_per_turn = 16;
     constexpr std::size_t large_queue = 64 * 1024;
-    for (int turn = 0; turn < batches_per_turn && !ready_.empty(); ++turn) {
+    for (int turn = 0; turn < batches_per_turn && !ready_.empty() &&
+                        !stop_requested_.load(std::memory_order_relaxed);
+         ++turn) {
         batch_.swap(ready_);
         for (std::size_t i = 0; i < batch_.size(); ++i) {
             batch_[i].fn(batch_[i].arg);
@@ -215,6 +217,9 @@ void loop_impl::root_started(root_base* r) noexcept {
     }
     roots_tail_ = r;
     live_roots.store(live_roots.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (r->main_) {
+        ++main_live_;
+    }
 }
 
 void loop_impl::root_finished(root_base* r) noexcept {
@@ -222,30 +227,34 @@ void loop_impl::root_finished(root_base* r) noexcept {
     (r->next_ != nullptr ? r->next_->prev_ : roots_tail_) = r->prev_;
     r->prev_ = r->next_ = nullptr;
     live_roots.store(live_roots.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-    load.fetch_sub(1, std::memory_order_relaxed);
+    if (r->main_) {
+        --main_live_;
+    }
+    load.fetch_sub(1, std::memory_order_acq_rel);
     check_drained();
 }
 
 void loop_impl::check_drained() noexcept {
-    if (!shutting_down_ || !on_drained_) {
+    if (!on_drained_) {
         return;
     }
-    for (root_base* r = roots_head_; r != nullptr; r = r->next_) {
-        if (!r->main_) {
-            return;
-        }
+    // load counts roots handed to this loop and not finished, started or not (a start may still
+    // sit in the ready queue or the inbox).
+    const std::size_t keep = drain_main_ ? 0 : main_live_;
+    if (load.load(std::memory_order_acquire) > keep) {
+        return;
     }
     auto f = std::move(on_drained_);
-    shutting_down_ = false;
     f();
 }
 
-void loop_impl::begin_shutdown(unique_function<void()> on_drained) {
-    shutting_down_ = true;
+void loop_impl::begin_shutdown(bool include_main, unique_function<void()> on_drained) {
+    drain_main_ = include_main;
+    closing = true;
     on_drained_ = std::move(on_drained);
     // Hooks only queue resumptions, so no root finishes (and unlinks) while we walk the list.
     for (root_base* r = roots_head_; r != nullptr; r = r->next_) {
-        if (!r->main_) {
+        if (include_main || !r->main_) {
             r->request_cancel();
         }
     }
@@ -253,6 +262,11 @@ void loop_impl::begin_shutdown(unique_function<void()> on_drained) {
 }
 
 // ---- running -----------------------------------------------------------------------------------
+
+void loop_impl::stop() {
+    stop_requested_.store(true, std::memory_order_release);
+    io_.stop();
+}
 
 void loop_impl::run() {
     loop* previous = tls_current;
@@ -263,33 +277,37 @@ void loop_impl::run() {
         loop_impl* self;
         loop* previous;
         ~restore() {
+            self->stop_requested_.store(false, std::memory_order_release);
             self->running.store(false, std::memory_order_release);
             self->thread_.store(std::thread::id{}, std::memory_order_release);
             tls_current = previous;
         }
     } guard{this, previous};
     io_.restart();
+    if (stop_requested_.exchange(false, std::memory_order_acq_rel)) {
+        // stop() before run: one pass over what is ready now, then return (asyncio's rule). The
+        // stop is queued behind what is ready, so what that work queues waits for the next run.
+        asio::post(io_, [this] { io_.stop(); });
+        io_.run();
+        return;
+    }
     auto work = asio::make_work_guard(io_);
     io_.run();
 }
 
 void loop_impl::close() {
-    if (closed) {
+    if (closed.load(std::memory_order_acquire)) {
         return;
     }
-    if (live_roots > 0) {
-        shutting_down_ = true;
-        for (root_base* r = roots_head_; r != nullptr; r = r->next_) {
-            r->request_cancel();
-        }
-        on_drained_ = [this] { stop(); };
-        bool all_main = true;
-        for (root_base* r = roots_head_; r != nullptr; r = r->next_) {
-            all_main = all_main && r->main_;
-        }
-        if (!all_main) {
-            run();
-        }
+    if (load.load(std::memory_order_acquire) > 0) {
+        // Unwind every task still handed to this loop, from inside the loop (cancel hooks touch
+        // loop state): started ones are cancelled, unstarted ones finish as cancelled when their
+        // start comes up, without running.
+        closing = true;
+        drain_main_ = true;
+        stop_requested_.store(false, std::memory_order_release);
+        post([this] { begin_shutdown(/*include_main=*/true, [this] { stop(); }); });
+        run();
     }
     if (rt == nullptr) {
         extensions.shutdown_all();

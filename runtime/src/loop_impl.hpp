@@ -40,12 +40,14 @@ public:
     // Roots.
     void root_started(root_base* r) noexcept;
     void root_finished(root_base* r) noexcept;
-    /// Cancels every live root except main ones; on_drained runs (on this loop) once none is left.
-    void begin_shutdown(unique_function<void()> on_drained);
+    /// Cancels every live root (main ones too when include_main); on_drained runs on this loop
+    /// once every root handed to it (but the main ones, unless included) has finished.
+    void begin_shutdown(bool include_main, unique_function<void()> on_drained);
 
     /// Runs until stop(); sets this loop as the thread's current loop meanwhile.
     void run();
-    void stop() { io_.stop(); }
+    /// Makes run() return; one before run() makes it do one pass and return.
+    void stop();
     /// Cancels live roots, runs until they unwind, drops timers and queues.
     void close();
 
@@ -58,6 +60,18 @@ public:
     std::atomic<std::size_t> load{0}; ///< live + reserved roots, for least-busy placement
     std::atomic<bool> running{false};
     std::atomic<bool> closed{false};
+    /// Shutting down (weft::run's exit or close()): see admission().
+    bool closing = false;
+    enum class admit { run, cancelled, refuse };
+    /// How a root starting now is treated: close() refuses it (it finishes as cancelled without
+    /// running); during weft::run's exit it starts already cancelled (cleanup code that creates a
+    /// task sees it run and unwind); otherwise it runs.
+    [[nodiscard]] admit admission(const root_base& r) const noexcept {
+        if (!closing || (r.main_ && !drain_main_)) {
+            return admit::run;
+        }
+        return drain_main_ ? admit::refuse : admit::cancelled;
+    }
     std::atomic<std::size_t> live_roots{0}; ///< written on the loop thread only
     extension_set extensions;               ///< a stand-alone loop's (a runtime keeps its own)
 
@@ -91,7 +105,9 @@ private:
     root_base* roots_head_ = nullptr;
     root_base* roots_tail_ = nullptr;
     unique_function<void()> on_drained_;
-    bool shutting_down_ = false;
+    std::size_t main_live_ = 0;
+    bool drain_main_ = false;
+    std::atomic<bool> stop_requested_{false};
 
     std::atomic<std::thread::id> thread_{};
 };

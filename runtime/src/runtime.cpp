@@ -148,7 +148,7 @@ task<void> shutdown_runtime() {
     for (std::size_t i = 0; i < n; ++i) {
         loop& l = rt == nullptr ? here : rt->loop_at(i);
         post(l, [&l, all_done, remaining] {
-            l.impl().begin_shutdown([all_done, remaining] {
+            l.impl().begin_shutdown(/*include_main=*/false, [all_done, remaining] {
                 if (remaining->fetch_sub(1, std::memory_order_acq_rel) == 1) {
                     all_done->set_value();
                 }

@@ -56,7 +56,7 @@ public:
     bool cancel() { return state().cancel(); }
 
     /// The value; rethrows the exception (cancelled_error when cancelled).
-    /// @throws invalid_state_error when not done yet.
+    /// @throws invalid_state_error when not done yet, or when a move-only value was moved out.
     decltype(auto) result() const {
         require_done("result");
         if constexpr (std::is_void_v<T>) {
@@ -152,15 +152,16 @@ public:
             if constexpr (std::is_void_v<T>) {
                 (void)s_->value();
             } else if constexpr (std::is_copy_constructible_v<T>) {
+                // Copy, unless this rvalue future is the state's last owner.
                 if (take_ && s_->unique()) {
                     return T(s_->take_value());
                 }
                 return T(s_->value());
             } else {
-                if (!(take_ && s_->unique())) {
+                if (!take_) {
                     throw invalid_state_error(
-                        "weft::future of a move-only type can be awaited once, as an rvalue, by "
-                        "its only owner: co_await std::move(fut)");
+                        "weft::future of a move-only type: take the value with "
+                        "co_await std::move(fut) (once)");
                 }
                 return T(s_->take_value());
             }

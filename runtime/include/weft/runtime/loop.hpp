@@ -68,12 +68,17 @@ public:
 
     /// Runs the loop on this thread until the awaitable completes; returns its result or rethrows.
     /// Tasks it created keep their state: close() cancels and unwinds them.
-    /// @throws invalid_state_error when the loop is closed or already running.
+    /// @throws invalid_state_error when the loop is closed or already running, or when stop()
+    /// ended the run before the awaitable completed.
     template <class A>
         requires awaitable<A>
     await_result_t<A> run_until_complete(A&& aw) {
         future<await_result_t<A>> f = begin_main(detail::as_task(std::forward<A>(aw)));
         run_until_done(f.state());
+        if (!f.done()) {
+            throw invalid_state_error(
+                "loop stopped before the awaitable completed; close() cancels and unwinds it");
+        }
         return f.state().take_result();
     }
 

@@ -18,10 +18,14 @@ public:
 
     /// Requests cancellation: through the installed hook, else left pending.
     void request() noexcept {
+        if (hook_ == nullptr && arg_ == delivered_marker()) {
+            return; // one is on its way to the suspension point: cancel() is idempotent
+        }
         if (hook_ != nullptr) {
             hook_fn h = std::exchange(hook_, nullptr);
             void* arg = std::exchange(arg_, nullptr);
             if (h(arg)) {
+                arg_ = delivered_marker(); // until the suspension point resumes
                 return;
             }
         }
@@ -48,20 +52,25 @@ public:
         arg_ = arg;
     }
 
+    /// The suspension point resumed: its hook (or a delivered cancellation) is done with.
     void clear_hook() noexcept {
-        if (hook_ != nullptr) {
+        if (hook_ != nullptr || arg_ == delivered_marker()) {
             hook_ = nullptr;
             arg_ = nullptr;
         }
     }
 
 private:
-    // Two words: while a hook is installed, arg_ is its argument; otherwise arg_ is either null
-    // or the pending marker. (A scheduled task pays for this slot in every frame it owns.)
+    // Two words: while a hook is installed, arg_ is its argument; otherwise arg_ is null, the
+    // pending marker, or the delivered marker (a hook took a request and the suspension point has
+    // not resumed yet). A scheduled task pays for this slot, so it stays small.
     [[nodiscard]] static void* pending_marker() noexcept {
-        return const_cast<void*>(static_cast<const void*>(&marker));
+        return const_cast<void*>(static_cast<const void*>(&markers[0]));
     }
-    static constexpr char marker = 0;
+    [[nodiscard]] static void* delivered_marker() noexcept {
+        return const_cast<void*>(static_cast<const void*>(&markers[1]));
+    }
+    static constexpr char markers[2] = {0, 0};
 
     hook_fn hook_ = nullptr;
     void* arg_ = nullptr;

@@ -93,6 +93,9 @@ private:
 protected:
     std::atomic<std::uint8_t> claim_{open};
 
+    /// Set once a move-only value was moved out (co_await std::move(fut)).
+    std::atomic<bool> taken_{false};
+
 private:
     bool cancelled_ = false;
     std::atomic<void*> waiters_{nullptr};
@@ -126,11 +129,15 @@ public:
         if (result_.index() == 2) {
             std::rethrow_exception(std::get<2>(result_));
         }
+        check_not_taken();
         return std::get<1>(result_);
     }
     [[nodiscard]] value_type take_value() {
         if (result_.index() == 2) {
             std::rethrow_exception(std::get<2>(result_));
+        }
+        if (taken_.exchange(true, std::memory_order_acq_rel)) {
+            check_not_taken();
         }
         return std::move(std::get<1>(result_));
     }
@@ -141,6 +148,13 @@ public:
             (void)value();
         } else {
             return take_value();
+        }
+    }
+
+    void check_not_taken() const {
+        if (taken_.load(std::memory_order_acquire)) {
+            throw invalid_state_error(
+                "weft::future's value was already moved out by co_await std::move(future)");
         }
     }
 
