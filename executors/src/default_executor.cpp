@@ -69,9 +69,10 @@ const char default_pool_key = 0;
 } // namespace
 
 executor_core& default_executor_core() {
-    auto& ext = runtime_extension(&default_pool_key, [](const options& opts) -> std::unique_ptr<extension> {
-        return std::make_unique<default_pool>(opts);
-    });
+    auto& ext =
+        runtime_extension(&default_pool_key, [](const options& opts) -> std::unique_ptr<extension> {
+            return std::make_unique<default_pool>(opts);
+        });
     return static_cast<default_pool&>(ext).core();
 }
 

@@ -20,9 +20,9 @@ namespace detail {
 class thread_pool_core final : public executor_core {
 public:
     explicit thread_pool_core(const thread_pool::options& o)
-        : executor_core(o.name != nullptr ? o.name : "thread_pool"),
-          max_queue_(o.max_queue) {
-        std::size_t n = o.threads != 0 ? o.threads : std::max(1U, std::thread::hardware_concurrency());
+        : executor_core(o.name != nullptr ? o.name : "thread_pool"), max_queue_(o.max_queue) {
+        std::size_t n =
+            o.threads != 0 ? o.threads : std::max(1U, std::thread::hardware_concurrency());
         threads_.reserve(n);
         for (std::size_t i = 0; i < n; ++i) {
             threads_.emplace_back([this, i] { work(i); });
@@ -45,7 +45,8 @@ protected:
             }
             room_cv_.wait(lock, [this] { return stopping_ || queue_.size() < max_queue_; });
             if (stopping_) {
-                throw executor_shut_down("executor '" + name() + "' shut down while waiting for room");
+                throw executor_shut_down("executor '" + name() +
+                                         "' shut down while waiting for room");
             }
         }
         queue_.push_back(std::move(j));
@@ -126,15 +127,25 @@ protected:
 
 thread_pool::thread_pool(options opts) : core_(std::make_unique<detail::thread_pool_core>(opts)) {}
 
-thread_pool::~thread_pool() { shutdown(true, false); }
+thread_pool::~thread_pool() {
+    shutdown(true, false);
+}
 
-void thread_pool::shutdown(bool wait, bool cancel_pending) { core_->shutdown(wait, cancel_pending); }
+void thread_pool::shutdown(bool wait, bool cancel_pending) {
+    core_->shutdown(wait, cancel_pending);
+}
 
-std::size_t thread_pool::max_workers() const noexcept { return core_->max_workers(); }
+std::size_t thread_pool::max_workers() const noexcept {
+    return core_->max_workers();
+}
 
-executor_stats thread_pool::stats() const noexcept { return core_->stats(); }
+executor_stats thread_pool::stats() const noexcept {
+    return core_->stats();
+}
 
-detail::executor_core& thread_pool::core() noexcept { return *core_; }
+detail::executor_core& thread_pool::core() noexcept {
+    return *core_;
+}
 
 inline_executor::inline_executor() : core_(std::make_unique<detail::inline_core>()) {}
 
@@ -144,8 +155,12 @@ void inline_executor::shutdown(bool wait, bool cancel_pending) {
     core_->shutdown(wait, cancel_pending);
 }
 
-executor_stats inline_executor::stats() const noexcept { return core_->stats(); }
+executor_stats inline_executor::stats() const noexcept {
+    return core_->stats();
+}
 
-detail::executor_core& inline_executor::core() noexcept { return *core_; }
+detail::executor_core& inline_executor::core() noexcept {
+    return *core_;
+}
 
 } // namespace weft

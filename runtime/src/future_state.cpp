@@ -1,11 +1,19 @@
 #include <weft/runtime/detail/future_state.hpp>
 
+#include <typeinfo>
+
 namespace weft::detail {
 
 bool is_cancellation(const std::exception_ptr& e) noexcept {
     if (!e) {
         return false;
     }
+#if defined(__GLIBCXX__)
+    // The thrown object's type, without the cost of a rethrow (cancelled_error is final).
+    if (const std::type_info* t = e.__cxa_exception_type(); t != nullptr) {
+        return *t == typeid(cancelled_error);
+    }
+#endif
     try {
         std::rethrow_exception(e);
     } catch (const cancelled_error&) {
@@ -72,7 +80,8 @@ bool future_state_base::claim_for_producer() {
     if (expected == by_cancel) {
         return false;
     }
-    throw invalid_state_error("weft::promise already satisfied: set_value/set_exception called twice");
+    throw invalid_state_error(
+        "weft::promise already satisfied: set_value/set_exception called twice");
 }
 
 } // namespace weft::detail

@@ -14,9 +14,13 @@ namespace weft {
 
 namespace detail {
 
-void schedule(loop& l, runnable r) { l.impl().schedule(r); }
+void schedule(loop& l, runnable r) {
+    l.impl().schedule(r);
+}
 
-void post(loop& l, unique_function<void()> f) { l.impl().post(std::move(f)); }
+void post(loop& l, unique_function<void()> f) {
+    l.impl().post(std::move(f));
+}
 
 void resume_on(loop* l, std::coroutine_handle<> h) {
     if (l == nullptr) {
@@ -28,17 +32,29 @@ void resume_on(loop* l, std::coroutine_handle<> h) {
     }
 }
 
-void add_timer(loop& l, timer_node* n) { l.impl().add_timer(n); }
+void add_timer(loop& l, timer_node* n) {
+    l.impl().add_timer(n);
+}
 
-void remove_timer(loop& l, timer_node* n) noexcept { l.impl().remove_timer(n); }
+void remove_timer(loop& l, timer_node* n) noexcept {
+    l.impl().remove_timer(n);
+}
 
-clock::time_point loop_time(const loop& /*l*/) noexcept { return clock::now(); }
+clock::time_point loop_time(const loop& /*l*/) noexcept {
+    return clock::now();
+}
 
-void root_started(loop& l, root_base* r) noexcept { l.impl().root_started(r); }
+void root_started(loop& l, root_base* r) noexcept {
+    l.impl().root_started(r);
+}
 
-void root_finished(loop& l, root_base* r) noexcept { l.impl().root_finished(r); }
+void root_finished(loop& l, root_base* r) noexcept {
+    l.impl().root_finished(r);
+}
 
-void root_reserved(loop& l) noexcept { l.impl().load.fetch_add(1, std::memory_order_relaxed); }
+void root_reserved(loop& l) noexcept {
+    l.impl().load.fetch_add(1, std::memory_order_relaxed);
+}
 
 void root_base::start() noexcept {
     root_started(*home_, this);
@@ -141,7 +157,9 @@ void timer_handle::cancel() noexcept {
     }
 }
 
-bool timer_handle::cancelled() const noexcept { return t_ && t_->cancelled(); }
+bool timer_handle::cancelled() const noexcept {
+    return t_ && t_->cancelled();
+}
 
 clock::time_point timer_handle::when() const noexcept {
     return t_ ? t_->when() : clock::time_point{};
@@ -160,15 +178,25 @@ loop::~loop() {
     }
 }
 
-std::size_t loop::id() const noexcept { return impl_->id; }
+std::size_t loop::id() const noexcept {
+    return impl_->id;
+}
 
-clock::time_point loop::time() const noexcept { return detail::loop_time(*this); }
+clock::time_point loop::time() const noexcept {
+    return detail::loop_time(*this);
+}
 
-bool loop::is_running() const noexcept { return impl_->running.load(std::memory_order_acquire); }
+bool loop::is_running() const noexcept {
+    return impl_->running.load(std::memory_order_acquire);
+}
 
-bool loop::is_closed() const noexcept { return impl_->closed; }
+bool loop::is_closed() const noexcept {
+    return impl_->closed;
+}
 
-std::size_t loop::task_count() const noexcept { return impl_->live_roots; }
+std::size_t loop::task_count() const noexcept {
+    return impl_->live_roots;
+}
 
 void loop::call_soon(detail::unique_function<void()> fn) {
     if (is_running() && !impl_->on_loop_thread()) {
@@ -252,7 +280,9 @@ void loop::run_forever() {
     impl_->run();
 }
 
-void loop::stop() { impl_->stop(); }
+void loop::stop() {
+    impl_->stop();
+}
 
 void loop::close() {
     if (is_running()) {

@@ -15,7 +15,9 @@ namespace {
 thread_local loop* tls_current = nullptr;
 } // namespace
 
-loop* current_loop_ptr() noexcept { return tls_current; }
+loop* current_loop_ptr() noexcept {
+    return tls_current;
+}
 
 loop_impl::loop_impl(loop& owner_, runtime* rt_, std::size_t id_)
     : owner(owner_), rt(rt_), id(id_), io_(1), timer_(io_) {
@@ -46,7 +48,7 @@ void loop_impl::drain_ready() noexcept {
     constexpr int batches_per_turn = 16;
     constexpr std::size_t large_queue = 64 * 1024;
     for (int turn = 0; turn < batches_per_turn && !ready_.empty() &&
-                        !stop_requested_.load(std::memory_order_relaxed);
+                       !stop_requested_.load(std::memory_order_relaxed);
          ++turn) {
         batch_.swap(ready_);
         for (std::size_t i = 0; i < batch_.size(); ++i) {

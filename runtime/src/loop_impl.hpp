@@ -113,6 +113,8 @@ private:
 };
 
 /// The loop a loop_impl belongs to, by reference.
-[[nodiscard]] inline loop_impl& impl_of(loop& l) noexcept { return l.impl(); }
+[[nodiscard]] inline loop_impl& impl_of(loop& l) noexcept {
+    return l.impl();
+}
 
 } // namespace weft::detail

@@ -92,9 +92,9 @@ void runtime::stop_and_join() noexcept {
 
 loop& runtime::loop_at(std::size_t index) {
     if (index >= loops_.size()) {
-        throw invalid_state_error("weft::spawn_on(" + std::to_string(index) + "): the runtime has " +
-                                  std::to_string(loops_.size()) + " loops (0 to " +
-                                  std::to_string(loops_.size() - 1) + ")");
+        throw invalid_state_error("weft::spawn_on(" + std::to_string(index) +
+                                  "): the runtime has " + std::to_string(loops_.size()) +
+                                  " loops (0 to " + std::to_string(loops_.size() - 1) + ")");
     }
     return *loops_[index];
 }
@@ -155,11 +155,13 @@ task<void> shutdown_runtime() {
             });
         });
     }
-    const auto warn_after = rt == nullptr ? std::chrono::milliseconds(5000) : rt->opts().shutdown_warning;
+    const auto warn_after =
+        rt == nullptr ? std::chrono::milliseconds(5000) : rt->opts().shutdown_warning;
     timer_handle warning = here.call_later(warn_after, [remaining, warn_after] {
-        log::runtime().warn("shutdown: tasks on {} loop(s) still unwinding after {} ms; a task that "
-                            "catches cancelled_error must finish its cleanup",
-                            remaining->load(), warn_after.count());
+        log::runtime().warn(
+            "shutdown: tasks on {} loop(s) still unwinding after {} ms; a task that "
+            "catches cancelled_error must finish its cleanup",
+            remaining->load(), warn_after.count());
     });
     co_await drained;
     warning.cancel();

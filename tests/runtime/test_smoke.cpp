@@ -11,7 +11,9 @@ weft::task<int> add(int a, int b) {
     co_return a + b;
 }
 
-weft::task<int> trivial(int i) { co_return i; }
+weft::task<int> trivial(int i) {
+    co_return i;
+}
 
 } // namespace
 
@@ -20,13 +22,15 @@ TEST(smoke, run_await_chain) {
 }
 
 TEST(smoke, gather_order) {
-    auto r = weft::run([]() -> weft::task<std::vector<int>> {
-        std::vector<weft::task<int>> ts;
-        for (int i = 0; i < 100; ++i) {
-            ts.push_back(trivial(i));
-        }
-        co_return co_await weft::gather(ts);
-    }(), {.loops = 1});
+    auto r = weft::run(
+        []() -> weft::task<std::vector<int>> {
+            std::vector<weft::task<int>> ts;
+            for (int i = 0; i < 100; ++i) {
+                ts.push_back(trivial(i));
+            }
+            co_return co_await weft::gather(ts);
+        }(),
+        {.loops = 1});
     ASSERT_EQ(r.size(), 100u);
     EXPECT_EQ(r[42], 42);
 }

@@ -18,14 +18,14 @@ public:
 /// Counters of an executor, read at one moment (each is exact; together they may be a few calls
 /// apart while work runs).
 struct executor_stats {
-    std::size_t max_workers = 0;  ///< threads the executor may use at once
-    std::uint64_t submitted = 0;  ///< calls accepted
-    std::uint64_t completed = 0;  ///< calls that returned a value
-    std::uint64_t failed = 0;     ///< calls that threw
-    std::uint64_t cancelled = 0;  ///< calls cancelled before they started (they never ran)
-    std::uint64_t discarded = 0;  ///< calls that ran after their awaiter was cancelled
-    std::size_t queued = 0;       ///< accepted, not started
-    std::size_t running = 0;      ///< running now
+    std::size_t max_workers = 0; ///< threads the executor may use at once
+    std::uint64_t submitted = 0; ///< calls accepted
+    std::uint64_t completed = 0; ///< calls that returned a value
+    std::uint64_t failed = 0;    ///< calls that threw
+    std::uint64_t cancelled = 0; ///< calls cancelled before they started (they never ran)
+    std::uint64_t discarded = 0; ///< calls that ran after their awaiter was cancelled
+    std::size_t queued = 0;      ///< accepted, not started
+    std::size_t running = 0;     ///< running now
 };
 
 /// What weft calls an executor (concurrent.futures.Executor): it runs callables off the loops
@@ -38,10 +38,13 @@ struct executor_stats {
 /// with an `options` struct.
 template <class E>
 concept executor = requires(E& e, const E& ce) {
-    { e.submit([] { return 0; }) } -> std::same_as<future<int>>;
+    {
+        e.submit([] { return 0; })
+        } -> std::same_as<future<int>>;
     e.shutdown(true, false);
     { ce.max_workers() } -> std::convertible_to<std::size_t>;
     { ce.stats() } -> std::same_as<executor_stats>;
-} && !std::copyable<E> && !std::movable<E>;
+}
+&&!std::copyable<E> && !std::movable<E>;
 
 } // namespace weft

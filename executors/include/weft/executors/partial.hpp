@@ -22,7 +22,7 @@ public:
 
     /// Calls fn(bound..., more...).
     template <class... More>
-        requires std::is_invocable_v<F&, Bound&..., More&&...>
+    requires std::is_invocable_v<F&, Bound&..., More&&...>
     decltype(auto) operator()(More&&... more) & {
         return std::apply(
             [&](Bound&... b) -> decltype(auto) {
@@ -32,7 +32,7 @@ public:
     }
 
     template <class... More>
-        requires std::is_invocable_v<const F&, const Bound&..., More&&...>
+    requires std::is_invocable_v<const F&, const Bound&..., More&&...>
     decltype(auto) operator()(More&&... more) const& {
         return std::apply(
             [&](const Bound&... b) -> decltype(auto) {
@@ -42,7 +42,7 @@ public:
     }
 
     template <class... More>
-        requires std::is_invocable_v<F&&, Bound&&..., More&&...>
+    requires std::is_invocable_v<F&&, Bound&&..., More&&...>
     decltype(auto) operator()(More&&... more) && {
         return std::apply(
             [&](Bound&... b) -> decltype(auto) {

@@ -35,8 +35,8 @@ auto bind_call(F&& fn, Args&&... args) {
                   "run_in_executor: fn is not invocable with these arguments (they are passed as "
                   "stored copies; use std::ref to pass a reference on purpose)");
     return [f = std::decay_t<F>(std::forward<F>(fn)),
-            tup = std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...)]() mutable
-           -> decltype(auto) { return std::apply(f, tup); };
+            tup = std::tuple<std::decay_t<Args>...>(std::forward<Args>(
+                args)...)]() mutable -> decltype(auto) { return std::apply(f, tup); };
 }
 
 template <class R>
@@ -98,7 +98,7 @@ concept has_core = requires(E& e) {
 /// discarded, while the awaiter sees cancelled_error at once.
 /// @throws executor_shut_down when the executor was shut down.
 template <class E, class F, class... Args>
-    requires detail::has_core<E>
+requires detail::has_core<E>
 [[nodiscard]] auto run_in_executor(E& executor, F&& fn, Args&&... args) {
     return detail::run_on(executor.core(), std::forward<F>(fn), std::forward<Args>(args)...);
 }

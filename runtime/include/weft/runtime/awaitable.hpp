@@ -61,8 +61,7 @@ task<R> wrap_awaitable(A a) {
 
 /// The awaitable as a task: a task is moved as is, anything else wrapped in one that awaits it.
 template <class A>
-    requires awaitable<A>
-task<await_result_t<A>> as_task(A&& a) {
+requires awaitable<A> task<await_result_t<A>> as_task(A&& a) {
     using D = std::remove_cvref_t<A>;
     if constexpr (is_task<D>::value) {
         static_assert(!std::is_lvalue_reference_v<A>,

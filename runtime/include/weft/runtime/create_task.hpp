@@ -42,15 +42,13 @@ future<T> start_root(loop& l, task<T> t, bool main = false) {
 /// future for its result, cancel() it to stop it. weft::run() cancels and awaits it on exit.
 /// @throws invalid_state_error when not called on a loop thread.
 template <class A>
-    requires awaitable<A>
-future<await_result_t<A>> create_task(A&& aw) {
+requires awaitable<A> future<await_result_t<A>> create_task(A&& aw) {
     return detail::start_root(current_loop(), detail::as_task(std::forward<A>(aw)));
 }
 
 /// A future returned as is; any other awaitable scheduled with create_task (asyncio.ensure_future).
 template <class A>
-    requires awaitable<A>
-future<await_result_t<A>> ensure_future(A&& aw) {
+requires awaitable<A> future<await_result_t<A>> ensure_future(A&& aw) {
     if constexpr (detail::is_future<std::remove_cvref_t<A>>::value) {
         return std::forward<A>(aw);
     } else {
@@ -60,16 +58,14 @@ future<await_result_t<A>> ensure_future(A&& aw) {
 
 /// Schedules the awaitable on the least busy loop of the current runtime (fewest live tasks).
 template <class A>
-    requires awaitable<A>
-future<await_result_t<A>> spawn(A&& aw) {
+requires awaitable<A> future<await_result_t<A>> spawn(A&& aw) {
     return detail::start_root(detail::least_busy_loop(), detail::as_task(std::forward<A>(aw)));
 }
 
 /// Schedules the awaitable on loop number loop_index of the current runtime.
 /// @throws invalid_state_error when loop_index is out of range.
 template <class A>
-    requires awaitable<A>
-future<await_result_t<A>> spawn_on(std::size_t loop_index, A&& aw) {
+requires awaitable<A> future<await_result_t<A>> spawn_on(std::size_t loop_index, A&& aw) {
     return detail::start_root(detail::loop_at(loop_index), detail::as_task(std::forward<A>(aw)));
 }
 

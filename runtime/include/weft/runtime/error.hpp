@@ -35,7 +35,8 @@ public:
 /// Deliberately NOT derived from std::exception (nor from weft::error): a generic
 /// `catch (const std::exception&)` must not swallow cancellation, for the same reason asyncio moved
 /// CancelledError from Exception to BaseException. Catch it by name to clean up, then rethrow.
-class cancelled_error {
+/// Final, so that weft can recognise it without rethrowing.
+class cancelled_error final {
 public:
     cancelled_error() = default;
     explicit cancelled_error(std::string message) : message_(std::move(message)) {}

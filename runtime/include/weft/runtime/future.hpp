@@ -138,9 +138,9 @@ public:
                 if (slot_->consume() && !s_->cancel()) {
                     slot_->request(); // too late to cancel: keep it for the next suspension
                 }
-                slot_->set_hook([](void* self) noexcept {
-                    return static_cast<awaiter*>(self)->s_->cancel();
-                }, this);
+                slot_->set_hook(
+                    [](void* self) noexcept { return static_cast<awaiter*>(self)->s_->cancel(); },
+                    this);
             }
             return true;
         }

@@ -29,7 +29,8 @@ task<std::tuple<gather_value_t<T>...>> gather_tuple(child_group::mode m, task<T>
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((std::get<I>(children).init(std::move(tasks), &group), ptrs[I] = &std::get<I>(children)),
          ...);
-    }(std::index_sequence_for<T...>{});
+    }
+    (std::index_sequence_for<T...>{});
     co_await group;
     if (group.outer_cancelled()) {
         throw cancelled_error("gather was cancelled");
@@ -38,7 +39,9 @@ task<std::tuple<gather_value_t<T>...>> gather_tuple(child_group::mode m, task<T>
         std::rethrow_exception(f->error());
     }
     co_return std::apply(
-        [](child<T>&... c) { return std::tuple<gather_value_t<T>...>(std::move(c.result()).value()...); },
+        [](child<T>&... c) {
+            return std::tuple<gather_value_t<T>...>(std::move(c.result()).value()...);
+        },
         children);
 }
 
@@ -50,7 +53,8 @@ task<std::tuple<outcome<T>...>> gather_settled_tuple(task<T>... tasks) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((std::get<I>(children).init(std::move(tasks), &group), ptrs[I] = &std::get<I>(children)),
          ...);
-    }(std::index_sequence_for<T...>{});
+    }
+    (std::index_sequence_for<T...>{});
     co_await group;
     if (group.outer_cancelled()) {
         throw cancelled_error("gather_settled was cancelled");
@@ -142,8 +146,9 @@ concept awaitable_range = std::ranges::input_range<R> && awaitable<range_awaitab
 /// order (asyncio.gather); void results become std::monostate. The first exception cancels the
 /// others, waits until they have unwound, then propagates. Cancelling the gather cancels them all.
 template <class... A>
-    requires(sizeof...(A) > 0 && (awaitable<A> && ...) && !(detail::awaitable_range<A> && ...))
-[[nodiscard]] task<std::tuple<detail::gather_value_t<await_result_t<A>>...>> gather(A&&... aws) {
+requires(sizeof...(A) > 0 && (awaitable<A> && ...) && !(detail::awaitable_range<A> && ...))
+    [[nodiscard]] task<std::tuple<detail::gather_value_t<await_result_t<A>>...>> gather(
+        A&&... aws) {
     return detail::gather_tuple(detail::child_group::mode::fail_fast,
                                 detail::as_task(std::forward<A>(aws))...);
 }
@@ -151,8 +156,9 @@ template <class... A>
 /// gather over a range (vector of tasks or futures); results in range order. Tasks in the range
 /// are moved from.
 template <class R>
-    requires detail::awaitable_range<R>
-[[nodiscard]] task<std::vector<detail::gather_value_t<await_result_t<detail::range_awaitable_t<R>>>>>
+requires detail::awaitable_range<R>
+[[nodiscard]] task<
+    std::vector<detail::gather_value_t<await_result_t<detail::range_awaitable_t<R>>>>>
 gather(R&& range) {
     return detail::gather_vector(detail::range_to_tasks(std::forward<R>(range)));
 }
@@ -160,14 +166,14 @@ gather(R&& range) {
 /// Runs the awaitables concurrently and waits for all of them, whatever fails; returns a value or
 /// an exception per item, in argument order (asyncio's gather(return_exceptions=True)).
 template <class... A>
-    requires(sizeof...(A) > 0 && (awaitable<A> && ...) && !(detail::awaitable_range<A> && ...))
-[[nodiscard]] task<std::tuple<outcome<await_result_t<A>>...>> gather_settled(A&&... aws) {
+requires(sizeof...(A) > 0 && (awaitable<A> && ...) && !(detail::awaitable_range<A> && ...))
+    [[nodiscard]] task<std::tuple<outcome<await_result_t<A>>...>> gather_settled(A&&... aws) {
     return detail::gather_settled_tuple(detail::as_task(std::forward<A>(aws))...);
 }
 
 /// gather_settled over a range; results in range order.
 template <class R>
-    requires detail::awaitable_range<R>
+requires detail::awaitable_range<R>
 [[nodiscard]] task<std::vector<outcome<await_result_t<detail::range_awaitable_t<R>>>>>
 gather_settled(R&& range) {
     return detail::gather_settled_vector(detail::range_to_tasks(std::forward<R>(range)));

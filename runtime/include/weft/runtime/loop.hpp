@@ -71,8 +71,7 @@ public:
     /// @throws invalid_state_error when the loop is closed or already running, or when stop()
     /// ended the run before the awaitable completed.
     template <class A>
-        requires awaitable<A>
-    await_result_t<A> run_until_complete(A&& aw) {
+    requires awaitable<A> await_result_t<A> run_until_complete(A&& aw) {
         future<await_result_t<A>> f = begin_main(detail::as_task(std::forward<A>(aw)));
         run_until_done(f.state());
         if (!f.done()) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <weft/runtime/detail/future_state.hpp>
 #include <weft/runtime/error.hpp>
 
 #include <exception>
@@ -27,16 +28,7 @@ public:
     [[nodiscard]] bool has_exception() const noexcept { return v_.index() == 2; }
     /// Whether it holds a weft::cancelled_error.
     [[nodiscard]] bool cancelled() const noexcept {
-        if (!has_exception()) {
-            return false;
-        }
-        try {
-            std::rethrow_exception(std::get<2>(v_));
-        } catch (const cancelled_error&) {
-            return true;
-        } catch (...) {
-            return false;
-        }
+        return has_exception() && detail::is_cancellation(std::get<2>(v_));
     }
 
     /// The value; rethrows the exception.

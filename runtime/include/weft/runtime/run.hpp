@@ -69,8 +69,7 @@ task<T> with_shutdown(task<T> main) {
 /// calling thread.
 /// @throws invalid_state_error when called from inside a running loop.
 template <class A>
-    requires awaitable<A>
-await_result_t<A> run(A&& aw, options opts = {}) {
+requires awaitable<A> await_result_t<A> run(A&& aw, options opts = {}) {
     using R = await_result_t<A>;
     if (detail::current_loop_ptr() != nullptr) {
         throw invalid_state_error(

@@ -134,6 +134,8 @@ template <class Rep, class Period>
 }
 
 /// Lets every other ready task run once before the caller continues (asyncio.sleep(0)).
-[[nodiscard]] inline detail::yield_awaiter yield() noexcept { return {}; }
+[[nodiscard]] inline detail::yield_awaiter yield() noexcept {
+    return {};
+}
 
 } // namespace weft

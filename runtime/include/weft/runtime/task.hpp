@@ -98,7 +98,7 @@ public:
     task<T> get_return_object() noexcept;
 
     template <class U = T>
-        requires std::is_convertible_v<U&&, T>
+    requires std::is_convertible_v<U&&, T>
     void return_value(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
         result_.template emplace<1>(std::forward<U>(v));
     }

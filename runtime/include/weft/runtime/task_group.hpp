@@ -52,8 +52,7 @@ public:
     /// Schedules aw as a member task and returns its future.
     /// @throws invalid_state_error after join() finished, or from another loop.
     template <class A>
-        requires awaitable<A>
-    future<await_result_t<A>> create_task(A&& aw) {
+    requires awaitable<A> future<await_result_t<A>> create_task(A&& aw) {
         check_open();
         future<await_result_t<A>> f = weft::create_task(std::forward<A>(aw));
         state_->adopt(&f.state());

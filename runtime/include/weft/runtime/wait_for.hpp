@@ -61,7 +61,7 @@ task<T> shield_impl(task<T> t) {
 /// returned), its result is returned.
 /// @throws timeout_error when the deadline passed and aw ended cancelled.
 template <class A, class Rep, class Period>
-    requires awaitable<A>
+requires awaitable<A>
 [[nodiscard]] task<await_result_t<A>> wait_for(A&& aw, std::chrono::duration<Rep, Period> timeout) {
     return detail::wait_for_impl(detail::as_task(std::forward<A>(aw)),
                                  std::chrono::duration_cast<clock::duration>(timeout));
@@ -72,7 +72,7 @@ template <class A, class Rep, class Period>
 /// cancelled_error at the task's next suspension point. Unlike asyncio, the awaiting task does not
 /// leave aw running behind it: nothing outlives its awaiter.
 template <class A>
-    requires awaitable<A>
+requires awaitable<A>
 [[nodiscard]] task<await_result_t<A>> shield(A&& aw) {
     return detail::shield_impl(detail::as_task(std::forward<A>(aw)));
 }

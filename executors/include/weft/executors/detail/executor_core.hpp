@@ -147,7 +147,8 @@ std::pair<unique_function<void()>, future<call_result_t<F>>> make_call(F&& fn,
     using R = call_result_t<F>;
     promise<R> p;
     future<R> f = p.get_future();
-    unique_function<void()> job{call_job<R, std::decay_t<F>>(std::forward<F>(fn), std::move(p), core)};
+    unique_function<void()> job{
+        call_job<R, std::decay_t<F>>(std::forward<F>(fn), std::move(p), core)};
     return {std::move(job), std::move(f)};
 }
 

@@ -110,9 +110,7 @@ class future_state : public future_state_base {
 public:
     using value_type = stored_t<T>;
 
-    void set_value(value_type v) {
-        result_.template emplace<1>(std::move(v));
-    }
+    void set_value(value_type v) { result_.template emplace<1>(std::move(v)); }
     void store_exception(std::exception_ptr e) noexcept override {
         result_.template emplace<2>(std::move(e));
     }
@@ -159,7 +157,9 @@ public:
     }
 
     /// Publishes the stored result (producer side).
-    void complete() noexcept { publish(result_.index() == 2 && is_cancellation(std::get<2>(result_))); }
+    void complete() noexcept {
+        publish(result_.index() == 2 && is_cancellation(std::get<2>(result_)));
+    }
 
 protected:
     std::variant<std::monostate, value_type, std::exception_ptr> result_;

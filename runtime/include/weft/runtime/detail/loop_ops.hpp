@@ -51,7 +51,8 @@ void schedule(loop& l, runnable r);
 /// Queues f on l from any thread; one wake-up serves a whole batch.
 void post(loop& l, unique_function<void()> f);
 
-/// Resumes h on l: queued locally when called on l's thread, posted otherwise; inline when l is null.
+/// Resumes h on l: queued locally when called on l's thread, posted otherwise; inline when l is
+/// null.
 void resume_on(loop* l, std::coroutine_handle<> h);
 
 /// Arms a timer on l (l's thread only); n->fire runs on l when the deadline passes.

@@ -22,15 +22,13 @@ class unique_function<R(Args...)> {
     };
 
     template <class F>
-    static constexpr bool fits_inline = sizeof(F) <= inline_size &&
-                                        alignof(F) <= alignof(std::max_align_t) &&
-                                        std::is_nothrow_move_constructible_v<F>;
+    static constexpr bool fits_inline =
+        sizeof(F) <= inline_size &&
+        alignof(F) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<F>;
 
     template <class F>
     static constexpr ops inline_ops{
-        [](void* p, Args&&... a) -> R {
-            return (*static_cast<F*>(p))(std::forward<Args>(a)...);
-        },
+        [](void* p, Args&&... a) -> R { return (*static_cast<F*>(p))(std::forward<Args>(a)...); },
         [](void* from, void* to) noexcept {
             ::new (to) F(std::move(*static_cast<F*>(from)));
             static_cast<F*>(from)->~F();
@@ -39,12 +37,8 @@ class unique_function<R(Args...)> {
 
     template <class F>
     static constexpr ops heap_ops{
-        [](void* p, Args&&... a) -> R {
-            return (**static_cast<F**>(p))(std::forward<Args>(a)...);
-        },
-        [](void* from, void* to) noexcept {
-            ::new (to) F*(*static_cast<F**>(from));
-        },
+        [](void* p, Args&&... a) -> R { return (**static_cast<F**>(p))(std::forward<Args>(a)...); },
+        [](void* from, void* to) noexcept { ::new (to) F*(*static_cast<F**>(from)); },
         [](void* p) noexcept { delete *static_cast<F**>(p); }};
 
 public:
@@ -52,9 +46,9 @@ public:
     unique_function(std::nullptr_t) noexcept {}
 
     template <class F>
-        requires(!std::is_same_v<std::decay_t<F>, unique_function> &&
-                 std::is_invocable_r_v<R, std::decay_t<F>&, Args...>)
-    unique_function(F&& f) { // NOLINT(google-explicit-constructor): mirrors std::function
+    requires(!std::is_same_v<std::decay_t<F>, unique_function> &&
+             std::is_invocable_r_v<R, std::decay_t<F>&, Args...>)
+        unique_function(F&& f) { // NOLINT(google-explicit-constructor): mirrors std::function
         using D = std::decay_t<F>;
         if constexpr (fits_inline<D>) {
             ::new (static_cast<void*>(storage_)) D(std::forward<F>(f));
