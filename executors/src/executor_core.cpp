@@ -71,9 +71,9 @@ void executor_core::room_freed() noexcept {
     }
 }
 
-bool executor_core::begin_job() noexcept {
+bool executor_core::begin_job(bool abandoned) noexcept {
     queued_.fetch_sub(1, std::memory_order_relaxed);
-    if (cancel_pending_.load(std::memory_order_acquire)) {
+    if (abandoned || cancel_pending_.load(std::memory_order_acquire)) {
         return false;
     }
     running_.fetch_add(1, std::memory_order_relaxed);

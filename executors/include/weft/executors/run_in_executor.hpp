@@ -28,15 +28,25 @@ namespace detail {
 /// @throws invalid_state_error outside a loop.
 [[nodiscard]] executor_core& default_executor_core();
 
-/// Binds fn and args by value into a nullary callable.
+/// Binds fn and args by value into a nullary callable that runs once. The stored arguments are
+/// moved into the call when fn accepts rvalues (move-only arguments, no copy for by-value
+/// parameters), else passed as lvalues (fn taking `T&` sees the stored copy).
 template <class F, class... Args>
 auto bind_call(F&& fn, Args&&... args) {
-    static_assert(std::is_invocable_v<std::decay_t<F>&, std::decay_t<Args>&...>,
+    using Fn = std::decay_t<F>;
+    constexpr bool by_rvalue = std::is_invocable_v<Fn&&, std::decay_t<Args>&&...>;
+    static_assert(by_rvalue || std::is_invocable_v<Fn&, std::decay_t<Args>&...>,
                   "run_in_executor: fn is not invocable with these arguments (they are passed as "
-                  "stored copies; use std::ref to pass a reference on purpose)");
-    return [f = std::decay_t<F>(std::forward<F>(fn)),
-            tup = std::tuple<std::decay_t<Args>...>(std::forward<Args>(
-                args)...)]() mutable -> decltype(auto) { return std::apply(f, tup); };
+                  "stored values; use std::ref to pass a reference on purpose)");
+    return [f = Fn(std::forward<F>(fn)),
+            tup = std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...)]() mutable
+           -> decltype(auto) {
+        if constexpr (by_rvalue) {
+            return std::apply(std::move(f), std::move(tup));
+        } else {
+            return std::apply(f, tup);
+        }
+    };
 }
 
 template <class R>

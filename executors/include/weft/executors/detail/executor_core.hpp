@@ -53,8 +53,9 @@ public:
     [[nodiscard]] const std::string& name() const noexcept { return name_; }
 
     // Job side.
-    /// Moves a job from queued to running; false when it must not run (cancel_pending).
-    bool begin_job() noexcept;
+    /// Moves a job from queued to running; false when it must not run (its caller gave up, or
+    /// shutdown(cancel_pending)): it then counts as cancelled once end_job() is called.
+    bool begin_job(bool abandoned) noexcept;
     enum class job_end { completed, failed, cancelled, discarded };
     void end_job(job_end how) noexcept;
 
@@ -96,12 +97,8 @@ public:
         : fn_(std::move(fn)), p_(std::move(p)), core_(core) {}
 
     void operator()() {
-        if (!core_->begin_job()) {
-            p_.cancel();
-            core_->end_job(executor_core::job_end::cancelled);
-            return;
-        }
-        if (p_.future_cancelled()) {
+        if (!core_->begin_job(p_.future_cancelled())) {
+            p_.cancel(); // a no-op when the caller cancelled it already
             core_->end_job(executor_core::job_end::cancelled);
             return;
         }
