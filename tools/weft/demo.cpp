@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 namespace weft::tools {
@@ -219,11 +220,66 @@ task<> gather_section(narrator& n) {
     n.check(finished == "cba" && a + b + c == "abc", "results keep argument order");
 }
 
+// ---- 6. blocking calls leave the loop (seed 5 as written: urlopen in run_in_executor)
+
+/// A blocking page fetch, standing in for urlopen(url).read(): it holds its thread.
+std::size_t blocking_fetch(std::size_t page, milliseconds latency) {
+    std::this_thread::sleep_for(latency);
+    return 4096 + 1237 * page;
+}
+
+task<> executor_section(narrator& n, const demo_options& o) {
+    const milliseconds latency{o.latency_ms};
+    const auto pages = static_cast<std::size_t>(o.pages);
+    n.heading(6, "Blocking calls leave the loop: " + std::to_string(pages) +
+                     " blocking fetches through run_in_executor(nullptr, fetch, page)");
+
+    auto start = clock::now();
+    std::vector<std::size_t> one_by_one;
+    for (std::size_t i = 0; i < pages; ++i) {
+        one_by_one.push_back(co_await weft::run_in_executor(nullptr, blocking_fetch, i, latency));
+    }
+    const auto sequential = clock::now() - start;
+
+    start = clock::now();
+    std::vector<future<std::size_t>> futures;
+    for (std::size_t i = 0; i < pages; ++i) {
+        futures.push_back(weft::run_in_executor(nullptr, blocking_fetch, i, latency));
+    }
+    const std::vector<std::size_t> together = co_await weft::gather(futures);
+    const auto concurrent = clock::now() - start;
+
+    n.line("one at a time  ", seconds(sequential), "  ", bar(sequential, sequential));
+    n.line("all at once    ", seconds(concurrent), "  ", bar(concurrent, sequential));
+    n.check(together == one_by_one, "the executor returned every page, in order");
+    n.check(concurrent < latency * 2,
+            "the blocking calls ran in parallel on the shared pool; the loop never blocked");
+}
+
+// ---- 7. partial (seed 6)
+
+std::string print_words(const std::string& a, const std::string& b, const std::string& c) {
+    return a + "-" + b + "-" + c;
+}
+
+task<> partial_section(narrator& n) {
+    n.heading(7, "functools.partial: bound arguments first, more at the call");
+    auto hello = weft::partial(print_words, "Hello", "Python");
+    const std::string direct = hello("Script");
+    const std::string via_pool = co_await weft::run_in_executor(nullptr, hello, "Script");
+    n.line("partial(print_words, \"Hello\", \"Python\")(\"Script\") -> ", direct);
+    n.line("run_in_executor(nullptr, hello, \"Script\")            -> ", via_pool);
+    n.check(direct == "Hello-Python-Script" && via_pool == direct,
+            "the partial appends the call's arguments to the bound ones");
+}
+
 task<> walkthrough(narrator& n, const demo_options& o) {
     co_await lazy_section(n);
     co_await chain_section(n, o);
     co_await tasks_section(n, o);
     co_await gather_section(n);
+    co_await executor_section(n, o);
+    co_await partial_section(n);
 }
 
 int run_demo(const demo_options& o) {
