@@ -19,7 +19,7 @@ void executor_core::accept(job j) {
         (void)enqueue(j, /*wait_for_room=*/true);
     } catch (...) {
         queued_.fetch_sub(1, std::memory_order_relaxed);
-        in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+        leave();
         submitted_.fetch_sub(1, std::memory_order_relaxed);
         throw;
     }
@@ -34,14 +34,14 @@ bool executor_core::try_accept(job& j) {
         ok = enqueue(j, /*wait_for_room=*/false);
     } catch (...) {
         queued_.fetch_sub(1, std::memory_order_relaxed);
-        in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+        leave();
         throw;
     }
     if (ok) {
         submitted_.fetch_add(1, std::memory_order_relaxed);
     } else {
         queued_.fetch_sub(1, std::memory_order_relaxed);
-        in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+        leave();
     }
     return ok;
 }
@@ -98,9 +98,26 @@ void executor_core::end_job(job_end how) noexcept {
     if (how != job_end::cancelled) {
         running_.fetch_sub(1, std::memory_order_relaxed);
     }
-    if (in_flight_.fetch_sub(1, std::memory_order_acq_rel) == 1 && is_shut_down()) {
-        std::lock_guard lock(mtx_);
-        idle_cv_.notify_all();
+    leave(); // the last touch of *this: shutdown() may free it right after
+}
+
+void executor_core::leave() noexcept {
+    // The last call out after shutdown began must decrement under the mutex, so that shutdown()
+    // (which checks for zero under the same mutex) cannot see zero, return, and let the executor
+    // be freed while this thread still touches it. Any other decrement is a plain CAS, and that
+    // CAS is its last touch.
+    std::size_t cur = in_flight_.load(std::memory_order_acquire);
+    for (;;) {
+        if (cur == (waiting_bit | 1)) {
+            std::lock_guard lock(mtx_);
+            in_flight_.fetch_sub(1, std::memory_order_acq_rel);
+            idle_cv_.notify_all();
+            return;
+        }
+        if (in_flight_.compare_exchange_weak(cur, cur - 1, std::memory_order_acq_rel,
+                                             std::memory_order_acquire)) {
+            return;
+        }
     }
 }
 
@@ -116,7 +133,10 @@ bool executor_core::shutdown(bool wait, bool cancel_pending,
     bool idle = true;
     if (wait) {
         std::unique_lock lock(mtx_);
-        auto is_idle = [this] { return in_flight_.load(std::memory_order_acquire) == 0; };
+        in_flight_.fetch_or(waiting_bit, std::memory_order_acq_rel);
+        auto is_idle = [this] {
+            return (in_flight_.load(std::memory_order_acquire) & ~waiting_bit) == 0;
+        };
         if (timeout) {
             idle = idle_cv_.wait_for(lock, *timeout, is_idle);
         } else {

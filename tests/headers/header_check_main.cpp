@@ -1,2 +1,4 @@
 // Links the one-header translation units; building them is the check.
-int main() { return 0; }
+int main() {
+    return 0;
+}

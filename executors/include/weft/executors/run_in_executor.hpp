@@ -38,9 +38,8 @@ auto bind_call(F&& fn, Args&&... args) {
     static_assert(by_rvalue || std::is_invocable_v<Fn&, std::decay_t<Args>&...>,
                   "run_in_executor: fn is not invocable with these arguments (they are passed as "
                   "stored values; use std::ref to pass a reference on purpose)");
-    return [f = Fn(std::forward<F>(fn)),
-            tup = std::tuple<std::decay_t<Args>...>(std::forward<Args>(args)...)]() mutable
-           -> decltype(auto) {
+    return [f = Fn(std::forward<F>(fn)), tup = std::tuple<std::decay_t<Args>...>(std::forward<Args>(
+                                             args)...)]() mutable -> decltype(auto) {
         if constexpr (by_rvalue) {
             return std::apply(std::move(f), std::move(tup));
         } else {

@@ -69,6 +69,7 @@ protected:
 
 private:
     void check_open() const;
+    void leave() noexcept;
 
     std::string name_;
     std::atomic<bool> shut_down_{false};
@@ -80,7 +81,9 @@ private:
     std::atomic<std::uint64_t> discarded_{0};
     std::atomic<std::size_t> queued_{0};
     std::atomic<std::size_t> running_{0};
+    /// Calls accepted and not finished, plus waiting_bit once shutdown(wait) waits for them.
     std::atomic<std::size_t> in_flight_{0};
+    static constexpr std::size_t waiting_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 1);
 
     mutable std::mutex mtx_;
     std::condition_variable idle_cv_;
@@ -99,6 +102,8 @@ public:
     void operator()() {
         if (!core_->begin_job(p_.future_cancelled())) {
             p_.cancel(); // a no-op when the caller cancelled it already
+            fn_.reset();
+            { [[maybe_unused]] promise<R> done = std::move(p_); }
             core_->end_job(executor_core::job_end::cancelled);
             return;
         }
@@ -106,22 +111,26 @@ public:
         bool threw = false;
         try {
             if constexpr (std::is_void_v<R>) {
-                std::invoke(fn_);
+                std::invoke(*fn_);
                 delivered = p_.set_value();
             } else {
-                delivered = p_.set_value(std::invoke(fn_));
+                delivered = p_.set_value(std::invoke(*fn_));
             }
         } catch (...) {
             threw = true;
             delivered = p_.set_exception(std::current_exception());
         }
+        // What the call owned goes before the executor learns it finished: once shutdown(wait)
+        // returns, nothing of the call is left on the worker.
+        fn_.reset();
+        { [[maybe_unused]] promise<R> done = std::move(p_); }
         core_->end_job(!delivered ? executor_core::job_end::discarded
                        : threw    ? executor_core::job_end::failed
                                   : executor_core::job_end::completed);
     }
 
 private:
-    F fn_;
+    std::optional<F> fn_;
     promise<R> p_;
     executor_core* core_;
 };
