@@ -31,7 +31,7 @@ std::size_t blocking_threads(const options& opts) {
 }
 
 /// The runtime's shared tbb_pool; shut down when the runtime exits, waiting at most
-/// options.shutdown_timeout for calls still running.
+/// options.shutdown_timeout for calls still queued or running.
 class default_pool final : public extension {
 public:
     explicit default_pool(const options& opts)
@@ -46,7 +46,9 @@ public:
     }
 
     void shutdown() noexcept override {
-        if (!pool_->core().shutdown(true, true, timeout_)) {
+        // As asyncio.run's shutdown_default_executor: queued calls still run (a fire-and-forget
+        // to_thread is not dropped); calls whose awaiters were cancelled are skipped anyway.
+        if (!pool_->core().shutdown(/*wait=*/true, /*cancel_pending=*/false, timeout_)) {
             executor_stats s = pool_->stats();
             log::get("weft.exec")
                 .error("default executor: {} call(s) still running {} ms after shutdown began; "

@@ -25,8 +25,8 @@ struct options {
     /// WEFT_BLOCKING_THREADS from the environment, else max(32, cores + 4) as asyncio's default
     /// pool, so that blocking calls run in parallel.
     std::size_t blocking_threads = 0;
-    /// At exit, how long to wait for calls still running on the default executor before giving up
-    /// on them (they are logged and left to finish on their own).
+    /// At exit, how long to wait for calls still queued or running on the default executor before
+    /// giving up on them (they are logged and left to finish on their own).
     std::chrono::milliseconds shutdown_timeout{10000};
 };
 
