@@ -119,26 +119,6 @@ std::size_t tbb_pool::default_max_workers() noexcept {
     return std::max<std::size_t>(32, cores + 4);
 }
 
-tbb_pool::tbb_pool(options opts) : core_(std::make_unique<detail::tbb_pool_core>(opts)) {}
-
-tbb_pool::~tbb_pool() {
-    shutdown(true, false);
-}
-
-void tbb_pool::shutdown(bool wait, bool cancel_pending) {
-    core_->shutdown(wait, cancel_pending);
-}
-
-std::size_t tbb_pool::max_workers() const noexcept {
-    return core_->max_workers();
-}
-
-executor_stats tbb_pool::stats() const noexcept {
-    return core_->stats();
-}
-
-detail::executor_core& tbb_pool::core() noexcept {
-    return *core_;
-}
+tbb_pool::tbb_pool(options opts) : executor_base(std::make_unique<detail::tbb_pool_core>(opts)) {}
 
 } // namespace weft

@@ -125,42 +125,9 @@ protected:
 
 } // namespace detail
 
-thread_pool::thread_pool(options opts) : core_(std::make_unique<detail::thread_pool_core>(opts)) {}
+thread_pool::thread_pool(options opts)
+    : executor_base(std::make_unique<detail::thread_pool_core>(opts)) {}
 
-thread_pool::~thread_pool() {
-    shutdown(true, false);
-}
-
-void thread_pool::shutdown(bool wait, bool cancel_pending) {
-    core_->shutdown(wait, cancel_pending);
-}
-
-std::size_t thread_pool::max_workers() const noexcept {
-    return core_->max_workers();
-}
-
-executor_stats thread_pool::stats() const noexcept {
-    return core_->stats();
-}
-
-detail::executor_core& thread_pool::core() noexcept {
-    return *core_;
-}
-
-inline_executor::inline_executor() : core_(std::make_unique<detail::inline_core>()) {}
-
-inline_executor::~inline_executor() = default;
-
-void inline_executor::shutdown(bool wait, bool cancel_pending) {
-    core_->shutdown(wait, cancel_pending);
-}
-
-executor_stats inline_executor::stats() const noexcept {
-    return core_->stats();
-}
-
-detail::executor_core& inline_executor::core() noexcept {
-    return *core_;
-}
+inline_executor::inline_executor() : executor_base(std::make_unique<detail::inline_core>()) {}
 
 } // namespace weft

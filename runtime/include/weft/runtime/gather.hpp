@@ -21,16 +21,33 @@ namespace detail {
 template <class T>
 using gather_value_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
 
+/// Hands each task to its child slot, bound to the group.
 template <class... T>
-task<std::tuple<gather_value_t<T>...>> gather_tuple(child_group::mode m, task<T>... tasks) {
-    std::tuple<child<T>...> children;
-    std::array<child_base*, sizeof...(T)> ptrs{};
-    child_group group(ptrs.data(), sizeof...(T), m);
+void bind_children(std::tuple<child<T>...>& children, child_base** ptrs, child_group& group,
+                   task<T>&&... tasks) {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         ((std::get<I>(children).init(std::move(tasks), &group), ptrs[I] = &std::get<I>(children)),
          ...);
     }
     (std::index_sequence_for<T...>{});
+}
+
+template <class T>
+void bind_children(child<T>* children, child_base** ptrs, child_group& group,
+                   std::vector<task<T>>& tasks) {
+    for (std::size_t i = 0; i < tasks.size(); ++i) {
+        children[i].init(std::move(tasks[i]), &group);
+        ptrs[i] = &children[i];
+    }
+    tasks.clear();
+}
+
+template <class... T>
+task<std::tuple<gather_value_t<T>...>> gather_tuple(child_group::mode m, task<T>... tasks) {
+    std::tuple<child<T>...> children;
+    std::array<child_base*, sizeof...(T)> ptrs{};
+    child_group group(ptrs.data(), sizeof...(T), m);
+    bind_children(children, ptrs.data(), group, std::move(tasks)...);
     co_await group;
     if (group.outer_cancelled()) {
         throw cancelled_error("gather was cancelled");
@@ -50,11 +67,7 @@ task<std::tuple<outcome<T>...>> gather_settled_tuple(task<T>... tasks) {
     std::tuple<child<T>...> children;
     std::array<child_base*, sizeof...(T)> ptrs{};
     child_group group(ptrs.data(), sizeof...(T), child_group::mode::settle);
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        ((std::get<I>(children).init(std::move(tasks), &group), ptrs[I] = &std::get<I>(children)),
-         ...);
-    }
-    (std::index_sequence_for<T...>{});
+    bind_children(children, ptrs.data(), group, std::move(tasks)...);
     co_await group;
     if (group.outer_cancelled()) {
         throw cancelled_error("gather_settled was cancelled");
@@ -71,11 +84,7 @@ task<std::vector<gather_value_t<T>>> gather_vector(std::vector<task<T>> tasks) {
     std::unique_ptr<child<T>[]> children(new child<T>[n]);
     ptrs.resize(n);
     child_group group(ptrs.data(), n, child_group::mode::fail_fast);
-    for (std::size_t i = 0; i < n; ++i) {
-        children[i].init(std::move(tasks[i]), &group);
-        ptrs[i] = &children[i];
-    }
-    tasks.clear();
+    bind_children(children.get(), ptrs.data(), group, tasks);
     co_await group;
     if (group.outer_cancelled()) {
         throw cancelled_error("gather was cancelled");
@@ -97,11 +106,7 @@ task<std::vector<outcome<T>>> gather_settled_vector(std::vector<task<T>> tasks) 
     std::vector<child_base*> ptrs(n);
     std::unique_ptr<child<T>[]> children(new child<T>[n]);
     child_group group(ptrs.data(), n, child_group::mode::settle);
-    for (std::size_t i = 0; i < n; ++i) {
-        children[i].init(std::move(tasks[i]), &group);
-        ptrs[i] = &children[i];
-    }
-    tasks.clear();
+    bind_children(children.get(), ptrs.data(), group, tasks);
     co_await group;
     if (group.outer_cancelled()) {
         throw cancelled_error("gather_settled was cancelled");

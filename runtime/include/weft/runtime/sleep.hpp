@@ -13,9 +13,44 @@ namespace weft {
 
 namespace detail {
 
+/// What every cancellable suspension of the loop shares: it takes a pending cancellation instead
+/// of suspending, installs its hook while suspended, and throws cancelled_error when resumed by a
+/// cancellation.
+class cancellable_wait {
+protected:
+    /// False when a cancellation was pending: do not suspend (await_resume throws).
+    template <class P>
+    bool enter(std::coroutine_handle<P> h) noexcept {
+        slot_ = cancel_slot_of(h);
+        if (slot_ != nullptr && slot_->consume()) {
+            cancelled_ = true;
+            return false;
+        }
+        return true;
+    }
+
+    void arm_hook(cancel_state::hook_fn hook, void* self) noexcept {
+        if (slot_ != nullptr) {
+            slot_->set_hook(hook, self);
+        }
+    }
+
+    void leave(const char* what) {
+        if (slot_ != nullptr) {
+            slot_->clear_hook();
+        }
+        if (cancelled_) {
+            throw cancelled_error(what);
+        }
+    }
+
+    cancel_state* slot_ = nullptr;
+    bool cancelled_ = false;
+};
+
 /// Suspends until a deadline on the current loop's timer heap (no allocation: the heap entry lives
 /// in the awaiter, inside the coroutine frame). Cancellable.
-class sleep_awaiter : private timer_node {
+class sleep_awaiter : private timer_node, private cancellable_wait {
 public:
     explicit sleep_awaiter(clock::time_point t) noexcept { deadline = t; }
 
@@ -23,9 +58,7 @@ public:
 
     template <class P>
     bool await_suspend(std::coroutine_handle<P> h) {
-        slot_ = cancel_slot_of(h);
-        if (slot_ != nullptr && slot_->consume()) {
-            cancelled_ = true;
+        if (!enter(h)) {
             return false;
         }
         h_ = h;
@@ -34,20 +67,11 @@ public:
             schedule(*current_loop_ptr(), resume_runnable(static_cast<sleep_awaiter*>(n)->h_));
         };
         add_timer(require_loop(), this);
-        if (slot_ != nullptr) {
-            slot_->set_hook(&on_cancel, this);
-        }
+        arm_hook(&on_cancel, this);
         return true;
     }
 
-    void await_resume() {
-        if (slot_ != nullptr) {
-            slot_->clear_hook();
-        }
-        if (cancelled_) {
-            throw cancelled_error("sleep was cancelled");
-        }
-    }
+    void await_resume() { leave("sleep was cancelled"); }
 
 private:
     // Cancel hooks run on the chain's home loop, the loop this timer lives on.
@@ -72,20 +96,16 @@ private:
     }
 
     std::coroutine_handle<> h_;
-    cancel_state* slot_ = nullptr;
-    bool cancelled_ = false;
 };
 
 /// Re-queues the awaiting coroutine at the back of its loop's ready queue. Cancellable.
-class yield_awaiter {
+class yield_awaiter : private cancellable_wait {
 public:
     [[nodiscard]] bool await_ready() const noexcept { return false; }
 
     template <class P>
     bool await_suspend(std::coroutine_handle<P> h) {
-        slot_ = cancel_slot_of(h);
-        if (slot_ != nullptr && slot_->consume()) {
-            cancelled_ = true;
+        if (!enter(h)) {
             return false;
         }
         loop* l = current_loop_ptr();
@@ -93,29 +113,16 @@ public:
             throw invalid_state_error("weft::yield() awaited outside a weft loop");
         }
         schedule(*l, resume_runnable(h));
-        if (slot_ != nullptr) {
-            slot_->set_hook(
-                [](void* p) noexcept {
-                    static_cast<yield_awaiter*>(p)->cancelled_ = true; // already queued
-                    return true;
-                },
-                this);
-        }
+        arm_hook(
+            [](void* p) noexcept {
+                static_cast<yield_awaiter*>(p)->cancelled_ = true; // already queued
+                return true;
+            },
+            this);
         return true;
     }
 
-    void await_resume() {
-        if (slot_ != nullptr) {
-            slot_->clear_hook();
-        }
-        if (cancelled_) {
-            throw cancelled_error("yield was cancelled");
-        }
-    }
-
-private:
-    cancel_state* slot_ = nullptr;
-    bool cancelled_ = false;
+    void await_resume() { leave("yield was cancelled"); }
 };
 
 } // namespace detail

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -165,5 +166,41 @@ future<call_result_t<F>> submit_call(executor_core& core, F&& fn) {
     core.accept(std::move(job));
     return std::move(f);
 }
+
+/// The public face every executor shares (submit, shutdown, max_workers, stats) over its core.
+class executor_base {
+public:
+    executor_base(const executor_base&) = delete;
+    executor_base& operator=(const executor_base&) = delete;
+
+    /// Runs fn() on the executor and returns its future; blocks for room when a bounded queue is
+    /// full (from a loop, prefer run_in_executor, which waits without blocking).
+    /// @throws executor_shut_down after shutdown().
+    template <class F>
+    auto submit(F&& fn) {
+        return submit_call(*core_, std::forward<F>(fn));
+    }
+
+    /// Stops accepting calls; wait: block until queued and running calls finish; cancel_pending:
+    /// calls that have not started are cancelled (their futures complete as cancelled).
+    void shutdown(bool wait = true, bool cancel_pending = false) {
+        core_->shutdown(wait, cancel_pending);
+    }
+
+    /// Threads that may run calls at once.
+    [[nodiscard]] std::size_t max_workers() const noexcept { return core_->max_workers(); }
+    /// The executor's counters.
+    [[nodiscard]] executor_stats stats() const noexcept { return core_->stats(); }
+    /// The engine-independent half, for run_in_executor.
+    [[nodiscard]] executor_core& core() noexcept { return *core_; }
+
+protected:
+    explicit executor_base(std::unique_ptr<executor_core> core) noexcept : core_(std::move(core)) {}
+    /// shutdown(wait = true): queued and running calls finish first.
+    ~executor_base() { core_->shutdown(true, false); }
+
+private:
+    std::unique_ptr<executor_core> core_;
+};
 
 } // namespace weft::detail
