@@ -1,0 +1,37 @@
+#include <weft/runtime/error.hpp>
+#include <weft/runtime/semaphore.hpp>
+
+#include <string>
+
+namespace weft {
+
+bool semaphore::try_acquire() {
+    std::lock_guard<std::mutex> g(mutex_);
+    if (value_ == 0) {
+        return false;
+    }
+    --value_;
+    return true;
+}
+
+void semaphore::release() {
+    detail::wake_chain woken; // resumes after the guard below unlocks
+    std::lock_guard<std::mutex> g(mutex_);
+    if (detail::wait_node* n = waiters_.pop_front()) {
+        woken.add(n); // the permit passes to n
+        return;
+    }
+    if (value_ >= bound_) {
+        throw invalid_state_error("weft::bounded_semaphore::release() called more often than "
+                                  "acquire(): it would exceed its initial value of " +
+                                  std::to_string(bound_));
+    }
+    ++value_;
+}
+
+std::size_t semaphore::value() const {
+    std::lock_guard<std::mutex> g(mutex_);
+    return value_;
+}
+
+} // namespace weft
