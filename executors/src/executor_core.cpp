@@ -2,6 +2,8 @@
 
 #include <weft/runtime/log.hpp>
 
+#include <algorithm>
+
 namespace weft::detail {
 
 void executor_core::check_open() const {
@@ -12,35 +14,31 @@ void executor_core::check_open() const {
 
 void executor_core::accept(job j) {
     check_open();
-    queued_.fetch_add(1, std::memory_order_relaxed);
     in_flight_.fetch_add(1, std::memory_order_acq_rel);
     submitted_.fetch_add(1, std::memory_order_relaxed);
     try {
         (void)enqueue(j, /*wait_for_room=*/true);
     } catch (...) {
-        queued_.fetch_sub(1, std::memory_order_relaxed);
-        leave();
         submitted_.fetch_sub(1, std::memory_order_relaxed);
+        leave();
         throw;
     }
 }
 
 bool executor_core::try_accept(job& j) {
     check_open();
-    queued_.fetch_add(1, std::memory_order_relaxed);
     in_flight_.fetch_add(1, std::memory_order_acq_rel);
+    submitted_.fetch_add(1, std::memory_order_relaxed);
     bool ok = false;
     try {
         ok = enqueue(j, /*wait_for_room=*/false);
     } catch (...) {
-        queued_.fetch_sub(1, std::memory_order_relaxed);
+        submitted_.fetch_sub(1, std::memory_order_relaxed);
         leave();
         throw;
     }
-    if (ok) {
-        submitted_.fetch_add(1, std::memory_order_relaxed);
-    } else {
-        queued_.fetch_sub(1, std::memory_order_relaxed);
+    if (!ok) {
+        submitted_.fetch_sub(1, std::memory_order_relaxed);
         leave();
     }
     return ok;
@@ -72,12 +70,8 @@ void executor_core::room_freed() noexcept {
 }
 
 bool executor_core::begin_job(bool abandoned) noexcept {
-    queued_.fetch_sub(1, std::memory_order_relaxed);
-    if (abandoned || cancel_pending_.load(std::memory_order_acquire)) {
-        return false;
-    }
-    running_.fetch_add(1, std::memory_order_relaxed);
-    return true;
+    started_.fetch_add(1, std::memory_order_relaxed);
+    return !abandoned && !cancel_pending_.load(std::memory_order_acquire);
 }
 
 void executor_core::end_job(job_end how) noexcept {
@@ -94,9 +88,6 @@ void executor_core::end_job(job_end how) noexcept {
     case job_end::cancelled:
         cancelled_.fetch_add(1, std::memory_order_relaxed);
         break;
-    }
-    if (how != job_end::cancelled) {
-        running_.fetch_sub(1, std::memory_order_relaxed);
     }
     leave(); // the last touch of *this: shutdown() may free it right after
 }
@@ -160,13 +151,18 @@ bool executor_core::shutdown(bool wait, bool cancel_pending,
 executor_stats executor_core::stats() const noexcept {
     executor_stats s;
     s.max_workers = max_workers();
-    s.submitted = submitted_.load(std::memory_order_relaxed);
     s.completed = completed_.load(std::memory_order_relaxed);
     s.failed = failed_.load(std::memory_order_relaxed);
     s.cancelled = cancelled_.load(std::memory_order_relaxed);
     s.discarded = discarded_.load(std::memory_order_relaxed);
-    s.queued = queued_.load(std::memory_order_relaxed);
-    s.running = running_.load(std::memory_order_relaxed);
+    // Read the later stages first, so that no difference below goes negative.
+    const std::uint64_t ended = s.completed + s.failed + s.discarded + s.cancelled;
+    const std::uint64_t started = std::max(started_.load(std::memory_order_acquire), ended);
+    const std::uint64_t submitted = std::max(submitted_.load(std::memory_order_acquire), started);
+    s.submitted = submitted;
+    s.queued = static_cast<std::size_t>(submitted - started);
+    // Calls cancelled before they started count as started and ended, but never ran.
+    s.running = static_cast<std::size_t>(started - ended);
     return s;
 }
 

@@ -10,10 +10,11 @@ namespace weft::detail {
 template <class Signature>
 class unique_function;
 
-/// A move-only std::function (C++23's std::move_only_function), with room for two pointers inline.
+/// A move-only std::function (C++23's std::move_only_function), with room for four pointers
+/// inline (an executor call with its promise fits, so submitting one costs no extra allocation).
 template <class R, class... Args>
 class unique_function<R(Args...)> {
-    static constexpr std::size_t inline_size = 2 * sizeof(void*);
+    static constexpr std::size_t inline_size = 4 * sizeof(void*);
 
     struct ops {
         R (*invoke)(void*, Args&&...);
