@@ -63,8 +63,10 @@ async def yield_concurrent_tasks(n, tasks=64):
     return per_task * tasks / (time.perf_counter() - t0)
 
 
-# The nearest asyncio analogue of weft's spawn_on round trip: run a call on another thread and
-# await its result on the loop (the default ThreadPoolExecutor).
+# loop.run_in_executor(None, f, i) on the default ThreadPoolExecutor (min(32, cores + 4) threads),
+# one at a time and 64 gathered: the baseline of weft's executor benchmarks (run_in_executor,
+# to_thread; bench_executors.cpp), and the nearest asyncio analogue of weft's spawn_on round trip
+# (a call on another thread whose result is awaited on the loop).
 async def executor_round_trip(n):
     loop = asyncio.get_running_loop()
     t0 = time.perf_counter()
