@@ -1,11 +1,11 @@
 #include <weft/executors/run_in_executor.hpp>
 #include <weft/executors/tbb_pool.hpp>
 
+#include <weft/runtime/detail/env.hpp>
 #include <weft/runtime/detail/extension.hpp>
 #include <weft/runtime/log.hpp>
 #include <weft/runtime/run.hpp>
 
-#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -17,15 +17,8 @@ std::size_t blocking_threads(const options& opts) {
     if (opts.blocking_threads != 0) {
         return opts.blocking_threads;
     }
-    if (const char* env = std::getenv("WEFT_BLOCKING_THREADS"); env != nullptr && *env != '\0') {
-        char* end = nullptr;
-        unsigned long n = std::strtoul(env, &end, 10);
-        if (end == env || *end != '\0' || n == 0 || n > 100000) {
-            throw error(std::string("WEFT_BLOCKING_THREADS must be a thread count from 1 to "
-                                    "100000, got '") +
-                        env + "'");
-        }
-        return n;
+    if (auto n = env_count("WEFT_BLOCKING_THREADS", "thread count", 100000)) {
+        return *n;
     }
     return tbb_pool::default_max_workers();
 }

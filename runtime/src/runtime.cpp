@@ -2,6 +2,8 @@
 
 #include "loop_impl.hpp"
 
+#include <weft/runtime/detail/env.hpp>
+
 #include <weft/runtime/future.hpp>
 #include <weft/runtime/log.hpp>
 
@@ -19,14 +21,8 @@ std::size_t loops_wanted(std::size_t asked) {
     if (asked != 0) {
         return asked;
     }
-    if (const char* env = std::getenv("WEFT_LOOPS"); env != nullptr && *env != '\0') {
-        char* end = nullptr;
-        unsigned long n = std::strtoul(env, &end, 10);
-        if (end == env || *end != '\0' || n == 0 || n > 4096) {
-            throw error(std::string("WEFT_LOOPS must be a number of loops from 1 to 4096, got '") +
-                        env + "'");
-        }
-        return n;
+    if (auto n = env_count("WEFT_LOOPS", "number of loops", 4096)) {
+        return *n;
     }
     unsigned hw = std::thread::hardware_concurrency();
     return hw == 0 ? 1 : hw;
