@@ -24,6 +24,15 @@ PACKAGES=(
     libbenchmark-dev
     libcli11-dev
     nlohmann-json3-dev
+    libcurl4-openssl-dev
+    libcereal-dev
+    clang
+    libclang-rt-14-dev
+    curl
+    openssl
+    nginx-light
+    wrk
+    python3-aiohttp
 )
 
 log() { printf '[install-deps] %s\n' "$*"; }

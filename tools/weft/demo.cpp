@@ -305,8 +305,6 @@ int run_demo(const demo_options& o) {
     return 0;
 }
 
-} // namespace
-
 command add_demo_command(CLI::App& app) {
     auto opts = std::make_shared<demo_options>();
     CLI::App* sub = app.add_subcommand(
@@ -319,5 +317,9 @@ command add_demo_command(CLI::App& app) {
         ->capture_default_str();
     return {sub, [opts] { return run_demo(*opts); }};
 }
+
+const command_registration registered{10, &add_demo_command};
+
+} // namespace
 
 } // namespace weft::tools

@@ -1,13 +1,44 @@
-// The `weft` command line tool: `weft --version`, `weft demo`, more subcommands to come.
+// The `weft` command line tool: `weft --version` and the registered subcommands (demo, stress,
+// fetch).
 
 #include "commands.hpp"
 
 #include <weft/weft.hpp>
 
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <utility>
 #include <vector>
+
+namespace weft::tools {
+namespace {
+
+std::vector<std::pair<int, command_factory>>& registry() {
+    static std::vector<std::pair<int, command_factory>> r;
+    return r;
+}
+
+} // namespace
+
+command_registration::command_registration(int order, command_factory factory) {
+    registry().emplace_back(order, factory);
+}
+
+std::vector<command> add_registered_commands(CLI::App& app) {
+    auto& r = registry();
+    std::stable_sort(r.begin(), r.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<command> out;
+    out.reserve(r.size());
+    for (const auto& [order, factory] : r) {
+        out.push_back(factory(app));
+    }
+    return out;
+}
+
+} // namespace weft::tools
 
 int main(int argc, char** argv) {
     using namespace weft::tools;
@@ -17,9 +48,7 @@ int main(int argc, char** argv) {
                          "Print the version and exit");
     app.require_subcommand(0, 1); // not 1: `weft bogus` then reads "not expected: bogus"
 
-    std::vector<command> commands{
-        add_demo_command(app),
-    };
+    const std::vector<command> commands = add_registered_commands(app);
 
     try {
         app.parse(argc, argv);
