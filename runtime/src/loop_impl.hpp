@@ -54,6 +54,10 @@ public:
     /// Whether the calling thread is the one running this loop.
     [[nodiscard]] bool on_loop_thread() const noexcept;
 
+    /// The loop's io_context, for weft's own I/O (net/): handlers run on the loop thread, between
+    /// ready-queue batches. Never handed to users.
+    [[nodiscard]] asio::io_context& io() noexcept { return io_; }
+
     loop& owner;
     runtime* const rt;
     const std::size_t id;
