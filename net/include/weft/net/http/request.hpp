@@ -1,0 +1,84 @@
+#pragma once
+
+#include <weft/net/http/headers.hpp>
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace weft::http {
+
+namespace detail {
+struct request_access;
+} // namespace detail
+
+/// An HTTP request as the server hands it to a handler: the request line, the header fields, the
+/// whole body (read before the handler runs, within the server's body limit) and the path
+/// parameters the matching route captured. Valid for the duration of the handler call.
+class request {
+public:
+    request() = default;
+
+    /// The method as sent ("GET", "POST"; methods are case-sensitive).
+    [[nodiscard]] const std::string& method() const noexcept { return method_; }
+    /// The request target as sent ("/items/7?full=1").
+    [[nodiscard]] const std::string& target() const noexcept { return target_; }
+    /// The path of the target, still percent-encoded ("/items/7"); for an absolute-form target
+    /// ("http://host/items/7") the path part.
+    [[nodiscard]] std::string_view path() const noexcept { return path_; }
+    /// The query string without its '?' ("full=1"), still percent-encoded; empty when none.
+    [[nodiscard]] std::string_view query() const noexcept { return query_; }
+    /// The first query parameter called name, percent-decoded ('+' is a space), or nullopt.
+    [[nodiscard]] std::optional<std::string> query_param(std::string_view name) const;
+    /// Every query parameter in order, names and values percent-decoded.
+    [[nodiscard]] std::vector<std::pair<std::string, std::string>> query_params() const;
+    /// The path parameter called name that the route captured ("{id}"), percent-decoded; empty
+    /// when the route has no such parameter.
+    [[nodiscard]] std::string_view param(std::string_view name) const noexcept;
+    /// Every path parameter the route captured, in pattern order.
+    [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& params() const noexcept {
+        return params_;
+    }
+    /// The header fields (case-insensitive lookup).
+    [[nodiscard]] const http::headers& headers() const noexcept { return headers_; }
+    /// The first value of header name, or nullopt.
+    [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept {
+        return headers_.get(name);
+    }
+    /// The body as text (bytes as received; chunked bodies decoded).
+    [[nodiscard]] const std::string& body() const noexcept { return body_; }
+    /// The body as bytes.
+    [[nodiscard]] std::span<const std::byte> body_bytes() const noexcept {
+        return std::as_bytes(std::span<const char>(body_.data(), body_.size()));
+    }
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    [[nodiscard]] int version_minor() const noexcept { return version_minor_; }
+    /// Whether the client wants the connection kept open after this request.
+    [[nodiscard]] bool keep_alive() const noexcept { return keep_alive_; }
+    /// The client's address ("127.0.0.1:53122").
+    [[nodiscard]] const std::string& remote_address() const noexcept { return remote_; }
+
+private:
+    friend struct detail::request_access;
+
+    std::string method_;
+    std::string target_;
+    std::string_view path_;  // into target_
+    std::string_view query_; // into target_
+    http::headers headers_;
+    std::string body_;
+    std::vector<std::pair<std::string, std::string>> params_;
+    std::string remote_;
+    int version_minor_ = 1;
+    bool keep_alive_ = true;
+};
+
+/// Decodes %XX escapes (and '+' as a space when plus_is_space); malformed escapes stay as they
+/// are.
+[[nodiscard]] std::string percent_decode(std::string_view s, bool plus_is_space = false);
+
+} // namespace weft::http
