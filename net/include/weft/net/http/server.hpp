@@ -1,0 +1,127 @@
+#pragma once
+
+#include <weft/net/http/request.hpp>
+#include <weft/net/http/server_response.hpp>
+#include <weft/runtime/clock.hpp>
+#include <weft/runtime/task.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace weft::http {
+
+/// A route's handler: runs on the loop of the connection the request came in on. A blocking call
+/// inside it goes through `co_await weft::to_thread(...)` so that the loop keeps serving.
+using handler = std::function<task<server_response>(request&)>;
+
+/// How a server behaves; the defaults suit a public-facing server.
+struct server_options {
+    /// Longest request line: beyond it the server answers 414 and closes.
+    std::size_t max_request_line = 8 * 1024;
+    /// Largest request head (request line and header fields): beyond it, 431 and close.
+    std::size_t max_header_bytes = 64 * 1024;
+    /// Most header fields in a request: beyond it, 431 and close.
+    std::size_t max_headers = 100;
+    /// Largest request body (Content-Length or chunked): beyond it, 413 and close.
+    std::uint64_t max_body_size = 8 * 1024 * 1024;
+    /// How long a keep-alive connection may stay idle between requests before it is closed.
+    std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
+    /// How long a request head may take to arrive once it started: beyond it, 408 and close
+    /// (slowloris).
+    std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
+    /// How long the server waits for each read of a request body: beyond it, 408 and close.
+    std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};
+    /// Requests served on one connection before it is closed (0: no limit).
+    std::size_t max_requests_per_connection = 0;
+    /// Event loops that accept connections, one SO_REUSEPORT acceptor each (0: every loop of
+    /// the runtime). A connection stays on the loop that accepted it.
+    std::size_t loops = 0;
+    /// Listen backlog of each acceptor.
+    int backlog = 1024;
+    /// Most connections open at once (0: no limit); beyond it, new ones wait in the kernel's
+    /// backlog until one closes.
+    std::size_t max_connections = 0;
+    /// The Server header (empty: none).
+    std::string server_name = "weft";
+};
+
+/// Counters of a server since it started listening.
+struct server_stats {
+    std::uint64_t connections_open = 0;   ///< connections being served now
+    std::uint64_t connections_total = 0;  ///< connections accepted
+    std::uint64_t requests = 0;           ///< responses sent (errors included)
+    std::uint64_t bad_requests = 0;       ///< 400, 417, 505: malformed requests
+    std::uint64_t too_large = 0;          ///< 413, 414, 431: limits exceeded
+    std::uint64_t not_implemented = 0;    ///< 501: unsupported transfer codings
+    std::uint64_t timeouts = 0;           ///< 408 sent, or an idle connection closed
+    std::uint64_t not_found = 0;          ///< 404 from the router
+    std::uint64_t method_not_allowed = 0; ///< 405 from the router
+    std::uint64_t handler_errors = 0;     ///< 500: a handler threw
+    std::uint64_t io_errors = 0;          ///< connections ended by a reset or a failed write
+};
+
+/// An HTTP/1.1 server on the runtime's loops: one acceptor per loop, each connection served by a
+/// task on the loop that accepted it (keep-alive, pipelining, chunked bodies, Expect:
+/// 100-continue, HEAD). Routes are added before listen(); the server must outlive its serving
+/// (close() and wait_closed() before destroying it). Access log: the "weft.http" logger at info
+/// level (off by default; WEFT_LOG_LEVEL=info or spdlog::get("weft.http")->set_level()).
+///
+///     weft::http::server srv;
+///     srv.route("GET", "/items/{id}", [](weft::http::request& req) ->
+///     weft::task<weft::http::server_response> {
+///         co_return weft::http::server_response::text("item " + std::string(req.param("id")));
+///     });
+///     co_await srv.listen("127.0.0.1", 8080);
+class server {
+public:
+    /// A server with no routes (everything answers 404).
+    explicit server(server_options opts = {});
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+    /// Stops accepting; connections still open end on their own loops.
+    ~server();
+
+    /// Adds a route: method ("GET", "POST"...) and a path pattern of literal segments and
+    /// `{name}` parameters ("/items/{id}"), matched segment by segment in the order added. A GET
+    /// route also answers HEAD. A path that matches no route gets 404; one that matches only with
+    /// other methods gets 405 with an Allow header.
+    /// @throws weft::error for a pattern that does not start with '/' or has a malformed
+    /// parameter, or when the server is already listening.
+    server& route(std::string_view method, std::string_view pattern, handler h);
+
+    /// Binds host:port (port 0: any free port, see port()) on every serving loop and starts
+    /// accepting; returns once listening. Call it from a task of the runtime.
+    /// @throws weft::net::error when the address cannot be bound; weft::error when already
+    /// listening.
+    [[nodiscard]] task<void> listen(std::string host, std::uint16_t port);
+
+    /// listen(), then waits until the server is closed and its connections have ended.
+    [[nodiscard]] task<void> serve(std::string host, std::uint16_t port);
+
+    /// The bound port (after listen()).
+    [[nodiscard]] std::uint16_t port() const noexcept;
+
+    /// Stops accepting and closes idle keep-alive connections; a request in progress is finished
+    /// and answered with `Connection: close`. Idempotent, callable from any thread.
+    void close();
+
+    /// Waits until every connection has ended; those still open after grace are cancelled.
+    [[nodiscard]] task<void>
+    wait_closed(std::optional<clock::duration> grace = std::chrono::seconds(5));
+
+    /// A snapshot of the counters.
+    [[nodiscard]] server_stats stats() const noexcept;
+
+    struct impl;
+
+private:
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace weft::http
