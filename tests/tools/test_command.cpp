@@ -1,0 +1,155 @@
+// The `weft stress` command line: good and bad arguments through the same CLI11 parser the tool
+// builds, and their translation into stress_options.
+
+#include "command.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+using namespace weft::stress;
+
+namespace {
+
+/// Parses `weft stress ARGS...`; returns the CLI11 error message, or "" when it parsed.
+std::string parse(command_line& cl, std::vector<std::string> args) {
+    CLI::App app{"weft", "weft"};
+    add_stress_options(app, cl);
+    args.insert(args.begin(), "stress");
+    std::reverse(args.begin(), args.end()); // CLI11 takes the arguments reversed
+    try {
+        app.parse(args);
+    } catch (const CLI::ParseError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+} // namespace
+
+TEST(stress_command, defaults_make_a_short_sweep) {
+    command_line cl;
+    ASSERT_EQ(parse(cl, {}), "");
+    const stress_options o = to_options(cl);
+    EXPECT_EQ(o.executors.size(), 3u);
+    EXPECT_EQ(o.workload.label, "cpu:50");
+    EXPECT_EQ(o.concurrency, (std::vector<std::size_t>{1, 8, 64}));
+    EXPECT_EQ(o.tasks, 2000u);
+    EXPECT_TRUE(o.scenarios.empty());
+    EXPECT_DOUBLE_EQ(o.idle_s, 1.0);
+    EXPECT_FALSE(o.hooks.lose_id.has_value());
+}
+
+TEST(stress_command, every_option_reaches_the_options) {
+    command_line cl;
+    ASSERT_EQ(parse(cl, {"--executor",  "tbb:4,threads:8",
+                         "-w",          "mixed:9*cpu:50+1*sleep:1000",
+                         "-c",          "1,8,64,512",
+                         "--duration",  "0.5",
+                         "--loops",     "2",
+                         "--warmup",    "0.25",
+                         "--rate",      "1000",
+                         "--idle",      "0",
+                         "--recommend", "--json=out.json",
+                         "--csv",       "--html",
+                         "page.html",   "--no-progress"}),
+              "");
+    EXPECT_EQ(cl.json, "out.json");
+    EXPECT_EQ(cl.csv, "-");
+    EXPECT_EQ(cl.html, "page.html");
+    EXPECT_TRUE(cl.no_progress);
+    const stress_options o = to_options(cl);
+    ASSERT_EQ(o.executors.size(), 2u);
+    EXPECT_EQ(o.executors[1].label, "threads:8");
+    EXPECT_EQ(o.workload.parts.size(), 2u);
+    EXPECT_EQ(o.concurrency.size(), 4u);
+    EXPECT_DOUBLE_EQ(o.duration_s, 0.5);
+    EXPECT_EQ(o.loops, 2u);
+    EXPECT_DOUBLE_EQ(o.warmup_s, 0.25);
+    EXPECT_DOUBLE_EQ(o.rate, 1000);
+    EXPECT_DOUBLE_EQ(o.idle_s, 0);
+    EXPECT_TRUE(o.recommend);
+}
+
+TEST(stress_command, scenarios_replace_the_default_executors) {
+    command_line cl;
+    ASSERT_EQ(parse(cl, {"--scenario", "spawn-storm,cross-loop"}), "");
+    stress_options o = to_options(cl);
+    EXPECT_TRUE(o.executors.empty());
+    EXPECT_EQ(o.scenarios.size(), 2u);
+
+    command_line both;
+    ASSERT_EQ(parse(both, {"--scenario", "all", "--executor", "inline"}), "");
+    o = to_options(both);
+    EXPECT_EQ(o.executors.size(), 1u);
+    EXPECT_EQ(o.scenarios.size(), 6u);
+}
+
+TEST(stress_command, bad_arguments_are_refused_with_a_message) {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases{
+        {{"--executor", "gpu:1"}, "unknown executor 'gpu:1'"},
+        {{"--executor", "threads"}, "needs a worker count"},
+        {{"--workload", "cpu"}, "needs a size"},
+        {{"--workload", "crash:2"}, "crash rate"},
+        {{"--scenario", "nap-storm"}, "unknown scenario"},
+        {{"--concurrency", "0"}, "concurrency '0'"},
+        {{"--tasks", "0"}, "tasks"},
+        {{"--tasks", "10", "--duration", "1"}, "excludes"},
+        {{"--loops", "0"}, "loops"},
+        {{"--rate", "-5"}, "rate"},
+        {{"--bogus"}, "bogus"},
+        {{"--json", "file.json"}, "file.json"}, // --json takes =FILE, not a separate word
+    };
+    for (const auto& [args, expected] : cases) {
+        command_line cl;
+        const std::string msg = parse(cl, args);
+        EXPECT_NE(msg.find(expected), std::string::npos)
+            << args[0] << ": got '" << msg << "', expected it to mention '" << expected << "'";
+    }
+}
+
+TEST(stress_command, combinations_are_checked_after_parsing) {
+    command_line crash;
+    ASSERT_EQ(parse(crash, {"--workload", "crash:0.1", "--executor", "threads:2"}), "");
+    EXPECT_THROW((void)to_options(crash), spec_error);
+
+    command_line process;
+    ASSERT_EQ(parse(process, {"--executor", "process:2"}), "");
+    try {
+        (void)to_options(process);
+        ADD_FAILURE() << "process:2 accepted";
+    } catch (const spec_error& e) {
+        EXPECT_NE(std::string(e.what()).find("not available in this build"), std::string::npos);
+    }
+
+    command_line both_stdout;
+    ASSERT_EQ(parse(both_stdout, {"--json", "--csv"}), "");
+    EXPECT_THROW((void)to_options(both_stdout), spec_error);
+    EXPECT_EQ(run_command(both_stdout), 2);
+}
+
+TEST(stress_command, help_documents_every_option_with_an_example) {
+    CLI::App app{"weft", "weft"};
+    command_line cl;
+    CLI::App* sub = add_stress_options(app, cl);
+    const std::string help = sub->help();
+    for (const char* opt : {"--executor", "--workload", "--scenario", "--concurrency", "--tasks",
+                            "--duration", "--loops", "--warmup", "--rate", "--idle", "--recommend",
+                            "--json", "--csv", "--html", "--no-progress"}) {
+        EXPECT_NE(help.find(opt), std::string::npos) << opt;
+    }
+    EXPECT_EQ(help.find("--inject-loss"), std::string::npos); // a hidden test hook
+    EXPECT_NE(help.find("Examples:"), std::string::npos);
+    EXPECT_NE(help.find("mixed:<w1>*<spec>+<w2>*<spec>"), std::string::npos);
+    // Every visible option's description carries an example (or says when it applies).
+    for (const CLI::Option* opt : sub->get_options()) {
+        if (opt->get_group().empty() || opt->get_name() == "--help") {
+            continue;
+        }
+        const std::string& d = opt->get_description();
+        EXPECT_TRUE(d.find("example") != std::string::npos ||
+                    d.find("terminal") != std::string::npos)
+            << opt->get_name();
+    }
+}

@@ -1,0 +1,196 @@
+// Tiny sweeps through run_stress: every executor kind, every scenario, open and closed loops,
+// and the exactly-once check proven by the test hooks.
+
+#include "runner.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+using namespace weft::stress;
+
+namespace {
+
+stress_options tiny(const char* executors, const char* workload) {
+    stress_options o;
+    o.executors = parse_executors(executors);
+    o.workload = parse_workload(workload);
+    o.concurrency = {1, 4};
+    o.tasks = 200;
+    o.idle_s = 0;
+    return o;
+}
+
+void expect_clean(const cell_result& c, std::uint64_t tasks) {
+    SCOPED_TRACE(c.target + " " + c.workload + " x" + std::to_string(c.concurrency));
+    EXPECT_EQ(c.submitted, tasks);
+    EXPECT_EQ(c.completed, tasks);
+    EXPECT_EQ(c.errors, 0u);
+    EXPECT_TRUE(c.exactly_once());
+    EXPECT_GT(c.throughput, 0);
+    EXPECT_GT(c.wall_s, 0);
+    EXPECT_LE(c.p50_us, c.p90_us);
+    EXPECT_LE(c.p90_us, c.p99_us);
+    EXPECT_LE(c.p99_us, c.p999_us);
+    EXPECT_LE(c.p999_us, c.max_us);
+    EXPECT_GE(c.workers_used, 1u);
+    EXPECT_GT(c.balance, 0);
+    EXPECT_LE(c.balance, 1.0);
+}
+
+} // namespace
+
+TEST(stress_runner, every_executor_kind_and_workload_completes_exactly_once) {
+    for (const char* w : {"cpu:20", "sleep:50", "io:2000", "alloc:10000",
+                          "mixed:1*cpu:10+1*sleep:10+1*io:100+1*alloc:100"}) {
+        const run_report r = run_stress(tiny("tbb:2,threads:2,inline", w));
+        ASSERT_EQ(r.cells.size(), 6u) << w;
+        for (const cell_result& c : r.cells) {
+            expect_clean(c, 200);
+            EXPECT_EQ(c.workload, parse_workload(w).label);
+        }
+        EXPECT_TRUE(r.ok()) << w;
+    }
+}
+
+TEST(stress_runner, pool_sizes_and_balance_are_reported) {
+    const run_report r = run_stress(tiny("threads:3,inline", "sleep:100"));
+    ASSERT_EQ(r.cells.size(), 4u);
+    EXPECT_EQ(r.cells[0].pool_size, 3u);
+    // Four callers keep all three threads busy.
+    EXPECT_EQ(r.cells[1].concurrency, 4u);
+    EXPECT_EQ(r.cells[1].workers_used, 3u);
+    // Inline runs every call on the loop's own thread.
+    EXPECT_EQ(r.cells[2].workers_used, 1u);
+    EXPECT_DOUBLE_EQ(r.cells[2].balance, 1.0);
+}
+
+TEST(stress_runner, a_lost_call_fails_the_run) {
+    stress_options o = tiny("threads:2", "cpu:1");
+    o.concurrency = {4};
+    o.hooks.lose_id = 17;
+    run_report r = run_stress(o);
+    ASSERT_EQ(r.cells.size(), 1u);
+    EXPECT_EQ(r.cells[0].lost, 1u);
+    EXPECT_EQ(r.cells[0].doubled, 0u);
+    EXPECT_FALSE(r.cells[0].exactly_once());
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.failures[0].find("1 call(s) lost"), std::string::npos) << r.failures[0];
+}
+
+TEST(stress_runner, a_doubled_call_fails_the_run) {
+    stress_options o = tiny("tbb:2", "cpu:1");
+    o.concurrency = {2};
+    o.hooks.double_id = 3;
+    const run_report r = run_stress(o);
+    ASSERT_EQ(r.cells.size(), 1u);
+    EXPECT_EQ(r.cells[0].doubled, 1u);
+    EXPECT_EQ(r.cells[0].lost, 0u);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.failures[0].find("more than once"), std::string::npos) << r.failures[0];
+}
+
+TEST(stress_runner, duration_and_warmup) {
+    stress_options o = tiny("threads:2", "sleep:100");
+    o.concurrency = {2};
+    o.duration_s = 0.1;
+    o.warmup_s = 0.05;
+    const run_report r = run_stress(o);
+    ASSERT_EQ(r.cells.size(), 1u);
+    const cell_result& c = r.cells[0];
+    EXPECT_TRUE(c.exactly_once());
+    EXPECT_GT(c.completed, 10u);
+    EXPECT_EQ(c.completed, c.submitted);
+    EXPECT_GE(c.wall_s, 0.1);
+    EXPECT_LT(c.wall_s, 5.0); // generous: the cell ends soon after its deadline
+}
+
+TEST(stress_runner, open_loop_keeps_the_offered_rate) {
+    stress_options o = tiny("threads:2", "sleep:10");
+    o.concurrency = {8};
+    o.rate = 2000;
+    o.tasks = 200;
+    const run_report r = run_stress(o);
+    ASSERT_EQ(r.cells.size(), 1u);
+    const cell_result& c = r.cells[0];
+    expect_clean(c, 200);
+    EXPECT_TRUE(r.open_loop);
+    EXPECT_DOUBLE_EQ(c.offered_rate, 2000);
+    // 200 arrivals at 2000/s take about 0.1 s whatever the executor does: the rate is kept.
+    EXPECT_GE(c.wall_s, 0.09);
+    EXPECT_LT(c.throughput, 2000 * 1.5);
+}
+
+TEST(stress_runner, open_loop_latency_counts_from_the_intended_send_time) {
+    // One slot, calls of 2 ms, arrivals every 1 ms: calls queue behind each other, and their
+    // latency grows with the backlog instead of staying at the service time.
+    stress_options o = tiny("threads:1", "sleep:2000");
+    o.concurrency = {1};
+    o.rate = 1000;
+    o.tasks = 50;
+    const run_report r = run_stress(o);
+    const cell_result& c = r.cells.at(0);
+    EXPECT_TRUE(c.exactly_once());
+    EXPECT_GT(c.max_us, 20'000); // the last of 50 waits ~50 ms, far above the 2 ms service time
+}
+
+TEST(stress_runner, every_scenario_at_a_tiny_size) {
+    stress_options o;
+    o.scenarios = all_scenarios();
+    o.concurrency = {1, 8};
+    o.tasks = 300;
+    o.loops = 2;
+    o.idle_s = 0;
+    const run_report r = run_stress(o);
+    ASSERT_EQ(r.cells.size(), 12u);
+    for (const cell_result& c : r.cells) {
+        EXPECT_TRUE(c.scenario);
+        EXPECT_EQ(c.target, "runtime");
+        EXPECT_EQ(c.pool_size, 2u);
+        expect_clean(c, 300);
+    }
+    EXPECT_TRUE(r.ok());
+}
+
+TEST(stress_runner, a_lost_operation_in_a_scenario_fails_the_run) {
+    stress_options o;
+    o.scenarios = {scenario_kind::queue_pingpong};
+    o.concurrency = {2};
+    o.tasks = 50;
+    o.idle_s = 0;
+    o.hooks.lose_id = 7;
+    const run_report r = run_stress(o);
+    EXPECT_EQ(r.loops, 2u); // queue-pingpong runs on two loops at least
+    EXPECT_EQ(r.cells.at(0).lost, 1u);
+    EXPECT_FALSE(r.ok());
+}
+
+TEST(stress_runner, idle_check_reports_each_executor_with_threads) {
+    stress_options o = tiny("threads:2,inline", "cpu:1");
+    o.concurrency = {2};
+    o.idle_s = 0.2;
+    const run_report r = run_stress(o);
+    // inline runs on the loop's thread: no threads of its own to check.
+    ASSERT_EQ(r.idle.size(), 1u);
+    EXPECT_EQ(r.idle[0].target, "threads:2");
+    EXPECT_GE(r.idle[0].window_s, 0.2);
+    EXPECT_DOUBLE_EQ(r.idle[0].limit_s, 0.01 * r.idle[0].window_s);
+    // An idle thread_pool sleeps on a condition variable.
+    EXPECT_TRUE(r.idle[0].ok()) << r.idle[0].cpu_s;
+}
+
+TEST(stress_runner, judge_fails_a_spinning_pool) {
+    run_report r;
+    r.idle.push_back({"spinner", 1.0, 0.5, 0.5, 0.01});
+    r.idle.push_back({"sleeper", 1.0, 0.001, 0.5, 0.01});
+    judge(r);
+    ASSERT_EQ(r.failures.size(), 1u);
+    EXPECT_NE(r.failures[0].find("spinner"), std::string::npos);
+    EXPECT_NE(r.failures[0].find("spins"), std::string::npos);
+}
+
+TEST(stress_runner, process_executor_is_refused_clearly) {
+    stress_options o = tiny("process:2", "cpu:1");
+    EXPECT_THROW((void)run_stress(o), spec_error);
+}

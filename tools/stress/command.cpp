@@ -1,0 +1,234 @@
+#include "command.hpp"
+
+#include "report_html.hpp"
+#include "report_json_csv.hpp"
+#include "report_table.hpp"
+#include "runner.hpp"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+namespace weft::stress {
+
+namespace {
+
+/// A CLI11 check that runs one of the spec parsers.
+template <class Parse>
+CLI::Validator spec_check(Parse parse, const char* name) {
+    return CLI::Validator(
+        [parse](std::string& s) -> std::string {
+            try {
+                (void)parse(s);
+                return {};
+            } catch (const spec_error& e) {
+                return e.what();
+            }
+        },
+        name);
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.close();
+    if (!out) {
+        throw error("cannot write " + path);
+    }
+}
+
+const char* const footer = R"(Executors (side by side, one cell per executor and concurrency):
+  tbb[:N]      weft::tbb_pool (N workers; default max(32, cores + 4))
+  threads:N    weft::thread_pool of N threads
+  process:N    weft::process_pool of N worker processes (builds with process pools only)
+  inline       weft::inline_executor: each call runs on the submitting loop
+
+Workloads (what each call does):
+  cpu:<us>     busy compute for <us> microseconds of the worker's CPU time
+  sleep:<us>   blocking sleep (a stand-in for a blocking network call)
+  io:<bytes>   blocking pipe I/O: writes and reads back <bytes> (suffix k, m, g)
+  alloc:<bytes>  allocates <bytes>, touches every page, frees them
+  crash:<rate> a share of calls crash their worker (process pools only)
+  mixed:<w1>*<spec>+<w2>*<spec>  a weighted mix, e.g. mixed:9*cpu:50+1*sleep:1000
+
+Scenarios (stress weft's runtime itself, instead of an executor):
+  spawn-storm     waves of tasks spawned on the least busy loops, then awaited
+  cancel-storm    waves of sleeping tasks on every loop, all cancelled at once
+  timer-storm     tasks sleeping 0-1000 us again and again; latency = how late timers fire
+  cross-loop      tasks awaiting tasks they start on the next loop (2 loops at least)
+  gather-fanout   gathers of <concurrency> children, on every loop
+  queue-pingpong  pairs of tasks on neighbouring loops bouncing ids through weft::queue
+  all             every scenario
+
+Each cell reports throughput, latency p50/p90/p99/p99.9/max (log-linear histogram, within 0.8%),
+CPU user/sys, context switches, threads used and their balance, errors and crashes, and checks
+that every call completed exactly once. After the sweep each executor idles for --idle seconds:
+one whose threads use more than 1% of a core meanwhile fails the run.
+Exit status: 0 all checks passed, 1 a check failed (a lost or doubled call, a spinning pool),
+2 bad arguments.
+
+Examples:
+  weft stress
+  weft stress --executor tbb,threads:4,threads:16,inline --workload sleep:1000 -c 1,8,64,512
+  weft stress -e threads:2,threads:4,threads:8 -w mixed:9*cpu:50+1*sleep:1000 --recommend
+  weft stress -e tbb -w cpu:100 --rate 5000 --duration 3 -c 64
+  weft stress --scenario all --loops 2 --tasks 20000 --html stress.html
+  weft stress --json=result.json --csv=- --idle 0)";
+
+} // namespace
+
+CLI::App* add_stress_options(CLI::App& app, command_line& cl) {
+    CLI::App* sub = app.add_subcommand(
+        "stress", "Stress-test executors and the runtime: throughput, latency, CPU, balance, "
+                  "exactly-once, idle CPU; tables, JSON, CSV, HTML charts, sizing advice");
+    sub->footer(footer);
+    sub->add_option("-e,--executor", cl.executors,
+                    "Executors to compare, comma-separated: tbb[:N], threads:N, process:N, "
+                    "inline (example: tbb,threads:8,inline)")
+        ->check(spec_check(parse_executors, "LIST"))
+        ->capture_default_str()
+        ->each([&cl](const std::string&) { cl.executors_given = true; });
+    sub->add_option("-w,--workload", cl.workload,
+                    "What each call does: cpu:<us>, sleep:<us>, io:<bytes>, alloc:<bytes>, "
+                    "crash:<rate>, mixed:<w1>*<spec>+<w2>*<spec> (example: sleep:1000)")
+        ->check(spec_check(parse_workload, "SPEC"))
+        ->capture_default_str();
+    sub->add_option("-s,--scenario", cl.scenarios,
+                    "Runtime scenarios instead of executors, comma-separated: spawn-storm, "
+                    "cancel-storm, timer-storm, cross-loop, gather-fanout, queue-pingpong, all "
+                    "(example: spawn-storm,cancel-storm)")
+        ->check(spec_check(parse_scenarios, "LIST"));
+    sub->add_option("-c,--concurrency", cl.concurrency,
+                    "Calls in flight at once, a sweep (example: 1,8,64,512)")
+        ->check(spec_check(parse_concurrency, "LIST"))
+        ->capture_default_str();
+    auto* tasks = sub->add_option("-n,--tasks", cl.tasks, "Calls per cell (example: --tasks 10000)")
+                      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}))
+                      ->capture_default_str();
+    sub->add_option("-d,--duration", cl.duration_s,
+                    "Seconds per cell instead of a call count (example: --duration 2.5)")
+        ->check(CLI::Range(0.001, 3600.0))
+        ->excludes(tasks);
+    sub->add_option("--loops", cl.loops, "Event loops submitting calls (example: --loops 2)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{256}))
+        ->capture_default_str();
+    sub->add_option("--warmup", cl.warmup_s,
+                    "Seconds of unmeasured load before each cell (example: --warmup 0.5)")
+        ->check(CLI::Range(0.0, 600.0))
+        ->capture_default_str();
+    sub->add_option("--rate", cl.rate,
+                    "Open loop: calls arrive at this rate per second and latency counts from "
+                    "the intended send time, so a stall shows instead of hiding (no coordinated "
+                    "omission); --concurrency caps calls in flight (example: --rate 2000)")
+        ->check(CLI::Range(0.001, 1e8));
+    sub->add_option("--idle", cl.idle_s,
+                    "Seconds of idle CPU measurement after the sweep; 0 skips it (example: "
+                    "--idle 1)")
+        ->check(CLI::Range(0.0, 60.0))
+        ->capture_default_str();
+    sub->add_flag("--recommend", cl.recommend,
+                  "Name the smallest pool and concurrency reaching 95% of the best throughput, "
+                  "and why (example: -e threads:2,threads:4,threads:8 --recommend)");
+    sub->add_flag("--json{-}", cl.json,
+                  "JSON report to stdout (instead of the table), or --json=FILE (example: "
+                  "--json=result.json)");
+    sub->add_flag("--csv{-}", cl.csv,
+                  "CSV report to stdout (instead of the table), or --csv=FILE (example: "
+                  "--csv=result.csv)");
+    sub->add_option("--html", cl.html,
+                    "Self-contained HTML page with SVG charts (example: --html stress.html)");
+    sub->add_flag("--no-progress", cl.no_progress,
+                  "No progress bar (it is drawn on stderr only when stderr is a terminal)");
+    // Test hooks: break the exactly-once guarantee on purpose to prove that it is checked.
+    sub->add_option("--inject-loss", cl.inject_loss)->group("");
+    sub->add_option("--inject-double", cl.inject_double)->group("");
+    return sub;
+}
+
+stress_options to_options(const command_line& cl) {
+    stress_options o;
+    if (!cl.scenarios.empty()) {
+        o.scenarios = parse_scenarios(cl.scenarios);
+    }
+    if (cl.scenarios.empty() || cl.executors_given) {
+        o.executors = parse_executors(cl.executors);
+    }
+    o.workload = parse_workload(cl.workload);
+    o.concurrency = parse_concurrency(cl.concurrency);
+    o.tasks = cl.tasks;
+    o.duration_s = cl.duration_s;
+    o.loops = cl.loops;
+    o.warmup_s = cl.warmup_s;
+    o.rate = cl.rate;
+    o.idle_s = cl.idle_s;
+    o.recommend = cl.recommend;
+    if (cl.inject_loss >= 0) {
+        o.hooks.lose_id = static_cast<std::uint64_t>(cl.inject_loss);
+    }
+    if (cl.inject_double >= 0) {
+        o.hooks.double_id = static_cast<std::uint64_t>(cl.inject_double);
+    }
+    if (cl.json == "-" && cl.csv == "-") {
+        throw spec_error("--json and --csv cannot both go to stdout: give one a file, as in "
+                         "--csv=result.csv");
+    }
+    validate(o);
+    return o;
+}
+
+int run_command(const command_line& cl) {
+    stress_options o;
+    try {
+        o = to_options(cl);
+    } catch (const spec_error& e) {
+        std::cerr << "weft stress: " << e.what() << "\nRun with --help for more information.\n";
+        return 2;
+    }
+    const bool to_stdout = cl.json == "-" || cl.csv == "-";
+    std::optional<progress_bar> bar;
+    progress_fn progress;
+    if (!cl.no_progress && ::isatty(STDERR_FILENO) == 1) {
+        bar.emplace(stderr);
+        progress = [&bar](double f, std::string_view now) { bar->update(f, now); };
+    }
+    run_report report;
+    try {
+        report = run_stress(o, progress);
+    } catch (const spec_error& e) {
+        bar.reset();
+        std::cerr << "weft stress: " << e.what() << "\n";
+        return 2;
+    }
+    bar.reset();
+    if (!to_stdout) {
+        std::cout << format_table(report) << std::flush;
+    }
+    if (!cl.json.empty()) {
+        if (cl.json == "-") {
+            std::cout << format_json(report) << std::flush;
+        } else {
+            write_file(cl.json, format_json(report));
+        }
+    }
+    if (!cl.csv.empty()) {
+        if (cl.csv == "-") {
+            std::cout << format_csv(report) << std::flush;
+        } else {
+            write_file(cl.csv, format_csv(report));
+        }
+    }
+    if (!cl.html.empty()) {
+        write_file(cl.html, format_html(report));
+    }
+    if (!report.ok() && to_stdout) {
+        for (const std::string& f : report.failures) {
+            std::cerr << "weft stress: FAILED: " << f << "\n";
+        }
+    }
+    return report.ok() ? 0 : 1;
+}
+
+} // namespace weft::stress

@@ -1,0 +1,143 @@
+#include "report_json_csv.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace weft::stress {
+
+namespace {
+
+nlohmann::json cell_json(const cell_result& c) {
+    return {
+        {"executor", c.target},
+        {"workload", c.workload},
+        {"scenario", c.scenario},
+        {"workers", c.pool_size},
+        {"concurrency", c.concurrency},
+        {"offered_rate", c.offered_rate},
+        {"submitted", c.submitted},
+        {"completed", c.completed},
+        {"errors", c.errors},
+        {"crashes", c.crashes},
+        {"lost", c.lost},
+        {"doubled", c.doubled},
+        {"exactly_once", c.exactly_once()},
+        {"wall_s", c.wall_s},
+        {"throughput", c.throughput},
+        {"latency_us",
+         {{"p50", c.p50_us},
+          {"p90", c.p90_us},
+          {"p99", c.p99_us},
+          {"p99.9", c.p999_us},
+          {"max", c.max_us},
+          {"mean", c.mean_us}}},
+        {"cpu_user_s", c.user_s},
+        {"cpu_sys_s", c.sys_s},
+        {"voluntary_cs", c.voluntary_cs},
+        {"involuntary_cs", c.involuntary_cs},
+        {"workers_used", c.workers_used},
+        {"balance", c.balance},
+    };
+}
+
+std::string csv_field(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) {
+        return s;
+    }
+    std::string q = "\"";
+    for (char ch : s) {
+        q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+    }
+    return q + "\"";
+}
+
+std::string num(double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+    return buf;
+}
+
+} // namespace
+
+std::string format_json(const run_report& r) {
+    nlohmann::json j;
+    j["weft"] = r.version;
+    j["workload"] = r.workload;
+    j["loops"] = r.loops;
+    j["hardware_threads"] = r.hardware_threads;
+    j["open_loop"] = r.open_loop;
+    j["cells"] = nlohmann::json::array();
+    for (const cell_result& c : r.cells) {
+        j["cells"].push_back(cell_json(c));
+    }
+    j["idle"] = nlohmann::json::array();
+    for (const idle_result& i : r.idle) {
+        j["idle"].push_back({{"executor", i.target},
+                             {"window_s", i.window_s},
+                             {"cpu_s", i.cpu_s},
+                             {"process_cpu_s", i.process_cpu_s},
+                             {"limit_s", i.limit_s},
+                             {"ok", i.ok()}});
+    }
+    if (r.advice) {
+        j["recommendation"] = {{"executor", r.advice->target},
+                               {"workers", r.advice->pool_size},
+                               {"concurrency", r.advice->concurrency},
+                               {"throughput", r.advice->throughput},
+                               {"best_executor", r.advice->best_target},
+                               {"best_concurrency", r.advice->best_concurrency},
+                               {"best_throughput", r.advice->best_throughput},
+                               {"reason", r.advice->reason}};
+    } else {
+        j["recommendation"] = nullptr;
+    }
+    j["ok"] = r.ok();
+    j["failures"] = r.failures;
+    return j.dump(2) + "\n";
+}
+
+std::string format_csv(const run_report& r) {
+    std::string out = "executor,workload,scenario,workers,concurrency,offered_rate,submitted,"
+                      "completed,errors,crashes,lost,doubled,exactly_once,wall_s,throughput,"
+                      "p50_us,p90_us,p99_us,p999_us,max_us,mean_us,cpu_user_s,cpu_sys_s,"
+                      "voluntary_cs,involuntary_cs,workers_used,balance\n";
+    for (const cell_result& c : r.cells) {
+        const std::string fields[] = {
+            csv_field(c.target),
+            csv_field(c.workload),
+            c.scenario ? "1" : "0",
+            std::to_string(c.pool_size),
+            std::to_string(c.concurrency),
+            num(c.offered_rate),
+            std::to_string(c.submitted),
+            std::to_string(c.completed),
+            std::to_string(c.errors),
+            std::to_string(c.crashes),
+            std::to_string(c.lost),
+            std::to_string(c.doubled),
+            c.exactly_once() ? "1" : "0",
+            num(c.wall_s),
+            num(c.throughput),
+            num(c.p50_us),
+            num(c.p90_us),
+            num(c.p99_us),
+            num(c.p999_us),
+            num(c.max_us),
+            num(c.mean_us),
+            num(c.user_s),
+            num(c.sys_s),
+            std::to_string(c.voluntary_cs),
+            std::to_string(c.involuntary_cs),
+            std::to_string(c.workers_used),
+            num(c.balance),
+        };
+        for (std::size_t i = 0; i < std::size(fields); ++i) {
+            out += (i == 0 ? "" : ",") + fields[i];
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+} // namespace weft::stress

@@ -1,0 +1,394 @@
+#include "runner.hpp"
+
+#include "pools.hpp"
+#include "recommend.hpp"
+#include "scenarios.hpp"
+#include "tracking.hpp"
+
+#include <weft/executors/run_in_executor.hpp>
+#include <weft/runtime/create_task.hpp>
+#include <weft/runtime/gather.hpp>
+#include <weft/runtime/run.hpp>
+#include <weft/runtime/semaphore.hpp>
+#include <weft/runtime/sleep.hpp>
+#include <weft/runtime/task_group.hpp>
+#include <weft/runtime/version.hpp>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace weft::stress {
+
+namespace {
+
+using seconds_d = std::chrono::duration<double>;
+
+struct usage {
+    double user_s = 0, sys_s = 0;
+    std::int64_t vcs = 0, ivcs = 0;
+};
+
+usage process_usage() {
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    auto s = [](const timeval& tv) {
+        return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6;
+    };
+    return {s(ru.ru_utime), s(ru.ru_stime), ru.ru_nvcsw, ru.ru_nivcsw};
+}
+
+/// CPU time a thread of this process has used (schedstat), in ns; -1 when it is gone.
+long long thread_cpu_ns(long tid) {
+    std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+    long long ns = -1;
+    in >> ns;
+    return in ? ns : -1;
+}
+
+/// The measured phase's rows, from the cell's book-keeping.
+void fill_cell(cell_result& r, const cell_context& ctx, double wall_s, const usage& before,
+               const usage& after) {
+    r.submitted = ctx.issued();
+    r.completed = ctx.completed();
+    r.errors = ctx.errors();
+    const auto verdict = ctx.check();
+    r.lost = verdict.lost;
+    r.doubled = verdict.doubled;
+    r.wall_s = wall_s;
+    r.throughput = wall_s > 0 ? static_cast<double>(r.completed) / wall_s : 0;
+    const histogram h = ctx.latencies();
+    auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; };
+    r.p50_us = us(h.percentile(50));
+    r.p90_us = us(h.percentile(90));
+    r.p99_us = us(h.percentile(99));
+    r.p999_us = us(h.percentile(99.9));
+    r.max_us = us(h.max());
+    r.mean_us = h.mean() / 1000.0;
+    r.user_s = after.user_s - before.user_s;
+    r.sys_s = after.sys_s - before.sys_s;
+    r.voluntary_cs = after.vcs - before.vcs;
+    r.involuntary_cs = after.ivcs - before.ivcs;
+    const std::vector<std::uint64_t> per_thread = ctx.per_thread();
+    std::uint64_t most = 0, total = 0;
+    for (std::uint64_t n : per_thread) {
+        if (n > 0) {
+            ++r.workers_used;
+            total += n;
+            most = std::max(most, n);
+        }
+    }
+    r.balance = most == 0 ? 0
+                          : static_cast<double>(total) / static_cast<double>(r.workers_used) /
+                                static_cast<double>(most);
+}
+
+/// The thread slots a cell's calls ran on.
+void note_threads(const cell_context& ctx, std::set<std::size_t>& slots) {
+    const std::vector<std::uint64_t> per_thread = ctx.per_thread();
+    for (std::size_t i = 0; i + 1 < per_thread.size(); ++i) {
+        if (per_thread[i] > 0) {
+            slots.insert(i);
+        }
+    }
+}
+
+// ---- closed loop: `concurrency` callers, each submitting its next call when the last returns.
+
+task<void> closed_caller(cell_context& ctx, pool& p, const workload_spec& w) {
+    while (const auto id = ctx.take_id()) {
+        const auto start = clock::now();
+        try {
+            co_await p.call(ctx, w, *id);
+        } catch (const std::exception&) {
+            ctx.error();
+        }
+        ctx.done(*id, clock::now() - start);
+    }
+}
+
+task<void> closed_loop(cell_context& ctx, pool& p, const workload_spec& w, std::size_t concurrency,
+                       std::size_t loops) {
+    std::vector<future<void>> callers;
+    callers.reserve(concurrency);
+    for (std::size_t i = 0; i < concurrency; ++i) {
+        callers.push_back(weft::spawn_on(i % loops, closed_caller(ctx, p, w)));
+    }
+    co_await weft::gather(callers);
+}
+
+// ---- open loop: arrivals at a fixed rate whatever the executor does; each call's latency runs
+// from the moment it was meant to be sent, so a stalled executor shows as latency instead of
+// silently lowering the offered load (no coordinated omission). At most `concurrency` calls are
+// in flight; an arrival waiting for a slot is already late, and its latency says so.
+
+task<void> open_call(cell_context& ctx, pool& p, const workload_spec& w, std::uint64_t id,
+                     clock::time_point intended, semaphore& slots) {
+    try {
+        co_await p.call(ctx, w, id);
+    } catch (const std::exception&) {
+        ctx.error();
+    }
+    ctx.done(id, clock::now() - intended);
+    slots.release();
+}
+
+task<void> open_loop(cell_context& ctx, pool& p, const workload_spec& w, std::size_t concurrency,
+                     double rate) {
+    semaphore slots(concurrency);
+    task_group calls;
+    const auto start = clock::now();
+    const auto interval = seconds_d(1.0 / rate);
+    for (std::uint64_t i = 0;; ++i) {
+        const auto intended =
+            start + std::chrono::duration_cast<clock::duration>(interval * static_cast<double>(i));
+        if (ctx.deadline() && intended >= *ctx.deadline()) {
+            break;
+        }
+        if (intended > clock::now()) {
+            co_await weft::sleep_until(intended);
+        }
+        co_await slots.acquire();
+        const auto id = ctx.take_id();
+        if (!id) {
+            slots.release();
+            break;
+        }
+        (void)calls.create_task(open_call(ctx, p, w, *id, intended, slots));
+    }
+    co_await calls.join();
+}
+
+struct sweep_state {
+    const stress_options& o;
+    const progress_fn& progress;
+    std::size_t loops;
+    std::size_t cells_total;
+    std::size_t cells_done = 0;
+    run_report& report;
+    std::map<std::string, std::set<std::size_t>> slots_by_target;
+};
+
+std::optional<clock::time_point> deadline_in(double s) {
+    if (s <= 0) {
+        return std::nullopt;
+    }
+    return clock::now() + std::chrono::duration_cast<clock::duration>(seconds_d(s));
+}
+
+/// Reports progress every 100 ms while a cell runs.
+task<void> ticker(sweep_state& st, const cell_context& ctx, std::string label) {
+    const auto start = clock::now();
+    for (;;) {
+        double within = 0;
+        if (ctx.deadline()) {
+            within = seconds_d(clock::now() - start) /
+                     std::max(seconds_d(*ctx.deadline() - start), seconds_d(1e-9));
+        } else {
+            within = static_cast<double>(ctx.completed()) / static_cast<double>(ctx.tasks());
+        }
+        st.progress((static_cast<double>(st.cells_done) + std::clamp(within, 0.0, 1.0)) /
+                        static_cast<double>(st.cells_total),
+                    label);
+        co_await weft::sleep(std::chrono::milliseconds(100));
+    }
+}
+
+template <class Body>
+task<cell_result> measure(sweep_state& st, cell_result r, Body body) {
+    const stress_options& o = st.o;
+    // Warm-up: the same load, unmeasured (its calls are still checked for exactly-once).
+    id_tracker::verdict warm{};
+    if (o.warmup_s > 0) {
+        cell_context warm_ctx(o.tasks, deadline_in(o.warmup_s), st.loops, {}, false);
+        co_await body(warm_ctx);
+        warm = warm_ctx.check();
+    }
+    cell_context ctx(o.tasks, deadline_in(o.duration_s), st.loops, o.hooks, true);
+    future<void> tick;
+    if (st.progress) {
+        tick = weft::create_task(
+            ticker(st, ctx, r.target + " " + r.workload + " x" + std::to_string(r.concurrency)));
+    }
+    const usage before = process_usage();
+    const auto start = clock::now();
+    co_await body(ctx);
+    const double wall = seconds_d(clock::now() - start).count();
+    const usage after = process_usage();
+    if (tick.valid()) {
+        tick.cancel();
+        try {
+            co_await tick;
+        } catch (const cancelled_error&) {
+        }
+    }
+    fill_cell(r, ctx, wall, before, after);
+    r.lost += warm.lost;
+    r.doubled += warm.doubled;
+    note_threads(ctx, st.slots_by_target[r.target]);
+    ++st.cells_done;
+    if (st.progress) {
+        st.progress(static_cast<double>(st.cells_done) / static_cast<double>(st.cells_total),
+                    r.target);
+    }
+    co_return r;
+}
+
+task<std::size_t> loop_thread_slot() {
+    co_return thread_registry::slot();
+}
+
+task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
+    const stress_options& o = st.o;
+    for (auto& p : pools) {
+        for (std::size_t c : o.concurrency) {
+            cell_result r;
+            r.target = p->spec().label;
+            r.workload = o.workload.label;
+            r.pool_size = p->max_workers();
+            r.concurrency = c;
+            r.offered_rate = o.rate;
+            pool& pr = *p;
+            const std::uint64_t crashes_before = pr.crashes();
+            auto body = [&st, &pr, &o, c](cell_context& ctx) -> task<void> {
+                if (o.rate > 0) {
+                    return open_loop(ctx, pr, o.workload, c, o.rate);
+                }
+                return closed_loop(ctx, pr, o.workload, c, st.loops);
+            };
+            cell_result done = co_await measure(st, std::move(r), body);
+            done.crashes = pr.crashes() - crashes_before;
+            st.report.cells.push_back(std::move(done));
+        }
+    }
+    for (scenario_kind s : o.scenarios) {
+        for (std::size_t c : o.concurrency) {
+            cell_result r;
+            r.target = "runtime";
+            r.workload = std::string(scenario_name(s));
+            r.scenario = true;
+            r.pool_size = st.loops;
+            r.concurrency = c;
+            const std::size_t loops = st.loops;
+            auto body = [s, c, loops](cell_context& ctx) -> task<void> {
+                return run_scenario(s, ctx, c, loops);
+            };
+            st.report.cells.push_back(co_await measure(st, std::move(r), body));
+        }
+    }
+    if (o.idle_s <= 0) {
+        co_return;
+    }
+    // The idle check: CPU used by each executor's own threads while nothing at all is asked of
+    // them. Loop threads are left out (an inline executor runs its calls there and has no
+    // thread of its own to check).
+    std::vector<future<std::size_t>> loop_slots;
+    for (std::size_t i = 0; i < st.loops; ++i) {
+        loop_slots.push_back(weft::spawn_on(i, loop_thread_slot()));
+    }
+    for (std::size_t s : co_await weft::gather(loop_slots)) {
+        for (auto& [target, slots] : st.slots_by_target) {
+            slots.erase(s);
+        }
+    }
+    std::erase_if(st.slots_by_target, [](const auto& kv) { return kv.second.empty(); });
+    std::map<long, long long> before;
+    for (const auto& [target, slots] : st.slots_by_target) {
+        for (std::size_t s : slots) {
+            const long tid = thread_registry::tid(s);
+            before[tid] = thread_cpu_ns(tid);
+        }
+    }
+    const usage u0 = process_usage();
+    const auto t0 = clock::now();
+    co_await weft::sleep(std::chrono::duration_cast<clock::duration>(seconds_d(o.idle_s)));
+    const double window = seconds_d(clock::now() - t0).count();
+    const usage u1 = process_usage();
+    for (const auto& [target, slots] : st.slots_by_target) {
+        idle_result ir;
+        ir.target = target;
+        ir.window_s = window;
+        ir.process_cpu_s = (u1.user_s + u1.sys_s) - (u0.user_s + u0.sys_s);
+        ir.limit_s = 0.01 * window;
+        long long used = 0;
+        for (std::size_t s : slots) {
+            const long tid = thread_registry::tid(s);
+            const long long now = thread_cpu_ns(tid);
+            if (now >= 0 && before[tid] >= 0) {
+                used += now - before[tid];
+            }
+        }
+        ir.cpu_s = static_cast<double>(used) * 1e-9;
+        st.report.idle.push_back(ir);
+    }
+}
+
+} // namespace
+
+void judge(run_report& report) {
+    report.failures.clear();
+    for (const cell_result& c : report.cells) {
+        const std::string where =
+            c.target + " " + c.workload + " at concurrency " + std::to_string(c.concurrency);
+        if (c.lost > 0) {
+            report.failures.push_back(where + ": " + std::to_string(c.lost) +
+                                      " call(s) lost (submitted, never completed exactly once)");
+        }
+        if (c.doubled > 0) {
+            report.failures.push_back(where + ": " + std::to_string(c.doubled) +
+                                      " call(s) reported more than once");
+        }
+    }
+    for (const idle_result& i : report.idle) {
+        if (!i.ok()) {
+            char buf[160];
+            std::snprintf(buf, sizeof buf,
+                          "%s: its threads used %.1f ms of CPU in %.2f s of idling (limit %.1f "
+                          "ms): an idle pool that spins",
+                          i.target.c_str(), i.cpu_s * 1e3, i.window_s, i.limit_s * 1e3);
+            report.failures.emplace_back(buf);
+        }
+    }
+}
+
+run_report run_stress(const stress_options& o, const progress_fn& progress) {
+    validate(o);
+    run_report report;
+    report.version = weft::version();
+    report.workload = o.scenarios.empty() || !o.executors.empty() ? o.workload.label : "";
+    report.hardware_threads = std::thread::hardware_concurrency();
+    report.open_loop = o.rate > 0;
+    const bool needs_two = std::any_of(o.scenarios.begin(), o.scenarios.end(), [](scenario_kind s) {
+        return s == scenario_kind::cross_loop || s == scenario_kind::queue_pingpong;
+    });
+    report.loops = std::max<std::size_t>(o.loops, needs_two ? 2 : 1);
+
+    std::vector<std::unique_ptr<pool>> pools;
+    for (const executor_spec& e : o.executors) {
+        pools.push_back(pool::make(e));
+    }
+    sweep_state st{o,
+                   progress,
+                   report.loops,
+                   (pools.size() + o.scenarios.size()) * o.concurrency.size(),
+                   0,
+                   report,
+                   {}};
+    weft::run(sweep(st, pools), weft::options{.loops = report.loops});
+    if (o.recommend) {
+        report.advice = recommend(report.cells);
+    }
+    judge(report);
+    return report;
+}
+
+} // namespace weft::stress
