@@ -3,6 +3,7 @@
 /// The runtime component: loops, tasks, futures, gather, timeouts, cancellation, synchronisation
 /// primitives and queues.
 
+#include <weft/runtime/as_completed.hpp>
 #include <weft/runtime/awaitable.hpp>
 #include <weft/runtime/barrier.hpp>
 #include <weft/runtime/clock.hpp>
@@ -12,6 +13,7 @@
 #include <weft/runtime/event.hpp>
 #include <weft/runtime/future.hpp>
 #include <weft/runtime/gather.hpp>
+#include <weft/runtime/gather_bounded.hpp>
 #include <weft/runtime/lock.hpp>
 #include <weft/runtime/loop.hpp>
 #include <weft/runtime/outcome.hpp>
@@ -22,4 +24,5 @@
 #include <weft/runtime/task.hpp>
 #include <weft/runtime/task_group.hpp>
 #include <weft/runtime/version.hpp>
+#include <weft/runtime/wait.hpp>
 #include <weft/runtime/wait_for.hpp>
