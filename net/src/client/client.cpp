@@ -1,0 +1,382 @@
+#include "multi.hpp"
+
+#include <weft/net/http/client.hpp>
+#include <weft/runtime/detail/loop_ops.hpp>
+#include <weft/runtime/error.hpp>
+#include <weft/runtime/sleep.hpp>
+#include <weft/runtime/version.hpp>
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace weft::http {
+
+std::string_view to_string(http_version v) noexcept {
+    switch (v) {
+    case http_version::http1_0:
+        return "HTTP/1.0";
+    case http_version::http1_1:
+        return "HTTP/1.1";
+    case http_version::http2:
+        return "HTTP/2";
+    case http_version::http3:
+        return "HTTP/3";
+    case http_version::unknown:
+        break;
+    }
+    return "unknown";
+}
+
+void response::raise_for_status() const {
+    if (status >= 400) {
+        throw status_error("HTTP status " + std::to_string(status) + " from " + url, url, status);
+    }
+}
+
+namespace detail {
+
+namespace {
+
+std::string_view trim(std::string_view s) noexcept {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
+        s.remove_prefix(1);
+    }
+    while (!s.empty() &&
+           (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
+        s.remove_suffix(1);
+    }
+    return s;
+}
+
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* userp) {
+    auto* t = static_cast<transfer*>(userp);
+    t->resp.body.append(data, size * n);
+    return size * n;
+}
+
+// One header line per call; a status line starts a new response (after a redirect or a 100
+// Continue), whose fields replace the previous ones.
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* userp) {
+    auto* t = static_cast<transfer*>(userp);
+    const std::size_t len = size * n;
+    std::string_view line = trim(std::string_view(data, len));
+    if (line.starts_with("HTTP/")) {
+        t->resp.headers.clear();
+        return len;
+    }
+    const auto colon = line.find(':');
+    if (line.empty() || colon == std::string_view::npos || colon == 0) {
+        return len;
+    }
+    t->resp.headers.add(std::string(line.substr(0, colon)),
+                        std::string(trim(line.substr(colon + 1))));
+    return len;
+}
+
+[[noreturn]] void throw_for(const transfer& t) {
+    const std::string why =
+        t.errbuf[0] != '\0' ? std::string(t.errbuf) : std::string(curl_easy_strerror(t.code));
+    const std::string msg = t.method + " " + t.url + ": " + why;
+    switch (t.code) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        throw resolve_error(msg, t.url);
+    case CURLE_COULDNT_CONNECT:
+        throw connect_error(msg, t.url);
+    case CURLE_OPERATION_TIMEDOUT:
+        throw timeout_error(msg, t.url);
+    case CURLE_TOO_MANY_REDIRECTS:
+        throw too_many_redirects(msg, t.url);
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        throw invalid_url_error(msg, t.url);
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED:
+    case CURLE_SSL_SHUTDOWN_FAILED:
+    case CURLE_USE_SSL_FAILED:
+        throw tls_error(msg, t.url);
+    default:
+        throw client_error(msg, t.url);
+    }
+}
+
+template <class T>
+void set(transfer& t, CURLoption opt, T value) {
+    if (curl_easy_setopt(t.easy, opt, value) != CURLE_OK) {
+        throw client_error(t.method + " " + t.url + ": libcurl refused option " +
+                               std::to_string(static_cast<int>(opt)),
+                           t.url);
+    }
+}
+
+/// Prepares t's easy handle. @throws invalid_url_error for a URL libcurl cannot parse.
+void prepare(transfer& t, const client_options& o, const headers& hdrs) {
+    if (t.method.empty()) {
+        throw client_error("HTTP request with an empty method for " + t.url, t.url);
+    }
+    t.url_handle = curl_url();
+    if (t.url_handle == nullptr) {
+        throw std::bad_alloc();
+    }
+    if (CURLUcode rc = curl_url_set(t.url_handle, CURLUPART_URL, t.url.c_str(), 0);
+        rc != CURLUE_OK) {
+        throw invalid_url_error(
+            t.method + " " + t.url + ": invalid URL (" + curl_url_strerror(rc) + ")", t.url);
+    }
+    char* scheme = nullptr;
+    if (curl_url_get(t.url_handle, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK) {
+        const std::string s(scheme);
+        curl_free(scheme);
+        if (s != "http" && s != "https") {
+            throw invalid_url_error(t.method + " " + t.url + ": unsupported scheme '" + s +
+                                        "' (http and https are)",
+                                    t.url);
+        }
+    }
+    t.easy = curl_easy_init();
+    if (t.easy == nullptr) {
+        throw std::bad_alloc();
+    }
+    set(t, CURLOPT_CURLU, t.url_handle);
+    set(t, CURLOPT_PRIVATE, static_cast<void*>(&t));
+    set(t, CURLOPT_NOSIGNAL, 1L);
+    set(t, CURLOPT_ERRORBUFFER, t.errbuf);
+    set(t, CURLOPT_WRITEFUNCTION, &on_body);
+    set(t, CURLOPT_WRITEDATA, static_cast<void*>(&t));
+    set(t, CURLOPT_HEADERFUNCTION, &on_header);
+    set(t, CURLOPT_HEADERDATA, static_cast<void*>(&t));
+    set(t, CURLOPT_PROTOCOLS_STR, "http,https");
+    set(t, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    set(t, CURLOPT_ACCEPT_ENCODING, ""); // every coding libcurl can decode
+    if (o.max_redirects > 0) {
+        set(t, CURLOPT_FOLLOWLOCATION, 1L);
+        set(t, CURLOPT_MAXREDIRS, static_cast<long>(o.max_redirects));
+    }
+    if (o.connect_timeout.count() > 0) {
+        set(t, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(o.connect_timeout.count()));
+    }
+    if (o.timeout.count() > 0) {
+        set(t, CURLOPT_TIMEOUT_MS, static_cast<long>(o.timeout.count()));
+    }
+    set(t, CURLOPT_USERAGENT,
+        o.user_agent.empty() ? "weft/" WEFT_VERSION_STRING : o.user_agent.c_str());
+    if (!o.proxy_from_environment) {
+        set(t, CURLOPT_PROXY, ""); // an empty proxy disables the environment's
+    }
+    set(t, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
+    set(t, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
+    if (!o.ca_file.empty()) {
+        set(t, CURLOPT_CAINFO, o.ca_file.c_str());
+    }
+    set(t, CURLOPT_HTTP_VERSION,
+        o.http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
+                : static_cast<long>(CURL_HTTP_VERSION_1_1));
+    set(t, CURLOPT_PIPEWAIT, 1L); // prefer multiplexing on an HTTP/2 connection to a new one
+
+    // Method and body.
+    if (t.method == "HEAD") {
+        set(t, CURLOPT_NOBODY, 1L);
+    } else if (t.method == "GET" && t.body.empty()) {
+        set(t, CURLOPT_HTTPGET, 1L);
+    } else {
+        if (!t.body.empty() || t.method == "POST" || t.method == "PUT" || t.method == "PATCH") {
+            set(t, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.body.size()));
+            set(t, CURLOPT_POSTFIELDS, t.body.data());
+        }
+        if (t.method != "POST") {
+            set(t, CURLOPT_CUSTOMREQUEST, t.method.c_str());
+        }
+    }
+
+    // Request headers; an empty value needs libcurl's "Name;" form.
+    for (const header_field& f : hdrs) {
+        const std::string line = f.value.empty() ? f.name + ";" : f.name + ": " + f.value;
+        curl_slist* l = curl_slist_append(t.header_list, line.c_str());
+        if (l == nullptr) {
+            throw std::bad_alloc();
+        }
+        t.header_list = l;
+    }
+    if (!t.body.empty() && !hdrs.contains("Expect")) {
+        t.header_list = curl_slist_append(t.header_list, "Expect:"); // no 100-continue round trip
+    }
+    if (t.header_list != nullptr) {
+        set(t, CURLOPT_HTTPHEADER, t.header_list);
+    }
+}
+
+void collect(transfer& t) {
+    response& r = t.resp;
+    long status = 0;
+    curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
+    r.status = static_cast<int>(status);
+    char* eff = nullptr;
+    if (curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != nullptr) {
+        r.url = eff;
+    } else {
+        r.url = t.url;
+    }
+    long version = 0;
+    curl_easy_getinfo(t.easy, CURLINFO_HTTP_VERSION, &version);
+    switch (version) {
+    case CURL_HTTP_VERSION_1_0:
+        r.version = http_version::http1_0;
+        break;
+    case CURL_HTTP_VERSION_1_1:
+        r.version = http_version::http1_1;
+        break;
+    case CURL_HTTP_VERSION_2_0:
+        r.version = http_version::http2;
+        break;
+    case CURL_HTTP_VERSION_3:
+        r.version = http_version::http3;
+        break;
+    default:
+        r.version = http_version::unknown;
+    }
+    long redirects = 0;
+    curl_easy_getinfo(t.easy, CURLINFO_REDIRECT_COUNT, &redirects);
+    r.redirects = static_cast<int>(redirects);
+    curl_easy_getinfo(t.easy, CURLINFO_NUM_CONNECTS, &r.new_connections);
+    auto us = [&](CURLINFO info) {
+        curl_off_t v = 0;
+        curl_easy_getinfo(t.easy, info, &v);
+        return std::chrono::microseconds(v);
+    };
+    r.timings.name_lookup = us(CURLINFO_NAMELOOKUP_TIME_T);
+    r.timings.connect = us(CURLINFO_CONNECT_TIME_T);
+    r.timings.tls = us(CURLINFO_APPCONNECT_TIME_T);
+    r.timings.first_byte = us(CURLINFO_STARTTRANSFER_TIME_T);
+    r.timings.total = us(CURLINFO_TOTAL_TIME_T);
+}
+
+/// Suspends until the transfer completes on the caller's loop; a cancellation aborts it.
+class transfer_awaiter : private weft::detail::cancellable_wait {
+public:
+    explicit transfer_awaiter(transfer& t) noexcept : t_(t) {}
+
+    [[nodiscard]] bool await_ready() const noexcept { return false; }
+
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+        if (!enter(h)) {
+            return false;
+        }
+        t_.waiter = h;
+        t_.ctx->add(t_);
+        arm_hook(&on_cancel, this);
+        return true;
+    }
+
+    void await_resume() { leave("HTTP request was cancelled"); }
+
+private:
+    // Runs on the task's home loop, the loop of the transfer's multi handle.
+    static bool on_cancel(void* p) noexcept {
+        auto* self = static_cast<transfer_awaiter*>(p);
+        transfer& t = self->t_;
+        if (!t.in_multi) {
+            return false; // finished: its resumption is queued, the request stays pending
+        }
+        t.ctx->abort(t);
+        self->cancelled_ = true;
+        weft::detail::schedule(t.ctx->home(), weft::detail::resume_runnable(t.waiter));
+        return true;
+    }
+
+    transfer& t_;
+};
+
+task<response> perform(std::shared_ptr<client_state> st, std::string method, std::string url,
+                       headers hdrs, std::string body) {
+    weft::loop* l = weft::detail::current_loop_ptr();
+    if (l == nullptr) {
+        throw invalid_state_error("weft::http request awaited outside a weft loop");
+    }
+    transfer t;
+    t.method = std::move(method);
+    t.url = std::move(url);
+    t.body = std::move(body);
+    prepare(t, st->opts, hdrs);
+    t.ctx = multi_for(*st, *l);
+    co_await transfer_awaiter(t);
+    if (t.closed_by_client) {
+        throw client_error(
+            t.method + " " + t.url + ": the HTTP client was closed during the request", t.url);
+    }
+    if (t.code != CURLE_OK) {
+        throw_for(t);
+    }
+    collect(t);
+    co_return std::move(t.resp);
+}
+
+} // namespace
+
+} // namespace detail
+
+client::client() : client(options{}) {}
+
+client::client(options opts) : state_(std::make_shared<detail::client_state>(std::move(opts))) {}
+
+client::client(client&&) noexcept = default;
+
+client& client::operator=(client&& other) noexcept {
+    if (this != &other) {
+        if (state_) {
+            detail::drop_client(state_->id);
+        }
+        state_ = std::move(other.state_);
+    }
+    return *this;
+}
+
+client::~client() {
+    if (state_) {
+        detail::drop_client(state_->id);
+    }
+}
+
+task<response> client::get(std::string url, http::headers hdrs) const {
+    return request("GET", std::move(url), std::move(hdrs));
+}
+
+task<response> client::request(std::string method, std::string url, http::headers hdrs,
+                               std::string body) const {
+    if (!state_) {
+        throw invalid_state_error("weft::http::client used after it was moved from");
+    }
+    return detail::perform(state_, std::move(method), std::move(url), std::move(hdrs),
+                           std::move(body));
+}
+
+const client::options& client::opts() const noexcept {
+    static const options moved_from{};
+    return state_ ? state_->opts : moved_from;
+}
+
+namespace {
+
+task<response> get_with_default(std::string url) {
+    auto st = detail::default_client();
+    co_return co_await detail::perform(std::move(st), "GET", std::move(url), {}, {});
+}
+
+} // namespace
+
+task<response> get(std::string url) {
+    return get_with_default(std::move(url));
+}
+
+} // namespace weft::http

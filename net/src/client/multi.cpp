@@ -1,0 +1,434 @@
+#include "multi.hpp"
+
+#include "loop_impl.hpp"
+
+#include <weft/runtime/create_task.hpp>
+#include <weft/runtime/detail/extension.hpp>
+#include <weft/runtime/detail/loop_ops.hpp>
+#include <weft/runtime/error.hpp>
+#include <weft/runtime/log.hpp>
+#include <weft/runtime/version.hpp>
+
+#include <asio/post.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <sys/epoll.h>
+#include <unistd.h>
+
+namespace weft::http::detail {
+
+namespace {
+
+void global_init() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            throw error("libcurl failed to initialise (curl_global_init)");
+        }
+    });
+}
+
+std::atomic<std::uint64_t> next_client_id{1};
+
+// A marker for curl_multi_assign: the socket is in our epoll set.
+char in_epoll_marker = 0;
+
+} // namespace
+
+client_state::client_state(client_options o)
+    : opts(std::move(o)), id(next_client_id.fetch_add(1, std::memory_order_relaxed)) {}
+
+transfer::~transfer() {
+    if (in_multi && ctx) {
+        ctx->abort(*this);
+    }
+    if (easy != nullptr) {
+        curl_easy_cleanup(easy);
+    }
+    if (url_handle != nullptr) {
+        curl_url_cleanup(url_handle);
+    }
+    if (header_list != nullptr) {
+        curl_slist_free_all(header_list);
+    }
+}
+
+// ---- multi_ctx
+// ------------------------------------------------------------------------------------
+
+multi_ctx::multi_ctx(weft::loop& l, const client_options& opts)
+    : owner_(l), io_(l.impl().io()), ep_(io_), timer_(io_) {
+    global_init();
+    epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epfd_ < 0) {
+        throw std::system_error(errno, std::generic_category(), "epoll_create1");
+    }
+    ep_.assign(epfd_);
+    multi_ = curl_multi_init();
+    if (multi_ == nullptr) {
+        throw error("libcurl: curl_multi_init failed");
+    }
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &multi_ctx::on_socket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &multi_ctx::on_timer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    if (opts.max_connections_per_host > 0) {
+        curl_multi_setopt(multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
+                          static_cast<long>(opts.max_connections_per_host));
+    }
+    if (opts.max_connections > 0) {
+        curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                          static_cast<long>(opts.max_connections));
+    }
+}
+
+multi_ctx::~multi_ctx() {
+    close();
+}
+
+void multi_ctx::start() {
+    wait_events();
+}
+
+void multi_ctx::add(transfer& t) {
+    if (closed_) {
+        throw client_error(t.method + " " + t.url + ": the HTTP client was closed", t.url);
+    }
+    CURLMcode rc = curl_multi_add_handle(multi_, t.easy);
+    if (rc != CURLM_OK) {
+        throw client_error(t.method + " " + t.url + ": " + curl_multi_strerror(rc), t.url);
+    }
+    t.in_multi = true;
+    t.prev = nullptr;
+    t.next = running_;
+    if (running_ != nullptr) {
+        running_->prev = &t;
+    }
+    running_ = &t;
+}
+
+void multi_ctx::unlink(transfer& t) noexcept {
+    if (t.prev != nullptr) {
+        t.prev->next = t.next;
+    } else {
+        running_ = t.next;
+    }
+    if (t.next != nullptr) {
+        t.next->prev = t.prev;
+    }
+    t.prev = t.next = nullptr;
+}
+
+void multi_ctx::abort(transfer& t) noexcept {
+    if (!t.in_multi) {
+        return;
+    }
+    // Removing an unfinished transfer makes libcurl close its connection: it cannot be reused.
+    curl_multi_remove_handle(multi_, t.easy);
+    t.in_multi = false;
+    unlink(t);
+}
+
+void multi_ctx::close() noexcept {
+    if (closed_) {
+        return;
+    }
+    closed_ = true;
+    while (running_ != nullptr) {
+        transfer& t = *running_;
+        curl_multi_remove_handle(multi_, t.easy);
+        t.in_multi = false;
+        t.closed_by_client = true;
+        unlink(t);
+        weft::detail::resume_on(&owner_, t.waiter);
+    }
+    if (multi_ != nullptr) {
+        curl_multi_cleanup(multi_); // closes the pooled connections
+        multi_ = nullptr;
+    }
+    asio::error_code ec;
+    timer_.cancel();
+    ep_.close(ec);
+    epfd_ = -1;
+}
+
+// libcurl tells which events it wants on a socket; the socket joins, changes in or leaves our
+// epoll set. Level-triggered, as libcurl expects: it may leave data unread and rely on being told
+// again.
+int multi_ctx::on_socket(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void* socketp) {
+    auto* self = static_cast<multi_ctx*>(userp);
+    if (what == CURL_POLL_REMOVE) {
+        if (socketp != nullptr) {
+            ::epoll_ctl(self->epfd_, EPOLL_CTL_DEL, s, nullptr);
+        }
+        return 0;
+    }
+    epoll_event ev{};
+    ev.events =
+        ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    ev.data.fd = s;
+    if (socketp == nullptr) {
+        if (::epoll_ctl(self->epfd_, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) {
+            ::epoll_ctl(self->epfd_, EPOLL_CTL_MOD, s, &ev);
+        }
+        curl_multi_assign(self->multi_, s, &in_epoll_marker);
+    } else {
+        ::epoll_ctl(self->epfd_, EPOLL_CTL_MOD, s, &ev);
+    }
+    return 0;
+}
+
+// libcurl wants socket_action(CURL_SOCKET_TIMEOUT) after timeout_ms (0: as soon as possible, -1:
+// never). It must not be called from inside this callback: a zero timeout is posted instead.
+int multi_ctx::on_timer(CURLM* /*multi*/, long timeout_ms, void* userp) {
+    auto* self = static_cast<multi_ctx*>(userp);
+    if (timeout_ms < 0) {
+        self->timer_.cancel();
+        return 0;
+    }
+    if (timeout_ms == 0) {
+        self->timer_.cancel();
+        if (!self->kick_pending_) {
+            self->kick_pending_ = true;
+            asio::post(self->io_, [me = self->shared_from_this()] {
+                me->kick_pending_ = false;
+                if (!me->closed_) {
+                    me->action(CURL_SOCKET_TIMEOUT, 0);
+                }
+            });
+        }
+        return 0;
+    }
+    self->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
+    self->timer_.async_wait([me = self->shared_from_this()](const asio::error_code& ec) {
+        if (!ec && !me->closed_) {
+            me->action(CURL_SOCKET_TIMEOUT, 0);
+        }
+    });
+    return 0;
+}
+
+void multi_ctx::wait_events() {
+    if (waiting_ || closed_) {
+        return;
+    }
+    waiting_ = true;
+    ep_.async_wait(asio::posix::stream_descriptor::wait_read,
+                   [me = shared_from_this()](const asio::error_code& ec) {
+                       me->waiting_ = false;
+                       if (!ec && !me->closed_) {
+                           me->drain_events();
+                       }
+                   });
+}
+
+// Our epoll set became readable: hand every ready socket to libcurl until none is left. The set is
+// level-triggered, so a socket libcurl did not drain shows up again; after a bounded number of
+// rounds the rest is posted, so that one busy transfer cannot starve the loop.
+void multi_ctx::drain_events() {
+    constexpr int max_events = 64;
+    constexpr int max_rounds = 8;
+    epoll_event evs[max_events];
+    for (int round = 0; round < max_rounds; ++round) {
+        const int n = ::epoll_wait(epfd_, evs, max_events, 0);
+        if (n <= 0) {
+            wait_events();
+            return;
+        }
+        for (int i = 0; i < n && !closed_; ++i) {
+            const std::uint32_t e = evs[i].events;
+            int flags = 0;
+            if ((e & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
+                flags |= CURL_CSELECT_IN;
+            }
+            if ((e & EPOLLOUT) != 0) {
+                flags |= CURL_CSELECT_OUT;
+            }
+            if ((e & EPOLLERR) != 0) {
+                flags |= CURL_CSELECT_ERR;
+            }
+            action(evs[i].data.fd, flags);
+        }
+        if (closed_) {
+            return;
+        }
+    }
+    asio::post(io_, [me = shared_from_this()] {
+        if (!me->closed_) {
+            me->drain_events();
+        }
+    });
+}
+
+void multi_ctx::action(curl_socket_t s, int events) {
+    int still_running = 0;
+    curl_multi_socket_action(multi_, s, events, &still_running);
+    collect_done();
+}
+
+// Every finished transfer leaves the multi handle and its waiter is queued on the loop (never
+// resumed from inside libcurl).
+void multi_ctx::collect_done() {
+    int left = 0;
+    while (CURLMsg* m = curl_multi_info_read(multi_, &left)) {
+        if (m->msg != CURLMSG_DONE) {
+            continue;
+        }
+        CURL* easy = m->easy_handle;
+        const CURLcode code = m->data.result; // m is invalid once the handle is removed
+        transfer* t = nullptr;
+        curl_easy_getinfo(easy, CURLINFO_PRIVATE, &t);
+        curl_multi_remove_handle(multi_, easy);
+        if (t == nullptr) {
+            continue;
+        }
+        t->code = code;
+        t->in_multi = false;
+        unlink(*t);
+        weft::detail::schedule(owner_, weft::detail::resume_runnable(t->waiter));
+    }
+}
+
+// ---- the per-runtime registry ------------------------------------------------------------------
+
+namespace {
+
+/// Closes a multi_ctx when destroyed: carried by a closure posted to the ctx's loop, it closes it
+/// there, or wherever the closure is dropped if that loop closes first (it then runs no more).
+struct close_on_drop {
+    std::shared_ptr<multi_ctx> ctx;
+    close_on_drop(std::shared_ptr<multi_ctx> c) : ctx(std::move(c)) {}
+    close_on_drop(close_on_drop&&) noexcept = default;
+    close_on_drop& operator=(close_on_drop&&) noexcept = default;
+    ~close_on_drop() {
+        if (ctx) {
+            ctx->close();
+        }
+    }
+};
+
+void dispose(std::shared_ptr<multi_ctx> c) noexcept {
+    weft::loop& l = c->home();
+    if (weft::detail::current_loop_ptr() == &l || !l.is_running() || l.is_closed()) {
+        c->close();
+        return;
+    }
+    try {
+        weft::detail::post(l, [guard = close_on_drop(std::move(c))] {});
+    } catch (...) {
+        // The loop refused the closure (closing): guard's destructor closed it here.
+    }
+}
+
+/// Every multi handle of one runtime (or stand-alone loop), by (client id, loop), and the
+/// runtime's default client. Shut down with the runtime, once every task has unwound.
+class registry final : public weft::detail::extension {
+public:
+    std::shared_ptr<multi_ctx> get(const client_state& st, weft::loop& l) {
+        std::lock_guard lock(mtx_);
+        if (closed_) {
+            throw invalid_state_error(
+                "weft::http::client used after its runtime began shutting down");
+        }
+        const key k{st.id, &l};
+        auto it = ctxs_.find(k);
+        if (it != ctxs_.end()) {
+            return it->second;
+        }
+        auto c = std::make_shared<multi_ctx>(l, st.opts);
+        c->start();
+        ctxs_.emplace(k, c);
+        return c;
+    }
+
+    void drop(std::uint64_t id) noexcept {
+        std::vector<std::shared_ptr<multi_ctx>> victims;
+        {
+            std::lock_guard lock(mtx_);
+            for (auto it = ctxs_.lower_bound(key{id, nullptr});
+                 it != ctxs_.end() && it->first.first == id;) {
+                victims.push_back(std::move(it->second));
+                it = ctxs_.erase(it);
+            }
+        }
+        for (auto& c : victims) {
+            dispose(std::move(c));
+        }
+    }
+
+    std::shared_ptr<client_state> default_client() {
+        std::lock_guard lock(mtx_);
+        if (!default_) {
+            default_ = std::make_shared<client_state>(client_options{});
+        }
+        return default_;
+    }
+
+    void shutdown() noexcept override {
+        std::map<key, std::shared_ptr<multi_ctx>> all;
+        {
+            std::lock_guard lock(mtx_);
+            closed_ = true;
+            all.swap(ctxs_);
+        }
+        for (auto& [k, c] : all) {
+            dispose(std::move(c));
+        }
+    }
+
+    ~registry() override {
+        // Only reached with handles left when shutdown() never ran; the loops are stopped by now.
+        for (auto& [k, c] : ctxs_) {
+            c->close();
+        }
+    }
+
+private:
+    using key = std::pair<std::uint64_t, const weft::loop*>;
+    std::mutex mtx_;
+    std::map<key, std::shared_ptr<multi_ctx>> ctxs_;
+    std::shared_ptr<client_state> default_;
+    bool closed_ = false;
+};
+
+const char registry_key = 0;
+
+registry& current_registry() {
+    auto& ext = weft::detail::runtime_extension(
+        &registry_key, [](const weft::options&) -> std::unique_ptr<weft::detail::extension> {
+            return std::make_unique<registry>();
+        });
+    return static_cast<registry&>(ext);
+}
+
+} // namespace
+
+std::shared_ptr<multi_ctx> multi_for(const client_state& st, weft::loop& l) {
+    return current_registry().get(st, l);
+}
+
+void drop_client(std::uint64_t id) noexcept {
+    if (weft::detail::current_loop_ptr() == nullptr) {
+        return; // not on a loop: the runtime that made its handles closed them at shutdown
+    }
+    try {
+        current_registry().drop(id);
+    } catch (...) {
+        // No registry can be made now: nothing to drop.
+    }
+}
+
+std::shared_ptr<client_state> default_client() {
+    return current_registry().default_client();
+}
+
+} // namespace weft::http::detail

@@ -1,0 +1,112 @@
+#pragma once
+
+// The engine of weft::http::client: one libcurl multi handle per (client, loop), driven by that
+// loop's io_context. Private to libweft.
+
+#include <weft/net/http/client.hpp>
+#include <weft/runtime/loop.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <curl/curl.h>
+
+#include <coroutine>
+#include <cstdint>
+#include <memory>
+
+namespace weft::http::detail {
+
+class multi_ctx;
+
+/// What a client shares with its requests: the options, and an id for its multi handles.
+class client_state {
+public:
+    explicit client_state(client_options o);
+
+    const client_options opts;
+    const std::uint64_t id;
+};
+
+/// One request: an easy handle and what it collects. Lives in the awaiting coroutine's frame.
+struct transfer {
+    transfer() = default;
+    transfer(const transfer&) = delete;
+    transfer& operator=(const transfer&) = delete;
+    ~transfer();
+
+    CURL* easy = nullptr;
+    CURLU* url_handle = nullptr;
+    curl_slist* header_list = nullptr;
+    std::string method;
+    std::string url;
+    std::string body; ///< the request body, which libcurl reads in place
+    response resp;
+    CURLcode code = CURLE_OK;
+    char errbuf[CURL_ERROR_SIZE] = {};
+
+    std::shared_ptr<multi_ctx> ctx;
+    std::coroutine_handle<> waiter;
+    bool in_multi = false;         ///< added and not yet done nor aborted
+    bool closed_by_client = false; ///< the client went away while it ran
+    transfer* prev = nullptr;      ///< the multi's list of running transfers
+    transfer* next = nullptr;
+};
+
+/// A libcurl multi handle bound to one loop: its sockets sit in an epoll set of their own
+/// (level-triggered, as libcurl expects) whose descriptor waits on the loop's io_context, and its
+/// timeout is a steady_timer there. Every member function runs on the loop's thread, except close()
+/// when the loop does not run.
+class multi_ctx : public std::enable_shared_from_this<multi_ctx> {
+public:
+    multi_ctx(weft::loop& l, const client_options& opts);
+    multi_ctx(const multi_ctx&) = delete;
+    multi_ctx& operator=(const multi_ctx&) = delete;
+    ~multi_ctx();
+
+    /// Starts watching for socket events; once, after construction.
+    void start();
+    /// Adds t's easy handle; t's waiter resumes on the loop when it completes.
+    /// @throws client_error when the multi handle refuses it or the client was closed.
+    void add(transfer& t);
+    /// Removes a running transfer (a cancellation): libcurl drops its connection.
+    void abort(transfer& t) noexcept;
+    /// Fails the running transfers, closes every connection and releases the handles.
+    void close() noexcept;
+
+    [[nodiscard]] weft::loop& home() const noexcept { return owner_; }
+
+private:
+    static int on_socket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
+    static int on_timer(CURLM* multi, long timeout_ms, void* userp);
+
+    void wait_events();
+    void drain_events();
+    void action(curl_socket_t s, int events);
+    void collect_done();
+    void unlink(transfer& t) noexcept;
+
+    weft::loop& owner_;
+    asio::io_context& io_;
+    CURLM* multi_ = nullptr;
+    int epfd_ = -1;
+    asio::posix::stream_descriptor ep_; ///< owns epfd_
+    asio::steady_timer timer_;
+    transfer* running_ = nullptr;
+    bool waiting_ = false;
+    bool kick_pending_ = false;
+    bool closed_ = false;
+};
+
+/// The multi handle of client st on loop l (the caller's), made on first use.
+/// @throws invalid_state_error after the runtime began shutting down.
+[[nodiscard]] std::shared_ptr<multi_ctx> multi_for(const client_state& st, weft::loop& l);
+
+/// Closes client id's multi handles on the current runtime, each on its own loop.
+void drop_client(std::uint64_t id) noexcept;
+
+/// The current runtime's shared default client, for weft::http::get.
+[[nodiscard]] std::shared_ptr<client_state> default_client();
+
+} // namespace weft::http::detail
