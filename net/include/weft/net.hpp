@@ -3,4 +3,9 @@
 /// weft's networking: TCP streams and servers (weft::net), the HTTP/1.1 server and client
 /// (weft::http).
 
+#include <weft/net/address.hpp>
+#include <weft/net/connection.hpp>
+#include <weft/net/error.hpp>
 #include <weft/net/http/headers.hpp>
+#include <weft/net/server.hpp>
+#include <weft/net/stream.hpp>

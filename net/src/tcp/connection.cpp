@@ -1,0 +1,383 @@
+#include "connection_impl.hpp"
+
+#include "loop_impl.hpp"
+
+#include <weft/net/connection.hpp>
+#include <weft/runtime/create_task.hpp>
+#include <weft/runtime/loop.hpp>
+
+#include <asio/error.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <vector>
+
+namespace weft::net {
+
+namespace detail {
+
+// ---- helpers ------------------------------------------------------------------------------------
+
+connection_impl::connection_impl(asio::io_context& io, int fd_, int family_, const sockaddr* p,
+                                 socklen_t plen)
+    : sock(io), fd(fd_), family(family_) {
+    asio::error_code ec;
+    sock.assign(asio::generic::stream_protocol(family_, family_ == AF_UNIX ? 0 : IPPROTO_TCP), fd_,
+                ec);
+    if (ec) {
+        ::close(fd_);
+        throw error("cannot register a socket with the loop: " + ec.message(), ec);
+    }
+    // The descriptor is already O_NONBLOCK; tell Asio so that it never flips it.
+    sock.non_blocking(true, ec);
+    if (p != nullptr && plen > 0 && plen <= static_cast<socklen_t>(sizeof peer)) {
+        std::memcpy(&peer, p, plen);
+        peer_len = plen;
+    }
+}
+
+endpoint connection_impl::peer_endpoint() const {
+    return to_endpoint(reinterpret_cast<const sockaddr*>(&peer), peer_len);
+}
+
+void throw_errno(int err, const std::string& what, const endpoint& peer) {
+    const std::error_code code(err, std::system_category());
+    const std::string who = peer.kind() == endpoint::family::none ? "" : " " + peer.to_string();
+    switch (err) {
+    case ECONNRESET:
+    case EPIPE:
+        throw connection_reset("connection reset by peer" + who + " (" + what + ")", code);
+    case ECONNREFUSED:
+        throw connection_refused("connection refused by" + who, code);
+    case EBADF:
+        throw error(what + ": the connection" + who + " is closed", code);
+    default:
+        throw error(what + " failed on" + who + ": " + code.message(), code);
+    }
+}
+
+asio::io_context& current_io() {
+    return weft::current_loop().impl().io();
+}
+
+connection make_connection(int fd, int family, const sockaddr* peer, socklen_t peer_len,
+                           bool nodelay) {
+    if (nodelay && family != AF_UNIX) {
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    return connection(std::make_unique<connection_impl>(current_io(), fd, family, peer, peer_len));
+}
+
+// ---- the read/write operation -------------------------------------------------------------------
+
+struct io_op_access {
+    static void ready(io_op& op, const asio::error_code& ec) noexcept {
+        if (!op.cancelled_) {
+            if (ec == asio::error::operation_aborted) {
+                if (op.c_->sock.is_open()) {
+                    op.arm(); // another operation's cancellation cancelled this wait too
+                    return;
+                }
+                op.err_ = EBADF;
+            } else if (ec) {
+                op.err_ = ec.value();
+            } else if (!op.try_now()) {
+                op.arm(); // spurious readiness
+                return;
+            }
+        }
+        op.h_.resume();
+    }
+    static bool& cancelled(io_op& op) noexcept { return op.cancelled_; }
+};
+
+bool io_op::try_now() noexcept {
+    if (c_ == nullptr || c_->fd < 0) {
+        err_ = EBADF;
+        return true;
+    }
+    if (!write_) {
+        for (;;) {
+            const ssize_t n = ::recv(c_->fd, rbuf_, rlen_, 0);
+            if (n >= 0) {
+                done_ = static_cast<std::size_t>(n);
+                return true;
+            }
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return false;
+            }
+            err_ = errno;
+            return true;
+        }
+    }
+    constexpr int max_iov = 64;
+    iovec iov[max_iov];
+    while (true) {
+        int n = 0;
+        std::size_t off = offset_;
+        for (std::size_t i = index_; i < wcount_ && n < max_iov; ++i) {
+            const std::span<const char> b = wbufs_[i];
+            if (b.size() > off) {
+                iov[n].iov_base = const_cast<char*>(b.data() + off);
+                iov[n].iov_len = b.size() - off;
+                ++n;
+            }
+            off = 0;
+        }
+        if (n == 0) {
+            index_ = wcount_;
+            return true;
+        }
+        msghdr msg{};
+        msg.msg_iov = iov;
+        msg.msg_iovlen = static_cast<std::size_t>(n);
+        const ssize_t sent = ::sendmsg(c_->fd, &msg, MSG_NOSIGNAL);
+        if (sent < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return false;
+            }
+            err_ = errno;
+            return true;
+        }
+        done_ += static_cast<std::size_t>(sent);
+        auto left = static_cast<std::size_t>(sent);
+        while (index_ < wcount_) {
+            const std::size_t avail = wbufs_[index_].size() - offset_;
+            if (left < avail) {
+                offset_ += left;
+                break;
+            }
+            left -= avail;
+            ++index_;
+            offset_ = 0;
+        }
+    }
+}
+
+void io_op::arm() noexcept {
+    c_->sock.async_wait(write_ ? asio::socket_base::wait_write : asio::socket_base::wait_read,
+                        [this](const asio::error_code& ec) { io_op_access::ready(*this, ec); });
+}
+
+bool io_op::on_cancel(void* self) noexcept {
+    auto* op = static_cast<io_op*>(self);
+    io_op_access::cancelled(*op) = true;
+    // The wait completes with operation_aborted (or already completed: its handler is queued) and
+    // resumes the task, which then throws cancelled_error. A concurrent operation in the other
+    // direction sees the abort too and re-arms its own wait.
+    asio::error_code ignored;
+    op->c_->sock.cancel(ignored);
+    return true;
+}
+
+void io_op::finish(const char* what) {
+    leave(what);
+    if (err_ != 0) {
+        throw_errno(err_, write_ ? "write" : "read",
+                    c_ != nullptr ? c_->peer_endpoint() : endpoint{});
+    }
+}
+
+int new_socket(int family) {
+    const int fd = ::socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        const std::error_code code(errno, std::system_category());
+        throw error("cannot create a socket: " + code.message(), code);
+    }
+    return fd;
+}
+
+/// Connects a fresh socket to ep (a numeric endpoint) on the current loop.
+task<connection> connect_to(endpoint ep, bool nodelay) {
+    sockaddr_storage ss{};
+    const socklen_t len = to_sockaddr(ep, ss);
+    const int family = ss.ss_family;
+    // The connection owns the descriptor from here on, so that every exit closes it.
+    connection c =
+        make_connection(new_socket(family), family, reinterpret_cast<sockaddr*>(&ss), len, nodelay);
+    const int fd = c.native_handle();
+    int rc = 0;
+    do {
+        rc = ::connect(fd, reinterpret_cast<sockaddr*>(&ss), len);
+    } while (rc < 0 && errno == EINTR);
+    if (rc == 0) {
+        co_return c;
+    }
+    if (errno != EINPROGRESS && errno != EAGAIN) {
+        const int err = errno;
+        throw_errno(err == ENOENT ? ECONNREFUSED : err, "connect", ep);
+    }
+    // Wait until writable, then read the outcome from SO_ERROR.
+    auto* sock = &c.impl()->sock;
+    callback_awaiter<int> writable(
+        [sock](unique_function<void(asio::error_code, int)> done) {
+            sock->async_wait(
+                asio::socket_base::wait_write,
+                [done = std::move(done)](const asio::error_code& e) mutable { done(e, 0); });
+        },
+        [sock] {
+            asio::error_code ignored;
+            sock->cancel(ignored);
+        },
+        "connect was cancelled");
+    auto [ec, unused] = co_await writable;
+    (void)unused;
+    if (ec) {
+        throw_errno(ec.value(), "connect", ep);
+    }
+    int err = 0;
+    socklen_t errlen = sizeof err;
+    ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen);
+    if (err != 0) {
+        throw_errno(err, "connect", ep);
+    }
+    co_return c;
+}
+
+task<std::vector<endpoint>> resolve(std::string host, std::uint16_t port) {
+    std::string h = host;
+    if (h.size() >= 2 && h.front() == '[' && h.back() == ']') {
+        h = h.substr(1, h.size() - 2);
+    }
+    std::vector<endpoint> out;
+    asio::error_code ec;
+    const asio::ip::address numeric = asio::ip::make_address(h, ec);
+    if (!ec) {
+        out.emplace_back(numeric.to_string(), port);
+        co_return out;
+    }
+    asio::ip::tcp::resolver resolver(current_io());
+    auto* r = &resolver;
+    using results_t = asio::ip::tcp::resolver::results_type;
+    // Asio resolves on a thread of its own; the completion runs on this loop. A cancellation
+    // resumes the task once that lookup returns.
+    // The awaiter is a named local, not a temporary in the co_await expression (g++ 12).
+    callback_awaiter<results_t> lookup(
+        [r, h, port](unique_function<void(asio::error_code, results_t)> done) {
+            r->async_resolve(
+                h, std::to_string(port),
+                [done = std::move(done)](const asio::error_code& e, results_t res) mutable {
+                    done(e, std::move(res));
+                });
+        },
+        [r] { r->cancel(); }, "resolving a host name was cancelled");
+    auto [rec, results] = co_await lookup;
+    if (rec || results.empty()) {
+        throw resolve_error("cannot resolve '" + host +
+                                "': " + (rec ? rec.message() : std::string("no addresses")),
+                            rec);
+    }
+    for (const auto& entry : results) {
+        const auto ep = entry.endpoint();
+        out.emplace_back(ep.address().to_string(), ep.port());
+    }
+    co_return out;
+}
+
+} // namespace detail
+
+// ---- connection
+// -----------------------------------------------------------------------------------
+
+connection::connection() noexcept = default;
+connection::connection(std::unique_ptr<detail::connection_impl> impl) noexcept
+    : impl_(std::move(impl)) {}
+connection::connection(connection&&) noexcept = default;
+connection& connection::operator=(connection&& o) noexcept {
+    if (this != &o) {
+        close();
+        impl_ = std::move(o.impl_);
+    }
+    return *this;
+}
+connection::~connection() {
+    close();
+}
+
+void connection::shutdown_write() noexcept {
+    if (is_open()) {
+        ::shutdown(impl_->fd, SHUT_WR);
+    }
+}
+
+void connection::close() noexcept {
+    if (impl_ != nullptr && impl_->fd >= 0) {
+        asio::error_code ignored;
+        impl_->sock.close(ignored); // pending waits complete with operation_aborted
+        impl_->fd = -1;
+    }
+}
+
+void connection::abort() noexcept {
+    if (is_open()) {
+        linger lg{1, 0};
+        ::setsockopt(impl_->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        close();
+    }
+}
+
+bool connection::is_open() const noexcept {
+    return impl_ != nullptr && impl_->fd >= 0;
+}
+
+endpoint connection::local_endpoint() const {
+    if (!is_open()) {
+        return {};
+    }
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getsockname(impl_->fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) {
+        return {};
+    }
+    return detail::to_endpoint(reinterpret_cast<sockaddr*>(&ss), len);
+}
+
+endpoint connection::peer_endpoint() const {
+    return impl_ != nullptr ? impl_->peer_endpoint() : endpoint{};
+}
+
+void connection::set_nodelay(bool on) {
+    if (is_open() && impl_->family != AF_UNIX) {
+        const int v = on ? 1 : 0;
+        if (::setsockopt(impl_->fd, IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) != 0) {
+            detail::throw_errno(errno, "setsockopt(TCP_NODELAY)", peer_endpoint());
+        }
+    }
+}
+
+int connection::native_handle() const noexcept {
+    return impl_ != nullptr ? impl_->fd : -1;
+}
+
+task<connection> connection::connect(std::string host, std::uint16_t port, connect_options opts) {
+    const std::vector<endpoint> candidates = co_await detail::resolve(std::move(host), port);
+    std::exception_ptr last;
+    for (const endpoint& ep : candidates) {
+        try {
+            co_return co_await detail::connect_to(ep, opts.nodelay);
+        } catch (const error&) {
+            last = std::current_exception();
+        }
+    }
+    std::rethrow_exception(last);
+}
+
+task<connection> connection::connect_unix(std::string path) {
+    co_return co_await detail::connect_to(endpoint::unix_path(std::move(path)), false);
+}
+
+} // namespace weft::net

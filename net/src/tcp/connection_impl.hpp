@@ -1,0 +1,124 @@
+#pragma once
+
+// Private: the socket behind weft::net::connection, and helpers shared by the TCP sources.
+
+#include <weft/net/address.hpp>
+#include <weft/net/connection.hpp>
+
+#include <asio/generic/stream_protocol.hpp>
+#include <asio/io_context.hpp>
+
+#include <sys/socket.h>
+
+#include <weft/runtime/detail/unique_function.hpp>
+#include <weft/runtime/sleep.hpp>
+#include <weft/runtime/task.hpp>
+
+#include <asio/error_code.hpp>
+
+#include <coroutine>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace weft::net::detail {
+
+/// A connected stream socket on one loop's io_context. The descriptor is non-blocking; reads and
+/// writes are plain system calls, and the io_context's reactor only tells when to retry them.
+struct connection_impl {
+    /// Takes ownership of fd (a connected, non-blocking stream socket of the given family).
+    connection_impl(asio::io_context& io, int fd, int family, const sockaddr* peer,
+                    socklen_t peer_len);
+
+    asio::generic::stream_protocol::socket sock;
+    int fd;
+    int family;
+    sockaddr_storage peer{};
+    socklen_t peer_len = 0;
+
+    [[nodiscard]] endpoint peer_endpoint() const;
+};
+
+/// The endpoint of a socket address (family::none when it is none of IPv4, IPv6, Unix).
+[[nodiscard]] endpoint to_endpoint(const sockaddr* sa, socklen_t len);
+
+/// Fills ss with the socket address of ep; returns its length.
+/// @throws net::error when ep is empty or a Unix path is too long.
+socklen_t to_sockaddr(const endpoint& ep, sockaddr_storage& ss);
+
+/// The typed exception for errno err while doing `what` with peer (ECONNRESET/EPIPE ->
+/// connection_reset, ECONNREFUSED/ENOENT on connect -> connection_refused, else net::error).
+[[noreturn]] void throw_errno(int err, const std::string& what, const endpoint& peer);
+
+/// The io_context of the loop running on this thread.
+/// @throws invalid_state_error outside a weft loop.
+[[nodiscard]] asio::io_context& current_io();
+
+/// A connection around a connected socket fd (non-blocking, close-on-exec), on the current loop.
+[[nodiscard]] connection make_connection(int fd, int family, const sockaddr* peer,
+                                         socklen_t peer_len, bool nodelay);
+
+using weft::detail::unique_function;
+
+/// A new non-blocking, close-on-exec stream socket.
+/// @throws net::error when the system refuses.
+[[nodiscard]] int new_socket(int family);
+
+/// The addresses of host (a numeric address, or a name resolved asynchronously on the current
+/// loop), with port.
+/// @throws resolve_error; cancelled_error.
+[[nodiscard]] task<std::vector<endpoint>> resolve(std::string host, std::uint16_t port);
+
+// ---- one-shot Asio operations awaited with a callback (connect, resolve)
+// --------------------------
+
+/// Awaits one Asio operation started by start(handler); cancel() cancels it. Resumes the task from
+/// the completion handler, which runs on the task's loop.
+template <class Result>
+class callback_awaiter : private weft::detail::cancellable_wait {
+public:
+    using starter = unique_function<void(unique_function<void(asio::error_code, Result)>)>;
+
+    callback_awaiter(starter start, unique_function<void()> cancel, const char* what)
+        : start_(std::move(start)), cancel_(std::move(cancel)), what_(what) {}
+
+    [[nodiscard]] bool await_ready() const noexcept { return false; }
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+        if (!enter(h)) {
+            return false;
+        }
+        h_ = h;
+        start_([this](asio::error_code ec, Result r) {
+            ec_ = ec;
+            result_.emplace(std::move(r));
+            h_.resume();
+        });
+        arm_hook(
+            [](void* p) noexcept {
+                auto* self = static_cast<callback_awaiter*>(p);
+                self->cancelled_ = true;
+                self->cancel_();
+                return true;
+            },
+            this);
+        return true;
+    }
+    /// The error code and the result.
+    std::pair<asio::error_code, Result> await_resume() {
+        leave(what_);
+        return {ec_, std::move(*result_)};
+    }
+
+private:
+    starter start_;
+    unique_function<void()> cancel_;
+    const char* what_;
+    std::coroutine_handle<> h_;
+    asio::error_code ec_;
+    std::optional<Result> result_;
+};
+
+} // namespace weft::net::detail

@@ -1,0 +1,365 @@
+#include "connection_impl.hpp"
+
+#include <weft/net/stream.hpp>
+#include <weft/runtime/create_task.hpp>
+#include <weft/runtime/future.hpp>
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <exception>
+
+namespace weft::net {
+
+namespace detail {
+
+struct stream_state {
+    explicit stream_state(connection c) noexcept : conn(std::move(c)) {}
+
+    connection conn;
+    // Read side: rbuf[rpos, end) is buffered and unread.
+    std::string rbuf;
+    std::size_t rpos = 0;
+    bool eof = false;
+    // Write side.
+    std::string wbuf;
+    std::size_t in_flight = 0; ///< bytes handed to a write_all that has not finished
+    std::size_t high_water = 64 * 1024;
+    std::exception_ptr write_error;
+    bool flushing = false;
+    bool eof_pending = false;
+    bool closing = false;
+    future<void> closer;
+
+    [[nodiscard]] std::size_t available() const noexcept { return rbuf.size() - rpos; }
+
+    std::string take(std::size_t n) {
+        n = std::min(n, available());
+        std::string out = rbuf.substr(rpos, n);
+        rpos += n;
+        if (rpos == rbuf.size()) {
+            rbuf.clear();
+            rpos = 0;
+        }
+        return out;
+    }
+
+    /// Reads once from the socket into the buffer; false at EOF.
+    task<bool> fill() {
+        if (eof) {
+            co_return false;
+        }
+        constexpr std::size_t chunk = 16 * 1024;
+        if (rpos > 0 && rpos >= rbuf.size() / 2) {
+            rbuf.erase(0, rpos);
+            rpos = 0;
+        }
+        const std::size_t old = rbuf.size();
+        rbuf.resize(old + chunk);
+        std::size_t n = 0;
+        try {
+            n = co_await conn.read_some(std::span<char>(rbuf.data() + old, chunk));
+        } catch (...) {
+            rbuf.resize(old);
+            throw;
+        }
+        rbuf.resize(old + n);
+        if (n == 0) {
+            eof = true;
+            co_return false;
+        }
+        co_return true;
+    }
+
+    /// Sends what the socket takes now, without waiting; keeps the rest.
+    void send_now() {
+        if (wbuf.empty() || write_error || !conn.is_open()) {
+            return;
+        }
+        std::size_t sent = 0;
+        while (sent < wbuf.size()) {
+            const ssize_t n = ::send(conn.native_handle(), wbuf.data() + sent, wbuf.size() - sent,
+                                     MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n >= 0) {
+                sent += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                try {
+                    throw_errno(errno, "write", conn.peer_endpoint());
+                } catch (...) {
+                    write_error = std::current_exception();
+                }
+            }
+            break;
+        }
+        wbuf.erase(0, sent);
+    }
+
+    task<void> flush() {
+        while (!wbuf.empty()) {
+            if (write_error) {
+                std::rethrow_exception(write_error);
+            }
+            std::string out = std::move(wbuf);
+            wbuf.clear();
+            in_flight = out.size();
+            try {
+                co_await conn.write_all(std::span<const char>(out.data(), out.size()));
+            } catch (const cancelled_error&) {
+                in_flight = 0;
+                throw;
+            } catch (...) {
+                in_flight = 0;
+                write_error = std::current_exception();
+                throw;
+            }
+            in_flight = 0;
+        }
+        if (write_error) {
+            std::rethrow_exception(write_error);
+        }
+        if (eof_pending) {
+            eof_pending = false;
+            conn.shutdown_write();
+        }
+    }
+};
+
+namespace {
+
+task<void> flush_and_close(std::shared_ptr<stream_state> s) {
+    try {
+        while (s->flushing) { // a drain() is sending: let it finish first
+            co_await weft::yield();
+        }
+        co_await s->flush();
+    } catch (const cancelled_error&) {
+        s->conn.close();
+        throw;
+    } catch (...) {
+    }
+    s->conn.close();
+}
+
+void require(const std::shared_ptr<stream_state>& s) {
+    if (s == nullptr) {
+        throw invalid_state_error("weft::net stream used without a connection");
+    }
+}
+
+} // namespace
+
+} // namespace detail
+
+// ---- reader -------------------------------------------------------------------------------------
+
+task<std::string> stream_reader::read(std::size_t n) {
+    detail::require(s_);
+    auto s = s_;
+    if (n == 0) {
+        co_return std::string();
+    }
+    if (n == npos) {
+        for (;;) {
+            const bool more = co_await s->fill();
+            if (!more) {
+                break;
+            }
+        }
+        co_return s->take(s->available());
+    }
+    if (s->available() == 0) {
+        const bool more = co_await s->fill();
+        (void)more;
+    }
+    co_return s->take(n);
+}
+
+task<std::string> stream_reader::read_exactly(std::size_t n) {
+    detail::require(s_);
+    auto s = s_;
+    while (s->available() < n) {
+        const bool more = co_await s->fill();
+        if (!more) {
+            const std::size_t got = s->available();
+            std::string partial = s->take(got);
+            throw incomplete_read("stream from " + s->conn.peer_endpoint().to_string() +
+                                      " ended after " + std::to_string(got) + " of " +
+                                      std::to_string(n) + " bytes",
+                                  std::move(partial), n);
+        }
+    }
+    co_return s->take(n);
+}
+
+task<std::string> stream_reader::read_until(std::string_view delim, std::size_t limit) {
+    detail::require(s_);
+    if (delim.empty()) {
+        throw invalid_state_error("read_until: the delimiter is empty");
+    }
+    auto s = s_;
+    const std::string d(delim); // the caller's view may not outlive the first suspension
+    std::size_t searched = 0;   // offset (from rpos) already known not to start a delimiter
+    for (;;) {
+        const std::string_view buf(s->rbuf.data() + s->rpos, s->available());
+        const std::size_t at = buf.find(d, searched);
+        if (at != std::string_view::npos) {
+            const std::size_t end = at + d.size();
+            if (end > limit) {
+                throw limit_overrun("read_until: no delimiter within " + std::to_string(limit) +
+                                        " bytes from " + s->conn.peer_endpoint().to_string(),
+                                    end);
+            }
+            co_return s->take(end);
+        }
+        if (buf.size() > limit) {
+            throw limit_overrun("read_until: no delimiter within " + std::to_string(limit) +
+                                    " bytes from " + s->conn.peer_endpoint().to_string(),
+                                buf.size());
+        }
+        searched = buf.size() >= d.size() ? buf.size() - d.size() + 1 : 0;
+        const bool more = co_await s->fill();
+        if (!more) {
+            const std::size_t got = s->available();
+            std::string partial = s->take(got);
+            throw incomplete_read("stream from " + s->conn.peer_endpoint().to_string() +
+                                      " ended after " + std::to_string(got) +
+                                      " bytes without the delimiter",
+                                  std::move(partial), npos);
+        }
+    }
+}
+
+task<std::string> stream_reader::readline(std::size_t limit) {
+    try {
+        co_return co_await read_until("\n", limit);
+    } catch (const incomplete_read& e) {
+        co_return e.partial();
+    }
+}
+
+bool stream_reader::at_eof() const noexcept {
+    return s_ == nullptr || (s_->eof && s_->available() == 0);
+}
+
+std::size_t stream_reader::buffered() const noexcept {
+    return s_ != nullptr ? s_->available() : 0;
+}
+
+// ---- writer -------------------------------------------------------------------------------------
+
+void stream_writer::write(std::string_view data) {
+    detail::require(s_);
+    if (s_->closing) {
+        throw invalid_state_error("weft::net::stream_writer::write after close()");
+    }
+    if (data.empty()) {
+        return;
+    }
+    const bool was_empty = s_->wbuf.empty();
+    s_->wbuf.append(data);
+    if (was_empty && !s_->flushing) {
+        s_->send_now();
+    }
+}
+
+task<void> stream_writer::drain() {
+    detail::require(s_);
+    auto s = s_;
+    if (s->flushing) {
+        throw invalid_state_error("weft::net::stream_writer::drain: another drain() is running");
+    }
+    s->flushing = true;
+    struct reset {
+        detail::stream_state* s;
+        ~reset() { s->flushing = false; }
+    } guard{s.get()};
+    co_await s->flush();
+}
+
+std::size_t stream_writer::buffered() const noexcept {
+    return s_ != nullptr ? s_->wbuf.size() + s_->in_flight : 0;
+}
+
+bool stream_writer::above_high_water() const noexcept {
+    return s_ != nullptr && s_->wbuf.size() + s_->in_flight > s_->high_water;
+}
+
+void stream_writer::set_high_water(std::size_t bytes) noexcept {
+    if (s_ != nullptr) {
+        s_->high_water = bytes;
+    }
+}
+
+void stream_writer::write_eof() {
+    detail::require(s_);
+    if (s_->wbuf.empty() && !s_->flushing) {
+        s_->conn.shutdown_write();
+    } else {
+        s_->eof_pending = true;
+    }
+}
+
+void stream_writer::close() {
+    if (s_ == nullptr || s_->closing) {
+        return;
+    }
+    s_->closing = true;
+    if (s_->wbuf.empty() && !s_->flushing) {
+        s_->conn.close();
+        return;
+    }
+    s_->closer = weft::create_task(detail::flush_and_close(s_));
+}
+
+bool stream_writer::is_closing() const noexcept {
+    return s_ != nullptr && s_->closing;
+}
+
+task<void> stream_writer::wait_closed() {
+    detail::require(s_);
+    auto s = s_;
+    if (s->closer.valid()) {
+        try {
+            co_await s->closer;
+        } catch (const cancelled_error&) {
+            if (!s->closer.done()) {
+                throw;
+            }
+        }
+    }
+}
+
+endpoint stream_writer::peer_endpoint() const {
+    return s_ != nullptr ? s_->conn.peer_endpoint() : endpoint{};
+}
+
+endpoint stream_writer::local_endpoint() const {
+    return s_ != nullptr ? s_->conn.local_endpoint() : endpoint{};
+}
+
+// ---- constructors
+// ---------------------------------------------------------------------------------
+
+std::pair<stream_reader, stream_writer> make_streams(connection c) {
+    auto s = std::make_shared<detail::stream_state>(std::move(c));
+    return {stream_reader(s), stream_writer(s)};
+}
+
+task<std::pair<stream_reader, stream_writer>> open_connection(std::string host, std::uint16_t port,
+                                                              connect_options opts) {
+    connection c = co_await connection::connect(std::move(host), port, opts);
+    co_return make_streams(std::move(c));
+}
+
+task<std::pair<stream_reader, stream_writer>> open_unix_connection(std::string path) {
+    connection c = co_await connection::connect_unix(std::move(path));
+    co_return make_streams(std::move(c));
+}
+
+} // namespace weft::net

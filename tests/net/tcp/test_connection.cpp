@@ -1,0 +1,275 @@
+// weft::net::connection: connect/accept round trips, reads and writes, errors and cancellation.
+
+#include "tcp_test.hpp"
+
+#include <weft/net/connection.hpp>
+#include <weft/net/error.hpp>
+#include <weft/net/server.hpp>
+#include <weft/runtime/create_task.hpp>
+#include <weft/runtime/error.hpp>
+#include <weft/runtime/event.hpp>
+#include <weft/runtime/wait_for.hpp>
+#include <weft/testing/util.hpp>
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using weft::net::connection;
+using weft::net::testing::echo_handler;
+using weft::net::testing::read_all;
+
+namespace {
+
+/// A port on 127.0.0.1 that nothing listens on: bound, then closed at once.
+std::uint16_t closed_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(fd);
+    return ntohs(a.sin_port);
+}
+
+weft::task<void> close_at_once(connection c) {
+    c.close();
+    co_return;
+}
+
+/// Waits for one byte, then resets the connection.
+weft::task<void> reset_after_a_byte(connection c) {
+    char b;
+    (void)co_await c.read_some(std::span<char>(&b, 1));
+    c.abort();
+}
+
+} // namespace
+
+WEFT_TCP_TEST(connection, round_trip_with_endpoints) {
+    auto srv = co_await weft::net::start_server(echo_handler, "127.0.0.1", 0);
+    WEFT_CO_ASSERT_NE(srv.port(), 0);
+    connection c = co_await connection::connect("127.0.0.1", srv.port());
+    EXPECT_TRUE(c.is_open());
+    EXPECT_EQ(c.peer_endpoint().to_string(), "127.0.0.1:" + std::to_string(srv.port()));
+    EXPECT_EQ(c.local_endpoint().address(), "127.0.0.1");
+    EXPECT_NE(c.local_endpoint().port(), 0);
+    const std::string msg = "hello, weft";
+    co_await c.write_all(std::span<const char>(msg.data(), msg.size()));
+    c.shutdown_write();
+    const std::string back = co_await read_all(c);
+    EXPECT_EQ(back, msg);
+    c.close();
+    c.close(); // idempotent
+    EXPECT_FALSE(c.is_open());
+    co_await srv.wait_closed();
+    EXPECT_EQ(srv.stats().accepted, 1u);
+    EXPECT_EQ(srv.stats().open, 0u);
+}
+
+WEFT_TCP_TEST(connection, gathered_write_keeps_order) {
+    auto srv = co_await weft::net::start_server(echo_handler, "127.0.0.1", 0);
+    connection c = co_await connection::connect("localhost", srv.port());
+    const std::string a = "GET / HTTP/1.1\r\n", b, d = "\r\n", e(100'000, 'x');
+    const std::array<std::span<const char>, 4> parts{
+        std::span<const char>(a), std::span<const char>(b), std::span<const char>(d),
+        std::span<const char>(e)};
+    co_await c.write_all(std::span<const std::span<const char>>(parts));
+    c.shutdown_write();
+    const std::string back = co_await read_all(c);
+    EXPECT_EQ(back, a + b + d + e);
+    co_await srv.wait_closed();
+}
+
+WEFT_TCP_TEST(connection, read_some_returns_partial_reads) {
+    auto srv = co_await weft::net::start_server(echo_handler, "127.0.0.1", 0);
+    connection c = co_await connection::connect("127.0.0.1", srv.port());
+    const std::string msg = "0123456789";
+    co_await c.write_all(std::span<const char>(msg));
+    std::string got;
+    char small[3];
+    while (got.size() < msg.size()) {
+        const std::size_t n = co_await c.read_some(small);
+        WEFT_CO_ASSERT_GT(n, 0u);
+        WEFT_CO_ASSERT_LE(n, sizeof small);
+        got.append(small, n);
+    }
+    EXPECT_EQ(got, msg);
+    co_await srv.wait_closed(0ms);
+}
+
+WEFT_TCP_TEST(connection, eof_reads_zero) {
+    auto srv = co_await weft::net::start_server(close_at_once, "127.0.0.1", 0);
+    connection c = co_await connection::connect("127.0.0.1", srv.port());
+    char buf[16];
+    const std::size_t n = co_await c.read_some(buf);
+    EXPECT_EQ(n, 0u);
+    const std::size_t again = co_await c.read_some(buf);
+    EXPECT_EQ(again, 0u);
+    co_await srv.wait_closed();
+}
+
+WEFT_TCP_TEST(connection, peer_reset_is_connection_reset) {
+    auto srv = co_await weft::net::start_server(reset_after_a_byte, "127.0.0.1", 0);
+    connection c = co_await connection::connect("127.0.0.1", srv.port());
+    co_await c.write_all(std::span<const char>("x", 1));
+    char buf[16];
+    try {
+        const std::size_t n = co_await c.read_some(buf);
+        ADD_FAILURE() << "read " << n << " bytes from a reset connection";
+    } catch (const weft::net::connection_reset& e) {
+        EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(srv.port())),
+                  std::string::npos)
+            << e.what();
+        EXPECT_EQ(e.code(), std::error_code(ECONNRESET, std::system_category()));
+    }
+    co_await srv.wait_closed();
+}
+
+WEFT_TCP_TEST(connection, refused_is_connection_refused) {
+    const std::uint16_t port = closed_port();
+    try {
+        connection c = co_await connection::connect("127.0.0.1", port);
+        ADD_FAILURE() << "connected to a closed port";
+    } catch (const weft::net::connection_refused& e) {
+        EXPECT_NE(std::string(e.what()).find(std::to_string(port)), std::string::npos) << e.what();
+    }
+}
+
+WEFT_TCP_TEST(connection, unknown_host_is_resolve_error) {
+    try {
+        connection c = co_await connection::connect("no-such-host.invalid", 80);
+        ADD_FAILURE() << "resolved a name under .invalid";
+    } catch (const weft::net::resolve_error& e) {
+        EXPECT_NE(std::string(e.what()).find("no-such-host.invalid"), std::string::npos);
+    }
+}
+
+WEFT_TCP_TEST(connection, unix_path_without_listener_is_refused) {
+    const std::string path = "/tmp/weft-no-listener-" + std::to_string(::getpid()) + ".sock";
+    bool refused = false;
+    try {
+        connection c = co_await connection::connect_unix(path);
+    } catch (const weft::net::connection_refused&) {
+        refused = true;
+    }
+    EXPECT_TRUE(refused);
+}
+
+WEFT_TCP_TEST(connection, operations_on_a_closed_connection_throw) {
+    connection c;
+    EXPECT_FALSE(c.is_open());
+    EXPECT_EQ(c.native_handle(), -1);
+    char buf[4];
+    bool threw = false;
+    try {
+        (void)co_await c.read_some(buf);
+    } catch (const weft::net::error& e) {
+        threw = true;
+        EXPECT_NE(std::string(e.what()).find("closed"), std::string::npos) << e.what();
+    }
+    EXPECT_TRUE(threw);
+    threw = false;
+    try {
+        co_await c.write_all(std::span<const char>(buf, 4));
+    } catch (const weft::net::error&) {
+        threw = true;
+    }
+    EXPECT_TRUE(threw);
+}
+
+namespace {
+
+/// Waits for one byte, then answers "data".
+weft::task<void> answer_after_go(connection c) {
+    char b;
+    const std::size_t n = co_await c.read_some(std::span<char>(&b, 1));
+    if (n == 1) {
+        co_await c.write_all(std::span<const char>("data", 4));
+    }
+}
+
+} // namespace
+
+WEFT_TCP_TEST(connection, cancelled_read_loses_no_data) {
+    auto srv = co_await weft::net::start_server(answer_after_go, "127.0.0.1", 0);
+    connection c = co_await connection::connect("127.0.0.1", srv.port());
+    char buf[16];
+    // Nothing arrives before the peer hears "g": the read times out (is cancelled).
+    WEFT_CO_ASSERT_THROW((void)co_await weft::wait_for(c.read_some(buf), 20ms),
+                         weft::timeout_error);
+    EXPECT_TRUE(c.is_open());
+    co_await c.write_all(std::span<const char>("g", 1));
+    std::string got;
+    while (got.size() < 4) {
+        const std::size_t n = co_await c.read_some(buf);
+        WEFT_CO_ASSERT_GT(n, 0u);
+        got.append(buf, n);
+    }
+    EXPECT_EQ(got, "data");
+    co_await srv.wait_closed();
+}
+
+WEFT_TCP_TEST(connection, cancelling_a_task_cancels_its_read) {
+    auto srv = co_await weft::net::start_server(answer_after_go, "127.0.0.1", 0);
+    connection c = co_await connection::connect("127.0.0.1", srv.port());
+    bool cancelled = false;
+    auto reader = [&]() -> weft::task<void> {
+        char buf[16];
+        try {
+            (void)co_await c.read_some(buf);
+        } catch (const weft::cancelled_error&) {
+            cancelled = true;
+            throw;
+        }
+    };
+    auto f = weft::create_task(reader());
+    co_await weft::yield(); // the reader starts and suspends on the socket
+    co_await weft::yield();
+    f.cancel();
+    try {
+        co_await f;
+    } catch (const weft::cancelled_error&) {
+    }
+    EXPECT_TRUE(cancelled);
+    EXPECT_TRUE(f.cancelled());
+    co_await srv.wait_closed(0ms);
+}
+
+WEFT_TCP_TEST(connection, pending_connect_is_cancellable) {
+    // A listener with a full accept queue that never accepts: the kernel drops further SYNs, so a
+    // connect stays pending until cancelled.
+    const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    WEFT_CO_ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    WEFT_CO_ASSERT_EQ(::listen(lfd, 0), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+    const std::uint16_t port = ntohs(a.sin_port);
+    std::vector<connection> queued;
+    bool timed_out = false;
+    for (int i = 0; i < 8 && !timed_out; ++i) {
+        try {
+            queued.push_back(
+                co_await weft::wait_for(connection::connect("127.0.0.1", port), 300ms));
+        } catch (const weft::timeout_error&) {
+            timed_out = true;
+        }
+    }
+    EXPECT_TRUE(timed_out) << "every connect completed: " << queued.size();
+    queued.clear();
+    ::close(lfd);
+}
