@@ -7,5 +7,8 @@
 #include <weft/net/connection.hpp>
 #include <weft/net/error.hpp>
 #include <weft/net/http/headers.hpp>
+#include <weft/net/http/request.hpp>
+#include <weft/net/http/server.hpp>
+#include <weft/net/http/server_response.hpp>
 #include <weft/net/server.hpp>
 #include <weft/net/stream.hpp>

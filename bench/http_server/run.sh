@@ -1,0 +1,108 @@
+#!/bin/bash
+# HTTP server benchmark: wrk -t2 -c64 -d10s on 127.0.0.1 against a fixed 1 KiB body, served by
+# weft (1 and 2 loops), nginx (return 200, 2 workers, access log off) and a plain Asio coroutine
+# server (2 threads), all in the same run. Prints a markdown table with wrk's latency percentiles.
+#   bench/http_server/run.sh [duration, default 10s] [rounds, default 1]
+set -euo pipefail
+duration=${1:-10s}
+rounds=${2:-1}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build="$root/build/h-http-bench"
+work=$(mktemp -d /tmp/weft-http-bench.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]:-}"; do
+        [ -n "$p" ] && kill "$p" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+export CCACHE_NOHASHDIR=1 CCACHE_BASEDIR="$root"
+if [ ! -d "$build" ]; then
+    meson setup "$build" "$root" -Dbuildtype=release -Dbench=enabled --wrap-mode=nofallback >/dev/null
+fi
+ninja -C "$build" -j2 bench/http_server/weft-bench-http-server \
+    bench/http_server/asio-bench-http-server >/dev/null
+
+# nginx answering the same body from its config: no file I/O at all.
+body=$(head -c 1024 /dev/zero | tr '\0' 'x')
+mkdir -p "$work/nginx/logs"
+cat >"$work/nginx/nginx.conf" <<CONF
+worker_processes 2;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    keepalive_timeout 65;
+    default_type text/plain;
+    client_body_temp_path $work/nginx;
+    proxy_temp_path $work/nginx;
+    fastcgi_temp_path $work/nginx;
+    uwsgi_temp_path $work/nginx;
+    scgi_temp_path $work/nginx;
+    server {
+        listen 127.0.0.1:18081 reuseport;
+        location / { return 200 "$body"; }
+    }
+}
+CONF
+
+wait_port() {
+    for _ in $(seq 100); do
+        if curl -s -o /dev/null "http://127.0.0.1:$1/"; then return 0; fi
+        sleep 0.1
+    done
+    echo "server on port $1 did not start" >&2
+    return 1
+}
+
+# run NAME PORT START-COMMAND...: starts the server, checks the body, runs wrk, stops the server.
+results=()
+run() {
+    local name=$1 port=$2
+    shift 2
+    "$@" &
+    local pid=$!
+    pids+=("$pid")
+    wait_port "$port"
+    local size
+    size=$(curl -s "http://127.0.0.1:$port/" | wc -c)
+    [ "$size" = 1024 ] || { echo "$name answered $size bytes, not 1024" >&2; exit 1; }
+    wrk -t2 -c64 -d"$duration" --latency "http://127.0.0.1:$port/" >"$work/$name.txt"
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    local rps p50 p90 p99
+    rps=$(awk '/Requests\/sec/ {print $2}' "$work/$name.txt")
+    p50=$(awk '$1=="50%" {print $2}' "$work/$name.txt")
+    p90=$(awk '$1=="90%" {print $2}' "$work/$name.txt")
+    p99=$(awk '$1=="99%" {print $2}' "$work/$name.txt")
+    results+=("$name|$rps|$p50|$p90|$p99")
+    echo "$name: $rps req/s (p50 $p50, p90 $p90, p99 $p99)" >&2
+}
+
+for _ in $(seq "$rounds"); do
+    run nginx 18081 nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -g 'daemon off;'
+    run asio-2-threads 18082 "$build/bench/http_server/asio-bench-http-server" 18082 2
+    run weft-1-loop 18083 "$build/bench/http_server/weft-bench-http-server" 18083 1
+    run weft-2-loops 18084 "$build/bench/http_server/weft-bench-http-server" 18084 2
+done
+
+# The table: ratios against nginx and Asio of the same round.
+echo
+echo "| server | req/s | vs nginx | vs Asio | p50 | p90 | p99 |"
+echo "|---|---|---|---|---|---|---|"
+nginx_rps=""
+asio_rps=""
+for r in "${results[@]}"; do
+    IFS='|' read -r name rps p50 p90 p99 <<<"$r"
+    case $name in
+    nginx) nginx_rps=$rps ;;
+    asio-2-threads) asio_rps=$rps ;;
+    esac
+    vn=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2fx", a / b }')
+    va=$( [ -n "$asio_rps" ] && awk -v a="$rps" -v b="$asio_rps" 'BEGIN { printf "%.2fx", a / b }' || echo "-")
+    printf '| %s | %.0f | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$vn" "$va" "$p50" "$p90" "$p99"
+done

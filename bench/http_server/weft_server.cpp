@@ -1,0 +1,33 @@
+// The weft side of the HTTP server benchmark: GET / answers a fixed 1 KiB body.
+//   weft-bench-http-server PORT LOOPS
+// Runs until killed; run.sh drives it with wrk beside nginx and a plain Asio server.
+
+#include <weft/net/http/server.hpp>
+#include <weft/weft.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+int main(int argc, char** argv) {
+    if (argc < 3) {
+        std::fprintf(stderr, "usage: %s PORT LOOPS\n", argv[0]);
+        return 2;
+    }
+    const auto port = static_cast<std::uint16_t>(std::atoi(argv[1]));
+    const auto loops = static_cast<std::size_t>(std::atoi(argv[2]));
+    static const std::string body(1024, 'x');
+    weft::run(
+        [port, loops]() -> weft::task<void> {
+            weft::http::server_options opts;
+            opts.loops = loops;
+            weft::http::server srv(opts);
+            srv.route("GET", "/",
+                      [](weft::http::request&) -> weft::task<weft::http::server_response> {
+                          co_return weft::http::server_response::text(body);
+                      });
+            co_await srv.serve("127.0.0.1", port);
+        }(),
+        weft::options{.loops = loops});
+    return 0;
+}
