@@ -190,7 +190,66 @@ TEST(stress_runner, judge_fails_a_spinning_pool) {
     EXPECT_NE(r.failures[0].find("spins"), std::string::npos);
 }
 
-TEST(stress_runner, process_executor_is_refused_clearly) {
+TEST(stress_runner, process_executor_without_process_pools_is_refused_clearly) {
+    if (process_pools_available) {
+        GTEST_SKIP() << "this build has process pools";
+    }
     stress_options o = tiny("process:2", "cpu:1");
     EXPECT_THROW((void)run_stress(o), spec_error);
+}
+
+TEST(stress_runner, process_pool_workloads_complete_exactly_once) {
+    if (!process_pools_available) {
+        GTEST_SKIP() << "this build has no process pools";
+    }
+    for (const char* w : {"cpu:20", "sleep:50", "io:2000", "alloc:10000"}) {
+        stress_options o = tiny("process:2", w);
+        o.tasks = 100;
+        const run_report r = run_stress(o);
+        ASSERT_EQ(r.cells.size(), 2u) << w;
+        for (const cell_result& c : r.cells) {
+            expect_clean(c, 100);
+            EXPECT_EQ(c.pool_size, 2u);
+            EXPECT_EQ(c.crashes, 0u);
+        }
+        // Four callers on two worker processes: both run calls.
+        EXPECT_EQ(r.cells[1].workers_used, 2u) << w;
+    }
+}
+
+TEST(stress_runner, process_pool_recovers_from_crashing_workers) {
+    if (!process_pools_available) {
+        GTEST_SKIP() << "this build has no process pools";
+    }
+    stress_options o = tiny("process:2", "mixed:1*cpu:10+1*crash:0.2");
+    o.concurrency = {4};
+    o.tasks = 200;
+    o.idle_s = 0.2;
+    const run_report r = run_stress(o);
+    const cell_result& c = r.cells.at(0);
+    // About 10% of the calls kill their worker; each counts as a crash, not an error, and the
+    // pool replaces the worker: every call still completes exactly once.
+    EXPECT_GT(c.crashes, 5u);
+    EXPECT_LT(c.crashes, 60u);
+    EXPECT_EQ(c.errors, 0u);
+    EXPECT_EQ(c.completed, 200u);
+    EXPECT_TRUE(c.exactly_once());
+    EXPECT_GT(c.workers_used, 2u); // replacements ran calls too
+    // The idle check watches the worker processes.
+    ASSERT_EQ(r.idle.size(), 1u);
+    EXPECT_EQ(r.idle[0].target, "process:2");
+    EXPECT_TRUE(r.ok());
+}
+
+TEST(stress_runner, a_lost_call_on_a_process_pool_fails_the_run) {
+    if (!process_pools_available) {
+        GTEST_SKIP() << "this build has no process pools";
+    }
+    stress_options o = tiny("process:2", "cpu:1");
+    o.concurrency = {2};
+    o.tasks = 30;
+    o.hooks.lose_id = 11;
+    const run_report r = run_stress(o);
+    EXPECT_EQ(r.cells.at(0).lost, 1u);
+    EXPECT_FALSE(r.ok());
 }

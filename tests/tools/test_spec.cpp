@@ -127,8 +127,17 @@ TEST(stress_spec, validate_checks_that_options_fit_together) {
 
     stress_options process = o;
     process.executors = parse_executors("process:2");
-    EXPECT_NE(error_of([&] { validate(process); }).find("not available in this build"),
-              std::string::npos);
+    if (process_pools_available) {
+        EXPECT_NO_THROW(validate(process));
+        process.workload = parse_workload("mixed:1*cpu:1+1*crash:0.5");
+        EXPECT_NO_THROW(validate(process));
+        process.executors = parse_executors("process:2,threads:2");
+        EXPECT_NE(error_of([&] { validate(process); }).find("only process:N executors"),
+                  std::string::npos);
+    } else {
+        EXPECT_NE(error_of([&] { validate(process); }).find("not available in this build"),
+                  std::string::npos);
+    }
 
     stress_options none = o;
     none.executors.clear();

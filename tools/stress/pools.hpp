@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace weft::stress {
 
@@ -29,8 +30,14 @@ public:
                                                      std::uint64_t id) = 0;
     /// Threads it may use at once.
     [[nodiscard]] virtual std::size_t max_workers() const noexcept = 0;
-    /// Worker crashes it recovered from so far.
-    [[nodiscard]] virtual std::uint64_t crashes() const noexcept { return 0; }
+    /// Its worker processes (none for thread-based executors).
+    [[nodiscard]] virtual std::vector<long> worker_pids() const { return {}; }
+
+    /// Readies the process for process pools (weft::init) while it has one thread; call before
+    /// any executor or runtime starts.
+    /// @throws spec_error when this build has no process pools, or threads already run and
+    /// weft::init was not called first in main().
+    static void prepare_process_pools();
 
     [[nodiscard]] const executor_spec& spec() const noexcept { return spec_; }
 

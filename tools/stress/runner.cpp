@@ -47,9 +47,10 @@ usage process_usage() {
     return {s(ru.ru_utime), s(ru.ru_stime), ru.ru_nvcsw, ru.ru_nivcsw};
 }
 
-/// CPU time a thread of this process has used (schedstat), in ns; -1 when it is gone.
-long long thread_cpu_ns(long tid) {
-    std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+/// CPU time a thread or process has used (the first field of its schedstat), in ns; -1 when it is
+/// gone.
+long long cpu_ns_of(const std::string& schedstat) {
+    std::ifstream in(schedstat);
     long long ns = -1;
     in >> ns;
     return in ? ns : -1;
@@ -78,7 +79,11 @@ void fill_cell(cell_result& r, const cell_context& ctx, double wall_s, const usa
     r.sys_s = after.sys_s - before.sys_s;
     r.voluntary_cs = after.vcs - before.vcs;
     r.involuntary_cs = after.ivcs - before.ivcs;
-    const std::vector<std::uint64_t> per_thread = ctx.per_thread();
+    r.crashes = ctx.crashes();
+    std::vector<std::uint64_t> per_thread = ctx.per_thread();
+    for (std::uint64_t n : ctx.per_process()) {
+        per_thread.push_back(n);
+    }
     std::uint64_t most = 0, total = 0;
     for (std::uint64_t n : per_thread) {
         if (n > 0) {
@@ -258,16 +263,13 @@ task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
             r.concurrency = c;
             r.offered_rate = o.rate;
             pool& pr = *p;
-            const std::uint64_t crashes_before = pr.crashes();
             auto body = [&st, &pr, &o, c](cell_context& ctx) -> task<void> {
                 if (o.rate > 0) {
                     return open_loop(ctx, pr, o.workload, c, o.rate);
                 }
                 return closed_loop(ctx, pr, o.workload, c, st.loops);
             };
-            cell_result done = co_await measure(st, std::move(r), body);
-            done.crashes = pr.crashes() - crashes_before;
-            st.report.cells.push_back(std::move(done));
+            st.report.cells.push_back(co_await measure(st, std::move(r), body));
         }
     }
     for (scenario_kind s : o.scenarios) {
@@ -300,12 +302,24 @@ task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
             slots.erase(s);
         }
     }
-    std::erase_if(st.slots_by_target, [](const auto& kv) { return kv.second.empty(); });
-    std::map<long, long long> before;
+    // What to watch per executor: its threads (schedstat of each), and for process pools the
+    // worker processes.
+    std::map<std::string, std::vector<std::string>> watch;
     for (const auto& [target, slots] : st.slots_by_target) {
         for (std::size_t s : slots) {
-            const long tid = thread_registry::tid(s);
-            before[tid] = thread_cpu_ns(tid);
+            watch[target].push_back("/proc/self/task/" + std::to_string(thread_registry::tid(s)) +
+                                    "/schedstat");
+        }
+    }
+    for (const auto& p : pools) {
+        for (long pid : p->worker_pids()) {
+            watch[p->spec().label].push_back("/proc/" + std::to_string(pid) + "/schedstat");
+        }
+    }
+    std::map<std::string, long long> before;
+    for (const auto& [target, paths] : watch) {
+        for (const std::string& path : paths) {
+            before[path] = cpu_ns_of(path);
         }
     }
     const usage u0 = process_usage();
@@ -313,18 +327,17 @@ task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
     co_await weft::sleep(std::chrono::duration_cast<clock::duration>(seconds_d(o.idle_s)));
     const double window = seconds_d(clock::now() - t0).count();
     const usage u1 = process_usage();
-    for (const auto& [target, slots] : st.slots_by_target) {
+    for (const auto& [target, paths] : watch) {
         idle_result ir;
         ir.target = target;
         ir.window_s = window;
         ir.process_cpu_s = (u1.user_s + u1.sys_s) - (u0.user_s + u0.sys_s);
         ir.limit_s = 0.01 * window;
         long long used = 0;
-        for (std::size_t s : slots) {
-            const long tid = thread_registry::tid(s);
-            const long long now = thread_cpu_ns(tid);
-            if (now >= 0 && before[tid] >= 0) {
-                used += now - before[tid];
+        for (const std::string& path : paths) {
+            const long long now = cpu_ns_of(path);
+            if (now >= 0 && before[path] >= 0) {
+                used += now - before[path];
             }
         }
         ir.cpu_s = static_cast<double>(used) * 1e-9;
@@ -373,6 +386,10 @@ run_report run_stress(const stress_options& o, const progress_fn& progress) {
     report.loops = std::max<std::size_t>(o.loops, needs_two ? 2 : 1);
 
     std::vector<std::unique_ptr<pool>> pools;
+    if (std::any_of(o.executors.begin(), o.executors.end(),
+                    [](const executor_spec& e) { return e.kind == executor_kind::process; })) {
+        pool::prepare_process_pools(); // before any executor or loop thread exists
+    }
     for (const executor_spec& e : o.executors) {
         pools.push_back(pool::make(e));
     }

@@ -85,10 +85,6 @@ constexpr std::uint64_t max_us = 60'000'000;               // one minute per cal
 constexpr std::uint64_t max_bytes = 1024ull * 1024 * 1024; // 1 GiB per call
 constexpr std::size_t max_workers = 4096;
 
-// The tool drives process pools once weft::process_pool exists in the build and is wired in
-// workload.cpp; until then process:N is refused with a clear message.
-constexpr bool process_pools_available = false;
-
 executor_spec parse_executor(std::string_view item) {
     const std::size_t colon = item.find(':');
     const std::string_view kind = item.substr(0, colon);

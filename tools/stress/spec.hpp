@@ -5,6 +5,7 @@
 // into exit status 2.
 
 #include <weft/runtime/error.hpp>
+#include <weft/runtime/version.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -15,6 +16,15 @@
 #include <vector>
 
 namespace weft::stress {
+
+#if WEFT_HAS_PROCESS_POOL && __has_include(<weft/executors/process_pool.hpp>)
+#define WEFT_STRESS_PROCESS_POOL 1
+#else
+#define WEFT_STRESS_PROCESS_POOL 0
+#endif
+
+/// Whether this build can test process pools (`process:N`, `crash:<rate>`).
+inline constexpr bool process_pools_available = WEFT_STRESS_PROCESS_POOL == 1;
 
 /// A command-line value that does not parse or does not make sense (exit status 2).
 class spec_error : public error {

@@ -135,6 +135,29 @@ void cell_context::ran(std::uint64_t id) noexcept {
     }
 }
 
+void cell_context::ran_remote(std::uint64_t id, long pid) {
+    {
+        std::lock_guard<std::mutex> g(remote_mtx_);
+        ++remote_[pid];
+    }
+    if (hooks_.lose_id && *hooks_.lose_id == id) {
+        return;
+    }
+    ids_.mark_ran(id);
+    if (hooks_.double_id && *hooks_.double_id == id) {
+        ids_.mark_ran(id);
+    }
+}
+
+std::vector<std::uint64_t> cell_context::per_process() const {
+    std::lock_guard<std::mutex> g(remote_mtx_);
+    std::vector<std::uint64_t> out;
+    for (const auto& [pid, n] : remote_) {
+        out.push_back(n);
+    }
+    return out;
+}
+
 void cell_context::done(std::uint64_t id, clock::duration latency) noexcept {
     ids_.mark_done(id);
     completed_.fetch_add(1, std::memory_order_relaxed);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -82,6 +83,10 @@ public:
 
     /// Where the work runs: the call with this id ran on this thread.
     void ran(std::uint64_t id) noexcept;
+    /// Where a process pool's call returns: call id ran in worker process pid.
+    void ran_remote(std::uint64_t id, long pid);
+    /// A worker crashed running a call (the pool recovered).
+    void crash() noexcept { crashes_.fetch_add(1, std::memory_order_relaxed); }
     /// Where the caller resumes (a loop thread): the call completed after `latency`.
     void done(std::uint64_t id, clock::duration latency) noexcept;
     /// A call threw.
@@ -93,6 +98,9 @@ public:
     [[nodiscard]] std::uint64_t errors() const noexcept {
         return errors_.load(std::memory_order_relaxed);
     }
+    [[nodiscard]] std::uint64_t crashes() const noexcept {
+        return crashes_.load(std::memory_order_relaxed);
+    }
     [[nodiscard]] std::uint64_t tasks() const noexcept { return tasks_; }
     [[nodiscard]] const std::optional<clock::time_point>& deadline() const noexcept {
         return deadline_;
@@ -102,6 +110,8 @@ public:
     [[nodiscard]] histogram latencies() const;
     /// Calls run per thread slot (call when no call is in flight).
     [[nodiscard]] std::vector<std::uint64_t> per_thread() const;
+    /// Calls run per worker process (call when no call is in flight).
+    [[nodiscard]] std::vector<std::uint64_t> per_process() const;
 
 private:
     std::uint64_t tasks_;
@@ -112,6 +122,9 @@ private:
     std::atomic<std::uint64_t> next_{0};
     std::atomic<std::uint64_t> completed_{0};
     std::atomic<std::uint64_t> errors_{0};
+    std::atomic<std::uint64_t> crashes_{0};
+    mutable std::mutex remote_mtx_;
+    std::map<long, std::uint64_t> remote_;         // calls per worker process
     std::vector<std::unique_ptr<histogram>> hist_; // one per loop: written by that loop only
     std::unique_ptr<std::array<std::atomic<std::uint32_t>, thread_registry::capacity>> threads_;
 };

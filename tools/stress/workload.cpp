@@ -131,6 +131,14 @@ std::uint64_t allocate(std::uint64_t bytes, std::uint64_t seed) {
 
 } // namespace
 
+double unit_draw(std::uint64_t id, std::uint64_t salt) noexcept {
+    return static_cast<double>(mix64(id ^ salt) >> 11) * 0x1.0p-53;
+}
+
+bool crashes(const workload_spec& part, std::uint64_t id) noexcept {
+    return part.kind == workload_kind::crash && unit_draw(id, 0xc4a5'4c4a'5ull) < part.rate;
+}
+
 const workload_spec& pick_part(const workload_spec& w, std::uint64_t id) noexcept {
     if (w.kind != workload_kind::mixed || w.parts.empty()) {
         return w;
@@ -140,7 +148,7 @@ const workload_spec& pick_part(const workload_spec& w, std::uint64_t id) noexcep
         total += weight;
     }
     // A uniform draw in [0, total) from the id: the mix is the same on every run.
-    const double draw = static_cast<double>(mix64(id) >> 11) * 0x1.0p-53 * total;
+    const double draw = unit_draw(id, 0) * total;
     double acc = 0;
     for (const auto& [weight, part] : w.parts) {
         acc += weight;
