@@ -276,3 +276,18 @@ WEFT_CO_TEST(as_completed, cancellation_pending_before_next_throws_without_waiti
     EXPECT_TRUE(reached) << "the pending cancel surfaced at next(), not before";
     p.set_value(1);
 }
+
+WEFT_CO_TEST(as_completed, braced_list_of_futures) {
+    weft::promise<int> a;
+    weft::promise<int> b;
+    weft::future<int> fa = a.get_future();
+    weft::future<int> fb = b.get_future();
+    b.set_value(2);
+    a.set_value(1);
+    std::vector<int> got;
+    for (auto& next : weft::as_completed({fa, fb})) {
+        int v = co_await next;
+        got.push_back(v);
+    }
+    EXPECT_EQ(got, (std::vector<int>{1, 2})) << "done at the call: argument order";
+}

@@ -266,3 +266,17 @@ WEFT_CO_TEST(wait, void_futures_and_tasks_scheduled_with_create_task) {
     go.set();
     co_await r.pending[0];
 }
+
+WEFT_CO_TEST(wait, braced_list_of_futures) {
+    weft::promise<int> a;
+    weft::promise<int> b;
+    weft::future<int> fa = a.get_future();
+    weft::future<int> fb = b.get_future();
+    b.set_value(2);
+    // Built before the co_await: g++ 12 rejects a braced list inside a co_await expression.
+    auto w = weft::wait({fa, fb}, weft::return_when::first_completed);
+    weft::wait_result<int> r = co_await std::move(w);
+    EXPECT_TRUE(same(r.done, {fb}));
+    EXPECT_TRUE(same(r.pending, {fa}));
+    a.set_value(1);
+}

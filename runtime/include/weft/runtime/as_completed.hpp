@@ -10,8 +10,10 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <initializer_list>
 #include <iterator>
 #include <optional>
+#include <ranges>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -209,6 +211,23 @@ requires detail::future_range<R>
 [[nodiscard]] as_completed_sequence<detail::future_range_value_t<R>>
 as_completed(R&& futures, std::optional<clock::duration> timeout = {}) {
     return {detail::copy_futures(std::forward<R>(futures)), timeout};
+}
+
+/// as_completed() over a braced list of futures.
+template <class T>
+[[nodiscard]] as_completed_sequence<T> as_completed(std::initializer_list<future<T>> futures,
+                                                    std::optional<clock::duration> timeout = {}) {
+    return {detail::copy_futures(futures), timeout};
+}
+
+/// Rejects a range of tasks: schedule them first.
+template <class R>
+requires(std::ranges::input_range<R> && !detail::future_range<R> &&
+         detail::is_task<std::remove_cvref_t<std::ranges::range_value_t<R>>>::
+             value) void as_completed(R&&, std::optional<clock::duration> = {}) {
+    static_assert(!detail::is_task<std::remove_cvref_t<std::ranges::range_value_t<R>>>::value,
+                  "weft::as_completed takes futures: schedule each task with weft::create_task "
+                  "(or weft::spawn) and pass the futures");
 }
 
 } // namespace weft

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <coroutine>
 #include <cstddef>
+#include <initializer_list>
 #include <optional>
 #include <ranges>
 #include <type_traits>
@@ -144,6 +145,15 @@ requires detail::future_range<R>
 wait(R&& futures, return_when when = return_when::all_completed,
      std::optional<clock::duration> timeout = {}) {
     return detail::wait_impl(detail::copy_futures(std::forward<R>(futures)), when, timeout);
+}
+
+/// wait() over a braced list of futures. g++ 12 rejects a braced list inside a co_await
+/// expression: `auto w = weft::wait({f1, f2}, ...); auto [done, pending] = co_await std::move(w);`
+template <class T>
+[[nodiscard]] task<wait_result<T>> wait(std::initializer_list<future<T>> futures,
+                                        return_when when = return_when::all_completed,
+                                        std::optional<clock::duration> timeout = {}) {
+    return detail::wait_impl(detail::copy_futures(futures), when, timeout);
 }
 
 /// Rejects a range of tasks, which would have nothing to report as pending.
