@@ -14,6 +14,10 @@ namespace weft {
 
 namespace detail {
 
+void resume_frame(void* frame) noexcept {
+    std::coroutine_handle<>::from_address(frame).resume();
+}
+
 void schedule(loop& l, runnable r) {
     l.impl().schedule(r);
 }
@@ -40,8 +44,8 @@ void remove_timer(loop& l, timer_node* n) noexcept {
     l.impl().remove_timer(n);
 }
 
-clock::time_point loop_time(const loop& /*l*/) noexcept {
-    return clock::now();
+clock::time_point loop_time(const loop& l) noexcept {
+    return const_cast<loop&>(l).impl().now();
 }
 
 void root_started(loop& l, root_base* r) noexcept {
@@ -196,6 +200,10 @@ bool loop::is_closed() const noexcept {
 
 std::size_t loop::task_count() const noexcept {
     return impl_->live_roots;
+}
+
+loop_stats loop::stats() const noexcept {
+    return impl_->stats();
 }
 
 void loop::call_soon(detail::unique_function<void()> fn) {

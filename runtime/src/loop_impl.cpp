@@ -1,6 +1,8 @@
 #include "loop_impl.hpp"
 
 #include "callback_timer.hpp"
+#include "debug_impl.hpp"
+#include "signal_service.hpp"
 
 #include <weft/runtime/log.hpp>
 
@@ -8,11 +10,20 @@
 #include <asio/post.hpp>
 
 #include <exception>
+#include <string>
 
 namespace weft::detail {
 
 namespace {
+
 thread_local loop* tls_current = nullptr;
+
+/// Counter update by the only writer: a plain load and store, no read-modify-write.
+template <class T, class U>
+void bump(std::atomic<T>& a, U n) noexcept {
+    a.store(a.load(std::memory_order_relaxed) + static_cast<T>(n), std::memory_order_relaxed);
+}
+
 } // namespace
 
 loop* current_loop_ptr() noexcept {
@@ -23,9 +34,98 @@ loop_impl::loop_impl(loop& owner_, runtime* rt_, std::size_t id_)
     : owner(owner_), rt(rt_), id(id_), io_(1), timer_(io_) {
     ready_.reserve(256);
     batch_.reserve(256);
+    if (rt == nullptr && debug_from_env()) {
+        debug_ = true;
+        debug_counted_ = true;
+        debug_users.fetch_add(1, std::memory_order_relaxed);
+    }
 }
 
-loop_impl::~loop_impl() = default;
+loop_impl::~loop_impl() {
+    if (debug_counted_) {
+        debug_users.fetch_sub(1, std::memory_order_relaxed);
+    }
+}
+
+void loop_impl::configure(bool debug, std::chrono::nanoseconds slow,
+                          virtual_clock* vclock) noexcept {
+    debug_ = debug;
+    slow_ = slow;
+    vclock_ = vclock;
+}
+
+// ---- metrics and the stall detector -------------------------------------------------------------
+
+void loop_impl::end_step(clock::time_point start, clock::time_point end, std::uint64_t steps,
+                         const char* what) noexcept {
+    bump(stats_.steps, steps);
+    const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start);
+    if (took.count() > stats_.longest_ns.load(std::memory_order_relaxed)) {
+        stats_.longest_ns.store(took.count(), std::memory_order_relaxed);
+    }
+    if (took >= slow_) {
+        bump(stats_.stalls, 1);
+        if (debug_ && what != nullptr) {
+            warn_slow(took, what);
+        }
+    }
+}
+
+void loop_impl::warn_slow(std::chrono::nanoseconds took, const std::string& where) const noexcept {
+    try {
+        log::runtime().warn(
+            "loop {}: a step took {:.1f} ms (slow_callback is {} ms) in {}; this blocked every "
+            "other task on the loop: move blocking or CPU-heavy work to an executor with co_await "
+            "weft::to_thread(...)",
+            id, static_cast<double>(took.count()) / 1e6,
+            std::chrono::duration_cast<std::chrono::milliseconds>(slow_).count(), where);
+    } catch (...) {
+    }
+}
+
+void loop_impl::run_batch_debug() noexcept {
+    for (std::size_t i = 0; i < batch_.size(); ++i) {
+        const runnable r = batch_[i];
+        // Read what the step is before it runs: a coroutine may finish and free its frame.
+        const bool resumes = r.fn == &resume_frame;
+        const void* code = resumes ? frame_resume_fn(r.arg) : reinterpret_cast<const void*>(r.fn);
+        const clock::time_point start = clock::now();
+        r.fn(r.arg);
+        const auto took = clock::now() - start;
+        if (took >= slow_) {
+            warn_slow(std::chrono::duration_cast<std::chrono::nanoseconds>(took),
+                      (resumes ? "coroutine " : "callback ") + symbol_name(code));
+        }
+    }
+}
+
+loop_stats loop_impl::stats() const noexcept {
+    loop_stats s;
+    s.loop_id = id;
+    s.tasks_created = stats_.tasks_created.load(std::memory_order_relaxed);
+    s.live_tasks = live_roots.load(std::memory_order_relaxed);
+    s.steps_run = stats_.steps.load(std::memory_order_relaxed);
+    s.ready_depth = stats_.ready_depth.load(std::memory_order_relaxed);
+    s.timers_pending = stats_.timers.load(std::memory_order_relaxed);
+    s.longest_step = std::chrono::nanoseconds(stats_.longest_ns.load(std::memory_order_relaxed));
+    s.stalls = stats_.stalls.load(std::memory_order_relaxed);
+    return s;
+}
+
+std::optional<clock::time_point> loop_impl::next_deadline() const noexcept {
+    if (heap_.empty()) {
+        return std::nullopt;
+    }
+    return heap_.front()->deadline;
+}
+
+void loop_impl::cancel_main() noexcept {
+    for (root_base* r = roots_head_; r != nullptr; r = r->next_) {
+        if (r->main_) {
+            r->request_cancel();
+        }
+    }
+}
 
 bool loop_impl::on_loop_thread() const noexcept {
     return thread_.load(std::memory_order_acquire) == std::this_thread::get_id();
@@ -47,15 +147,26 @@ void loop_impl::drain_ready() noexcept {
     // I/O, timers and the inbox get their turn (asyncio's one-iteration-at-a-time fairness).
     constexpr int batches_per_turn = 16;
     constexpr std::size_t large_queue = 64 * 1024;
+    // Each batch is one step for the stall detector: a clock read per batch, not per step.
+    clock::time_point start = clock::now();
     for (int turn = 0; turn < batches_per_turn && !ready_.empty() &&
                        !stop_requested_.load(std::memory_order_relaxed);
          ++turn) {
         batch_.swap(ready_);
-        for (std::size_t i = 0; i < batch_.size(); ++i) {
-            batch_[i].fn(batch_[i].arg);
+        if (debug_) {
+            run_batch_debug();
+        } else {
+            for (std::size_t i = 0; i < batch_.size(); ++i) {
+                batch_[i].fn(batch_[i].arg);
+            }
         }
+        const std::size_t steps = batch_.size();
         batch_.clear();
+        const clock::time_point end = clock::now();
+        end_step(start, end, steps, nullptr); // debug mode warned per step already
+        start = end;
     }
+    stats_.ready_depth.store(ready_.size(), std::memory_order_relaxed);
     // Give a burst's memory back once it has drained.
     if (batch_.capacity() > large_queue) {
         std::vector<runnable>().swap(batch_);
@@ -91,6 +202,7 @@ void loop_impl::drain_inbox() noexcept {
         std::lock_guard lock(inbox_mtx_);
         inbox_batch_.swap(inbox_);
     }
+    const clock::time_point start = clock::now();
     for (auto& f : inbox_batch_) {
         try {
             f();
@@ -100,6 +212,8 @@ void loop_impl::drain_inbox() noexcept {
             log::runtime().error("loop {}: callback threw a non-standard exception", id);
         }
     }
+    end_step(start, clock::now(), inbox_batch_.size(),
+             "callbacks from other threads (call_soon_threadsafe, task starts)");
     inbox_batch_.clear();
 }
 
@@ -153,6 +267,7 @@ void loop_impl::add_timer(timer_node* n) {
     n->heap_index = heap_.size();
     heap_.push_back(n);
     heap_up(n->heap_index);
+    stats_.timers.store(heap_.size(), std::memory_order_relaxed);
     if (heap_.front() == n) {
         arm_timer();
     }
@@ -168,6 +283,7 @@ void loop_impl::remove_timer(timer_node* n) noexcept {
         heap_swap(i, last);
     }
     heap_.pop_back();
+    stats_.timers.store(heap_.size(), std::memory_order_relaxed);
     n->heap_index = timer_node::npos;
     if (i < heap_.size()) {
         heap_down(i);
@@ -177,6 +293,9 @@ void loop_impl::remove_timer(timer_node* n) noexcept {
 }
 
 void loop_impl::arm_timer() {
+    if (vclock_ != nullptr) {
+        return; // virtual time: weft::advance() fires the timers
+    }
     clock::time_point due = heap_.front()->deadline;
     if (due == armed_for_) {
         return;
@@ -192,12 +311,16 @@ void loop_impl::arm_timer() {
 
 void loop_impl::on_timer() noexcept {
     armed_for_ = clock::time_point::max();
-    const clock::time_point now = clock::now();
+    const clock::time_point now = this->now();
+    const clock::time_point start = clock::now();
+    std::uint64_t fired = 0;
     while (!heap_.empty() && heap_.front()->deadline <= now) {
         timer_node* n = heap_.front();
         remove_timer(n);
         n->fire(n);
+        ++fired;
     }
+    end_step(start, clock::now(), fired, "timer callbacks (call_later)");
     if (!heap_.empty()) {
         try {
             arm_timer();
@@ -219,6 +342,7 @@ void loop_impl::root_started(root_base* r) noexcept {
     }
     roots_tail_ = r;
     live_roots.store(live_roots.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    bump(stats_.tasks_created, 1);
     if (r->main_) {
         ++main_live_;
     }
@@ -313,6 +437,7 @@ void loop_impl::close() {
     }
     if (rt == nullptr) {
         extensions.shutdown_all();
+        own_signals.reset();
     }
     // Drop what can never run now: callbacks in the inbox, disarmed timers.
     {

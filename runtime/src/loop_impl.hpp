@@ -1,10 +1,12 @@
 #pragma once
 
 #include "extensions.hpp"
+#include "virtual_clock.hpp"
 
 #include <weft/runtime/detail/loop_ops.hpp>
 #include <weft/runtime/detail/root.hpp>
 #include <weft/runtime/loop.hpp>
+#include <weft/runtime/stats.hpp>
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
@@ -12,13 +14,17 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
 namespace weft::detail {
 
 class runtime;
+class signal_service;
 
 /// The engine behind weft::loop. Everything but the inbox and load_ is loop-thread-only.
 class loop_impl {
@@ -54,6 +60,25 @@ public:
     /// Whether the calling thread is the one running this loop.
     [[nodiscard]] bool on_loop_thread() const noexcept;
 
+    // ---- time, metrics, stall detector, debug mode ----------------------------------------
+    /// The loop's time: the monotonic clock, or the runtime's virtual clock.
+    [[nodiscard]] clock::time_point now() const noexcept {
+        return vclock_ != nullptr ? vclock_->now() : clock::now();
+    }
+    [[nodiscard]] virtual_clock* vclock() const noexcept { return vclock_; }
+    /// Set by the runtime before the loop runs.
+    void configure(bool debug, std::chrono::nanoseconds slow, virtual_clock* vclock) noexcept;
+    /// When the earliest timer is due, if any. Loop thread only.
+    [[nodiscard]] std::optional<clock::time_point> next_deadline() const noexcept;
+    /// Fires the timers due at now(). Loop thread only.
+    void fire_due_timers() noexcept { on_timer(); }
+    /// Steps in the ready queue now. Loop thread only.
+    [[nodiscard]] std::size_t ready_size() const noexcept { return ready_.size(); }
+    /// The counters, from any thread.
+    [[nodiscard]] loop_stats stats() const noexcept;
+    /// Cancels the main task(s) on this loop (SIGINT/SIGTERM). Loop thread only.
+    void cancel_main() noexcept;
+
     /// The loop's io_context, for weft's own I/O (net/): handlers run on the loop thread, between
     /// ready-queue batches. Never handed to users.
     [[nodiscard]] asio::io_context& io() noexcept { return io_; }
@@ -78,8 +103,26 @@ public:
     }
     std::atomic<std::size_t> live_roots{0}; ///< written on the loop thread only
     extension_set extensions;               ///< a stand-alone loop's (a runtime keeps its own)
+    /// A stand-alone loop's signal handlers (a runtime keeps its own), made on first use.
+    std::unique_ptr<signal_service> own_signals;
 
 private:
+    /// Written on the loop thread only (plain load + store), read from anywhere.
+    struct counters {
+        std::atomic<std::uint64_t> tasks_created{0};
+        std::atomic<std::uint64_t> steps{0};
+        std::atomic<std::uint64_t> stalls{0};
+        std::atomic<std::int64_t> longest_ns{0};
+        std::atomic<std::size_t> ready_depth{0};
+        std::atomic<std::size_t> timers{0};
+    };
+    /// Accounts for a stretch of `steps` steps from start to end; `what` names them for the
+    /// debug-mode warning (null: the caller warned per step already).
+    void end_step(clock::time_point start, clock::time_point end, std::uint64_t steps,
+                  const char* what) noexcept;
+    void run_batch_debug() noexcept;
+    void warn_slow(std::chrono::nanoseconds took, const std::string& where) const noexcept;
+
     void drain_ready() noexcept;
     void drain_inbox() noexcept;
     void arm_timer();
@@ -114,6 +157,12 @@ private:
     std::atomic<bool> stop_requested_{false};
 
     std::atomic<std::thread::id> thread_{};
+
+    counters stats_;
+    bool debug_ = false;
+    bool debug_counted_ = false; ///< a stand-alone loop in debug mode (WEFT_DEBUG) counts itself
+    std::chrono::nanoseconds slow_{std::chrono::milliseconds(100)};
+    virtual_clock* vclock_ = nullptr;
 };
 
 /// The loop a loop_impl belongs to, by reference.

@@ -1,6 +1,8 @@
 #include "runtime.hpp"
 
+#include "debug_impl.hpp"
 #include "loop_impl.hpp"
+#include "signal_service.hpp"
 
 #include <weft/runtime/detail/env.hpp>
 
@@ -11,6 +13,7 @@
 #include <sched.h>
 
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 
 namespace weft::detail {
@@ -39,14 +42,28 @@ bool pin_this_thread(std::size_t cpu) noexcept {
 }
 
 runtime::runtime(const options& opts) : opts_(opts) {
+    if (opts.slow_callback <= std::chrono::milliseconds::zero()) {
+        throw std::invalid_argument("weft::options::slow_callback must be positive");
+    }
     std::size_t n = loops_wanted(opts.loops);
+    if (opts.clock == clock_kind::manual) {
+        vclock_ = std::make_unique<virtual_clock>(clock::now());
+    }
+    debug_ = opts.debug || debug_from_env();
     loops_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         loops_.push_back(std::unique_ptr<loop>(new loop(this, i)));
+        loops_.back()->impl().configure(debug_, opts.slow_callback, vclock_.get());
+    }
+    if (debug_) {
+        debug_users.fetch_add(1, std::memory_order_relaxed);
     }
 }
 
 runtime::~runtime() {
+    if (debug_) {
+        debug_users.fetch_sub(1, std::memory_order_relaxed);
+    }
     stop_and_join();
     for (auto& l : loops_) {
         try {
@@ -131,6 +148,13 @@ void run_main(const options& opts, unique_function<void(loop&)> body) {
         }
     } restore{restore_affinity, &saved};
     rt.start_threads();
+    // Destroyed before rt: no signal reaches a loop that is being closed.
+    signal_service signals(rt.loop_at(0), opts.handle_signals);
+    rt.signals = &signals;
+    struct unset_guard {
+        runtime& rt;
+        ~unset_guard() { rt.signals = nullptr; }
+    } unset{rt};
     body(rt.loop_at(0)); // rt's destructor stops and joins the other loops, even on a throw
 }
 

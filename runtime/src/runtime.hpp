@@ -1,6 +1,7 @@
 #pragma once
 
 #include "extensions.hpp"
+#include "virtual_clock.hpp"
 
 #include <weft/runtime/loop.hpp>
 #include <weft/runtime/run.hpp>
@@ -12,6 +13,8 @@
 #include <vector>
 
 namespace weft::detail {
+
+class signal_service;
 
 /// The loops of one weft::run(): loop 0 on the caller's thread, the others on their own threads.
 class runtime {
@@ -31,8 +34,13 @@ public:
     [[nodiscard]] const options& opts() const noexcept { return opts_; }
     [[nodiscard]] extension_set& extensions() noexcept { return extensions_; }
 
+    /// The signal service of this runtime while weft::run() runs its main task, else null.
+    signal_service* signals = nullptr;
+
 private:
     options opts_;
+    std::unique_ptr<virtual_clock> vclock_;
+    bool debug_ = false;
     std::vector<std::unique_ptr<loop>> loops_;
     std::vector<std::thread> threads_;
     std::atomic<std::size_t> next_{0};

@@ -20,9 +20,12 @@
 #include <weft/runtime/queue.hpp>
 #include <weft/runtime/run.hpp>
 #include <weft/runtime/semaphore.hpp>
+#include <weft/runtime/signal.hpp>
 #include <weft/runtime/sleep.hpp>
+#include <weft/runtime/stats.hpp>
 #include <weft/runtime/task.hpp>
 #include <weft/runtime/task_group.hpp>
 #include <weft/runtime/version.hpp>
+#include <weft/runtime/virtual_time.hpp>
 #include <weft/runtime/wait.hpp>
 #include <weft/runtime/wait_for.hpp>

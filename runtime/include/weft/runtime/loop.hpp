@@ -4,6 +4,7 @@
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/detail/loop_ops.hpp>
 #include <weft/runtime/detail/unique_function.hpp>
+#include <weft/runtime/stats.hpp>
 
 #include <cstddef>
 #include <memory>
@@ -96,6 +97,9 @@ public:
 
     /// Live tasks (scheduled roots not yet finished) on this loop.
     [[nodiscard]] std::size_t task_count() const noexcept;
+
+    /// The loop's counters (tasks, steps, ready queue, timers, stalls); from any thread.
+    [[nodiscard]] loop_stats stats() const noexcept;
 
     /// Engine access for weft's own components.
     [[nodiscard]] detail::loop_impl& impl() noexcept { return *impl_; }

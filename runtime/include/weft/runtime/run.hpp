@@ -28,6 +28,20 @@ struct options {
     /// At exit, how long to wait for calls still queued or running on the default executor before
     /// giving up on them (they are logged and left to finish on their own).
     std::chrono::milliseconds shutdown_timeout{10000};
+    /// Debug mode (also on with WEFT_DEBUG=1): warns about tasks destroyed without ever being
+    /// awaited or scheduled, loop steps slower than slow_callback (naming the coroutine), and
+    /// futures whose exception nobody retrieved (asyncio's debug mode).
+    bool debug = false;
+    /// A loop step longer than this counts as a stall (loop_stats::stalls, always on) and, in
+    /// debug mode, logs a warning: the "blocking call on the event loop" detector.
+    std::chrono::milliseconds slow_callback{100};
+    /// Real time, or virtual time that moves only with weft::advance() (tests).
+    clock_kind clock = clock_kind::real;
+    /// SIGINT and SIGTERM during weft::run() cancel the main task, so the program unwinds and
+    /// run() returns (rethrowing cancelled_error unless the main task handles it); a second one
+    /// while it unwinds ends the process the default way. add_signal_handler() overrides this
+    /// per signal.
+    bool handle_signals = true;
 };
 
 namespace detail {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <weft/runtime/detail/cancel_state.hpp>
+#include <weft/runtime/detail/debug.hpp>
 #include <weft/runtime/error.hpp>
 
 #include <coroutine>
@@ -71,6 +72,9 @@ public:
         }
         next_ = claimed;
     }
+
+    /// Whether nothing ever awaited or scheduled the task (debug mode's "never awaited").
+    [[nodiscard]] bool unclaimed() const noexcept { return next_ == 0; }
 
 private:
     // One word for what runs after the task: 0 = not yet claimed, 1 = claimed, a frame address
@@ -211,6 +215,9 @@ private:
 
     void destroy() noexcept {
         if (h_) {
+            if (detail::debug_enabled() && h_.promise().unclaimed()) {
+                detail::report_never_awaited(h_.address());
+            }
             std::exchange(h_, {}).destroy();
         }
     }

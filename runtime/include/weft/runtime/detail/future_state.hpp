@@ -1,5 +1,6 @@
 #pragma once
 
+#include <weft/runtime/detail/debug.hpp>
 #include <weft/runtime/detail/loop_ops.hpp>
 #include <weft/runtime/error.hpp>
 
@@ -96,6 +97,10 @@ protected:
     /// Set once a move-only value was moved out (co_await std::move(fut)).
     std::atomic<bool> taken_{false};
 
+    /// Set once someone looked at the exception (debug mode's "exception never retrieved").
+    mutable std::atomic<bool> retrieved_{false};
+    void mark_retrieved() const noexcept { retrieved_.store(true, std::memory_order_relaxed); }
+
 private:
     bool cancelled_ = false;
     std::atomic<void*> waiters_{nullptr};
@@ -110,6 +115,10 @@ class future_state : public future_state_base {
 public:
     using value_type = stored_t<T>;
 
+    future_state() noexcept = default;
+    future_state(const future_state&) = delete;
+    future_state& operator=(const future_state&) = delete;
+
     void set_value(value_type v) { result_.template emplace<1>(std::move(v)); }
     void store_exception(std::exception_ptr e) noexcept override {
         result_.template emplace<2>(std::move(e));
@@ -117,14 +126,23 @@ public:
 
     [[nodiscard]] bool has_exception() const noexcept { return result_.index() == 2; }
     [[nodiscard]] std::exception_ptr error() const noexcept override {
-        return result_.index() == 2 ? std::get<2>(result_) : nullptr;
+        if (result_.index() != 2) {
+            return nullptr;
+        }
+        this->mark_retrieved();
+        return std::get<2>(result_);
     }
     [[nodiscard]] const std::exception_ptr& exception() const noexcept {
         static const std::exception_ptr none;
-        return result_.index() == 2 ? std::get<2>(result_) : none;
+        if (result_.index() != 2) {
+            return none;
+        }
+        this->mark_retrieved();
+        return std::get<2>(result_);
     }
     [[nodiscard]] const value_type& value() const {
         if (result_.index() == 2) {
+            this->mark_retrieved();
             std::rethrow_exception(std::get<2>(result_));
         }
         check_not_taken();
@@ -132,6 +150,7 @@ public:
     }
     [[nodiscard]] value_type take_value() {
         if (result_.index() == 2) {
+            this->mark_retrieved();
             std::rethrow_exception(std::get<2>(result_));
         }
         if (taken_.exchange(true, std::memory_order_acq_rel)) {
@@ -162,6 +181,13 @@ public:
     }
 
 protected:
+    ~future_state() override {
+        if (result_.index() == 2 && debug_enabled() &&
+            !retrieved_.load(std::memory_order_relaxed)) {
+            report_unretrieved(std::get<2>(result_));
+        }
+    }
+
     std::variant<std::monostate, value_type, std::exception_ptr> result_;
 };
 

@@ -25,10 +25,13 @@ struct runnable {
     void* arg;
 };
 
+/// Resumes the coroutine whose frame is at `frame` (a named function, so that debug mode can tell
+/// a resumption from other steps and name the coroutine).
+void resume_frame(void* frame) noexcept;
+
 /// A runnable that resumes a coroutine.
 [[nodiscard]] inline runnable resume_runnable(std::coroutine_handle<> h) noexcept {
-    return {[](void* a) noexcept { std::coroutine_handle<>::from_address(a).resume(); },
-            h.address()};
+    return {&resume_frame, h.address()};
 }
 
 /// An entry in a loop's timer heap, embedded in whatever waits (a sleep awaiter, a wait_for).

@@ -39,12 +39,16 @@ namespace detail {
 
 /// Runs a WEFT_CO_TEST body: a cancelled_error that escapes it (not a std::exception, so gtest
 /// would only say "unknown exception") becomes a failure with its message.
-inline void run_test_body(task<void> body, std::size_t loops) {
+inline void run_test_body(task<void> body, const options& opts) {
     try {
-        run_test(std::move(body), loops);
+        weft::run(std::move(body), opts);
     } catch (const cancelled_error& e) {
         ADD_FAILURE() << "weft::cancelled_error escaped the test body: " << e.what();
     }
+}
+
+inline void run_test_body(task<void> body, std::size_t loops) {
+    run_test_body(std::move(body), options{.loops = loops});
 }
 
 } // namespace detail
@@ -59,6 +63,15 @@ inline void run_test_body(task<void> body, std::size_t loops) {
     static ::weft::task<void> WEFT_TESTING_BODY_NAME_(suite, name)();                              \
     TEST(suite, name) {                                                                            \
         ::weft::testing::detail::run_test_body(WEFT_TESTING_BODY_NAME_(suite, name)(), (loops));   \
+    }                                                                                              \
+    static ::weft::task<void> WEFT_TESTING_BODY_NAME_(suite, name)()
+
+/// A gtest TEST(suite, name) whose body is a weft::task<void> coroutine, run with the given
+/// weft::options (e.g. `(weft::options{.loops = 1, .clock = weft::clock_kind::manual})`).
+#define WEFT_CO_TEST_OPTIONS(suite, name, opts)                                                    \
+    static ::weft::task<void> WEFT_TESTING_BODY_NAME_(suite, name)();                              \
+    TEST(suite, name) {                                                                            \
+        ::weft::testing::detail::run_test_body(WEFT_TESTING_BODY_NAME_(suite, name)(), opts);      \
     }                                                                                              \
     static ::weft::task<void> WEFT_TESTING_BODY_NAME_(suite, name)()
 
