@@ -18,7 +18,7 @@ if [ -f build/release/build.ninja ]; then
     log "build/release already configured"
 else
     log "configuring build/release"
-    meson setup build/release --wrap-mode=nofallback -Dbuildtype=release
+    meson setup build/release --wrap-mode=nofallback -Dbuildtype=release -Dtests=disabled
 fi
 
 log "compiling build/release"
