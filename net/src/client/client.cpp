@@ -121,34 +121,27 @@ void set(transfer& t, CURLoption opt, T value) {
 }
 
 /// Prepares t's easy handle. @throws invalid_url_error for a URL libcurl cannot parse.
-void prepare(transfer& t, const client_options& o, const headers& hdrs) {
+void prepare(transfer& t, const client_state& st, const headers& hdrs) {
+    const client_options& o = st.opts;
     if (t.method.empty()) {
         throw client_error("HTTP request with an empty method for " + t.url, t.url);
     }
-    t.url_handle = curl_url();
-    if (t.url_handle == nullptr) {
-        throw std::bad_alloc();
-    }
-    if (CURLUcode rc = curl_url_set(t.url_handle, CURLUPART_URL, t.url.c_str(), 0);
-        rc != CURLUE_OK) {
+    // libcurl parses the URL when the transfer starts (CURLE_URL_MALFORMAT then); the scheme is
+    // checked here, so that a typo fails at once with a clear message.
+    const auto sep = t.url.find("://");
+    const std::string_view scheme =
+        sep == std::string::npos ? std::string_view() : std::string_view(t.url).substr(0, sep);
+    if (!iequals(scheme, "http") && !iequals(scheme, "https")) {
         throw invalid_url_error(
-            t.method + " " + t.url + ": invalid URL (" + curl_url_strerror(rc) + ")", t.url);
+            t.method + " " + t.url + ": invalid URL (" +
+                (sep == std::string::npos
+                     ? std::string("no scheme; http:// or https:// expected")
+                     : "unsupported scheme '" + std::string(scheme) + "'; http and https are") +
+                ")",
+            t.url);
     }
-    char* scheme = nullptr;
-    if (curl_url_get(t.url_handle, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK) {
-        const std::string s(scheme);
-        curl_free(scheme);
-        if (s != "http" && s != "https") {
-            throw invalid_url_error(t.method + " " + t.url + ": unsupported scheme '" + s +
-                                        "' (http and https are)",
-                                    t.url);
-        }
-    }
-    t.easy = curl_easy_init();
-    if (t.easy == nullptr) {
-        throw std::bad_alloc();
-    }
-    set(t, CURLOPT_CURLU, t.url_handle);
+    t.easy = t.ctx->acquire_easy();
+    set(t, CURLOPT_URL, t.url.c_str());
     set(t, CURLOPT_PRIVATE, static_cast<void*>(&t));
     set(t, CURLOPT_NOSIGNAL, 1L);
     set(t, CURLOPT_ERRORBUFFER, t.errbuf);
@@ -171,8 +164,8 @@ void prepare(transfer& t, const client_options& o, const headers& hdrs) {
     }
     set(t, CURLOPT_USERAGENT,
         o.user_agent.empty() ? "weft/" WEFT_VERSION_STRING : o.user_agent.c_str());
-    if (!o.proxy_from_environment) {
-        set(t, CURLOPT_PROXY, ""); // an empty proxy disables the environment's
+    if (!st.may_use_proxy) {
+        set(t, CURLOPT_PROXY, ""); // no proxy: libcurl then skips its environment look-up
     }
     set(t, CURLOPT_SSL_VERIFYPEER, o.verify_tls ? 1L : 0L);
     set(t, CURLOPT_SSL_VERIFYHOST, o.verify_tls ? 2L : 0L);
@@ -308,8 +301,8 @@ task<response> perform(std::shared_ptr<client_state> st, std::string method, std
     t.method = std::move(method);
     t.url = std::move(url);
     t.body = std::move(body);
-    prepare(t, st->opts, hdrs);
     t.ctx = multi_for(*st, *l);
+    prepare(t, *st, hdrs);
     co_await transfer_awaiter(t);
     if (t.closed_by_client) {
         throw client_error(

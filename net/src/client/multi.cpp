@@ -15,8 +15,10 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <mutex>
+#include <new>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -44,18 +46,35 @@ char in_epoll_marker = 0;
 
 } // namespace
 
+namespace {
+
+bool proxy_in_environment() noexcept {
+    for (const char* v :
+         {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"}) {
+        const char* p = std::getenv(v);
+        if (p != nullptr && *p != '\0') {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
 client_state::client_state(client_options o)
-    : opts(std::move(o)), id(next_client_id.fetch_add(1, std::memory_order_relaxed)) {}
+    : opts(std::move(o)), id(next_client_id.fetch_add(1, std::memory_order_relaxed)),
+      may_use_proxy(opts.proxy_from_environment && proxy_in_environment()) {}
 
 transfer::~transfer() {
     if (in_multi && ctx) {
         ctx->abort(*this);
     }
     if (easy != nullptr) {
-        curl_easy_cleanup(easy);
-    }
-    if (url_handle != nullptr) {
-        curl_url_cleanup(url_handle);
+        if (ctx) {
+            ctx->release_easy(easy);
+        } else {
+            curl_easy_cleanup(easy);
+        }
     }
     if (header_list != nullptr) {
         curl_slist_free_all(header_list);
@@ -93,6 +112,29 @@ multi_ctx::multi_ctx(weft::loop& l, const client_options& opts)
 
 multi_ctx::~multi_ctx() {
     close();
+}
+
+CURL* multi_ctx::acquire_easy() {
+    if (!idle_easy_.empty()) {
+        CURL* e = idle_easy_.back();
+        idle_easy_.pop_back();
+        curl_easy_reset(e); // keeps its caches; the pool is the multi handle's anyway
+        return e;
+    }
+    CURL* e = curl_easy_init();
+    if (e == nullptr) {
+        throw std::bad_alloc();
+    }
+    return e;
+}
+
+void multi_ctx::release_easy(CURL* easy) noexcept {
+    constexpr std::size_t max_idle = 256;
+    if (closed_ || idle_easy_.size() >= max_idle) {
+        curl_easy_cleanup(easy);
+        return;
+    }
+    idle_easy_.push_back(easy);
 }
 
 void multi_ctx::start() {
@@ -155,6 +197,10 @@ void multi_ctx::close() noexcept {
         curl_multi_cleanup(multi_); // closes the pooled connections
         multi_ = nullptr;
     }
+    for (CURL* e : idle_easy_) {
+        curl_easy_cleanup(e);
+    }
+    idle_easy_.clear();
     asio::error_code ec;
     timer_.cancel();
     ep_.close(ec);

@@ -15,6 +15,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace weft::http::detail {
 
@@ -27,6 +28,9 @@ public:
 
     const client_options opts;
     const std::uint64_t id;
+    /// Whether a request may go through a proxy: proxy_from_environment and a proxy variable was
+    /// set when the client was made (read once, not per request as libcurl would).
+    const bool may_use_proxy;
 };
 
 /// One request: an easy handle and what it collects. Lives in the awaiting coroutine's frame.
@@ -36,8 +40,7 @@ struct transfer {
     transfer& operator=(const transfer&) = delete;
     ~transfer();
 
-    CURL* easy = nullptr;
-    CURLU* url_handle = nullptr;
+    CURL* easy = nullptr; ///< from ctx's pool, returned to it at the end
     curl_slist* header_list = nullptr;
     std::string method;
     std::string url;
@@ -75,6 +78,12 @@ public:
     /// Fails the running transfers, closes every connection and releases the handles.
     void close() noexcept;
 
+    /// An easy handle with default options: a pooled one (reset) or a new one.
+    /// @throws std::bad_alloc
+    [[nodiscard]] CURL* acquire_easy();
+    /// Returns an easy handle to the pool (or frees it once closed).
+    void release_easy(CURL* easy) noexcept;
+
     [[nodiscard]] weft::loop& home() const noexcept { return owner_; }
 
 private:
@@ -94,6 +103,7 @@ private:
     asio::posix::stream_descriptor ep_; ///< owns epfd_
     asio::steady_timer timer_;
     transfer* running_ = nullptr;
+    std::vector<CURL*> idle_easy_;
     bool waiting_ = false;
     bool kick_pending_ = false;
     bool closed_ = false;

@@ -82,14 +82,14 @@ struct client_options {
     /// requests in flight; 0 = no limit. Requests beyond it wait for a free connection.
     std::size_t max_connections = 0;
     /// The User-Agent header; empty = "weft/<version>".
-    std::string user_agent;
-    /// Use the proxy named by http_proxy/https_proxy/no_proxy (libcurl's default); false = never
-    /// use a proxy.
+    std::string user_agent{};
+    /// Use the proxy named by http_proxy/https_proxy/all_proxy/no_proxy (libcurl's default), as
+    /// the environment was when the client was made; false = never use a proxy.
     bool proxy_from_environment = true;
     /// Verify the server's certificate and host name. Turn off only for tests.
     bool verify_tls = true;
     /// A PEM file of trusted CA certificates instead of the system's; empty = system store.
-    std::string ca_file;
+    std::string ca_file{};
     /// Ask for HTTP/2 over TLS (ALPN), falling back to HTTP/1.1; plain http stays HTTP/1.1.
     bool http2 = true;
 };
