@@ -17,17 +17,21 @@ int main(int argc, char** argv) {
     const auto port = static_cast<std::uint16_t>(std::atoi(argv[1]));
     const auto loops = static_cast<std::size_t>(std::atoi(argv[2]));
     static const std::string body(1024, 'x');
-    weft::run(
-        [port, loops]() -> weft::task<void> {
-            weft::http::server_options opts;
-            opts.loops = loops;
-            weft::http::server srv(opts);
-            srv.route("GET", "/",
-                      [](weft::http::request&) -> weft::task<weft::http::server_response> {
-                          co_return weft::http::server_response::text(body);
-                      });
-            co_await srv.serve("127.0.0.1", port);
-        }(),
-        weft::options{.loops = loops});
+    try {
+        weft::run(
+            [port, loops]() -> weft::task<void> {
+                weft::http::server_options opts;
+                opts.loops = loops;
+                weft::http::server srv(opts);
+                srv.route("GET", "/",
+                          [](weft::http::request&) -> weft::task<weft::http::server_response> {
+                              co_return weft::http::server_response::text(body);
+                          });
+                co_await srv.serve("127.0.0.1", port);
+            }(),
+            weft::options{.loops = loops});
+    } catch (const weft::cancelled_error&) {
+        // stopped by a signal
+    }
     return 0;
 }

@@ -12,6 +12,8 @@
 #include <weft/runtime/log.hpp>
 #include <weft/runtime/wait_for.hpp>
 
+#include <sys/socket.h>
+
 #include <spdlog/logger.h>
 
 #include <algorithm>
@@ -224,6 +226,9 @@ public:
     session(const session&) = delete;
     session& operator=(const session&) = delete;
     ~session() {
+        if (watchdog_.armed()) {
+            weft::detail::remove_timer(*ref_->home, &watchdog_);
+        }
         ref_->alive = false;
         std::lock_guard lock(srv_.refs_mtx);
         srv_.refs.erase(ref_);
@@ -236,6 +241,8 @@ private:
         return {buf_.get() + begin_, end_ - begin_};
     }
     task<std::size_t> read_more(std::chrono::milliseconds timeout);
+    task<std::size_t> timed_read(std::span<char> into, std::chrono::milliseconds timeout);
+    static void on_watchdog(weft::detail::timer_node* n) noexcept;
     task<bool> read_body();
     task<server_response> dispatch();
     task<bool> send(server_response& resp);
@@ -255,12 +262,65 @@ private:
     std::size_t cap_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
-    std::string out_; // server_response bytes not written yet
+    std::string out_; // response bytes not written yet
     std::string remote_;
     std::shared_ptr<connection_ref> ref_;
     std::size_t served_ = 0;
     bool head_request_ = false;
+
+    // Read timeouts without a timer per read: one heap entry per connection, re-armed lazily
+    // when it fires early, and a read that times out is ended by shutting the socket's read
+    // side (the read returns 0; writing a 408 still works).
+    struct watchdog : weft::detail::timer_node {
+        session* owner = nullptr;
+    } watchdog_;
+    clock::time_point read_due_{};
+    bool reading_ = false;
+    bool timed_out_ = false;
 };
+
+void session::on_watchdog(weft::detail::timer_node* n) noexcept {
+    session& s = *static_cast<watchdog*>(n)->owner;
+    if (!s.reading_) {
+        return; // the next read arms it again
+    }
+    weft::loop& home = *s.ref_->home;
+    if (weft::detail::loop_time(home) < s.read_due_) {
+        n->deadline = s.read_due_;
+        weft::detail::add_timer(home, n);
+        return;
+    }
+    s.timed_out_ = true;
+    ::shutdown(s.conn_.native_handle(), SHUT_RD);
+}
+
+task<std::size_t> session::timed_read(std::span<char> into, std::chrono::milliseconds timeout) {
+    weft::loop& home = *ref_->home;
+    read_due_ = weft::detail::loop_time(home) + timeout;
+    if (!watchdog_.armed()) {
+        watchdog_.owner = this;
+        watchdog_.fire = &on_watchdog;
+        watchdog_.deadline = read_due_;
+        weft::detail::add_timer(home, &watchdog_);
+    } else if (watchdog_.deadline > read_due_) {
+        weft::detail::remove_timer(home, &watchdog_);
+        watchdog_.deadline = read_due_;
+        weft::detail::add_timer(home, &watchdog_);
+    }
+    reading_ = true;
+    std::size_t n = 0;
+    try {
+        n = co_await conn_.read_some(into);
+    } catch (...) {
+        reading_ = false;
+        throw;
+    }
+    reading_ = false;
+    if (timed_out_) {
+        throw weft::timeout_error("read timed out");
+    }
+    co_return n;
+}
 
 task<std::size_t> session::read_more(std::chrono::milliseconds timeout) {
     if (begin_ == end_) {
@@ -280,8 +340,8 @@ task<std::size_t> session::read_more(std::chrono::milliseconds timeout) {
             cap_ *= 2;
         }
     }
-    const std::size_t n = co_await weft::wait_for(
-        conn_.read_some(std::span<char>(buf_.get() + end_, cap_ - end_)), timeout);
+    const std::size_t n =
+        co_await timed_read(std::span<char>(buf_.get() + end_, cap_ - end_), timeout);
     end_ += n;
     co_return n;
 }
@@ -295,7 +355,7 @@ task<void> session::flush() {
 
 task<void> session::linger_close() {
     // Closing a socket with unread input resets the connection, and the client may lose the
-    // server_response still in flight: send FIN, then discard what the client still sends, for a
+    // response still in flight: send FIN, then discard what the client still sends, for a
     // while.
     conn_.shutdown_write();
     try {
@@ -394,9 +454,8 @@ task<bool> session::read_body() {
         while (have < length) {
             std::size_t n = 0;
             try {
-                n = co_await weft::wait_for(
-                    conn_.read_some(std::span<char>(body.data() + have, length - have)),
-                    srv_.opts.body_timeout);
+                n = co_await timed_read(std::span<char>(body.data() + have, length - have),
+                                        srv_.opts.body_timeout);
             } catch (const weft::timeout_error&) {
                 n = static_cast<std::size_t>(-1);
             }
@@ -481,7 +540,7 @@ task<server_response> session::dispatch() {
     co_return std::move(*result);
 }
 
-// Body writer of a streamed server_response: chunked for HTTP/1.1, raw (ended by closing) for 1.0.
+// Body writer of a streamed response: chunked for HTTP/1.1, raw (ended by closing) for 1.0.
 class stream_writer final : public body_writer {
 public:
     stream_writer(net::connection& c, bool chunked) : conn_(c), chunked_(chunked) {}
@@ -511,7 +570,7 @@ private:
     bool chunked_;
 };
 
-// Writes the server_response (or queues it behind pipelined ones); false when the connection must
+// Writes the response (or queues it behind pipelined ones); false when the connection must
 // end.
 task<bool> session::send(server_response& resp) {
     int status = resp.status();
@@ -656,7 +715,7 @@ task<void> session::run() {
             }
         }
 
-        // ---- the handler and the server_response
+        // ---- the handler and the response
         server_response resp = co_await dispatch();
         const bool keep = co_await send(resp);
         if (!keep) {
