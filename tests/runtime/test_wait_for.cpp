@@ -1,9 +1,13 @@
 // wait_for: results in time, timeouts that cancel and wait, swallowed cancellation, outer cancel.
+// The timeouts run on virtual time (clock_kind::manual): a background task advances the clock, so
+// each deadline fires exactly when due, instantly and deterministically.
 
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/error.hpp>
 #include <weft/runtime/future.hpp>
+#include <weft/runtime/loop.hpp>
 #include <weft/runtime/sleep.hpp>
+#include <weft/runtime/virtual_time.hpp>
 #include <weft/runtime/wait_for.hpp>
 #include <weft/testing/co_test.hpp>
 #include <weft/testing/util.hpp>
@@ -75,6 +79,13 @@ weft::task<int> fails_soon() {
     throw std::domain_error("inner failure");
 }
 
+constexpr weft::options manual_clock{.loops = 1, .clock = weft::clock_kind::manual};
+
+/// Moves virtual time forward by d in the background while the test body waits on a deadline.
+weft::future<void> drive_time(weft::clock::duration d) {
+    return weft::create_task(weft::advance(d));
+}
+
 } // namespace
 
 WEFT_CO_TEST(wait_for, returns_the_result_when_in_time) {
@@ -93,9 +104,10 @@ WEFT_CO_TEST(wait_for, propagates_the_inner_exception) {
     EXPECT_THROW((void)co_await weft::wait_for(fails_soon(), 10s), std::domain_error);
 }
 
-WEFT_CO_TEST(wait_for, timeout_throws_timeout_error_after_the_inner_unwound) {
+WEFT_CO_TEST_OPTIONS(wait_for, timeout_throws_timeout_error_after_the_inner_unwound, manual_clock) {
     inner_log log;
-    const auto start = weft::clock::now();
+    const auto start = weft::current_loop().time();
+    auto driver = drive_time(1s);
     try {
         (void)co_await weft::wait_for(slow_inner_with_cleanup(log), 10ms);
         ADD_FAILURE() << "expected timeout_error";
@@ -104,11 +116,14 @@ WEFT_CO_TEST(wait_for, timeout_throws_timeout_error_after_the_inner_unwound) {
         EXPECT_TRUE(log.unwound) << "and finished unwinding before wait_for threw";
         EXPECT_NE(std::string(e.what()).find("timed out"), std::string::npos) << e.what();
     }
-    EXPECT_GE(weft::clock::now() - start, 10ms) << "no timeout before the deadline";
+    // The deadline at 10 ms, then the inner's 2 ms cleanup sleep.
+    EXPECT_EQ(weft::current_loop().time() - start, 12ms);
+    co_await driver;
 }
 
-WEFT_CO_TEST(wait_for, timeout_error_is_a_weft_error_not_a_cancellation) {
+WEFT_CO_TEST_OPTIONS(wait_for, timeout_error_is_a_weft_error_not_a_cancellation, manual_clock) {
     inner_log log;
+    auto driver = drive_time(1ms);
     try {
         (void)co_await weft::wait_for(slow_inner(log), 1ms);
         ADD_FAILURE() << "expected timeout_error";
@@ -118,14 +133,17 @@ WEFT_CO_TEST(wait_for, timeout_error_is_a_weft_error_not_a_cancellation) {
         ADD_FAILURE() << "a timeout must not surface as cancelled_error";
     }
     EXPECT_TRUE(log.saw_cancel);
+    co_await driver;
 }
 
-WEFT_CO_TEST(wait_for, inner_that_swallows_cancellation_returns_its_value) {
+WEFT_CO_TEST_OPTIONS(wait_for, inner_that_swallows_cancellation_returns_its_value, manual_clock) {
     inner_log log;
+    auto driver = drive_time(5ms);
     int v = co_await weft::wait_for(stubborn_inner(log), 5ms);
     EXPECT_EQ(v, 99);
     EXPECT_TRUE(log.saw_cancel);
     EXPECT_TRUE(log.unwound);
+    co_await driver;
 }
 
 WEFT_CO_TEST(wait_for, cancelling_the_outer_task_raises_cancelled_error) {
@@ -142,25 +160,30 @@ WEFT_CO_TEST(wait_for, cancelling_the_outer_task_raises_cancelled_error) {
     EXPECT_TRUE(log.unwound) << "wait_for waits for the inner even when it is cancelled itself";
 }
 
-WEFT_CO_TEST(wait_for, timeout_on_a_future_cancels_that_future) {
+WEFT_CO_TEST_OPTIONS(wait_for, timeout_on_a_future_cancels_that_future, manual_clock) {
     weft::promise<int> p;
     weft::future<int> f = p.get_future();
+    auto driver = drive_time(2ms);
     EXPECT_THROW((void)co_await weft::wait_for(f, 2ms), weft::timeout_error);
     EXPECT_TRUE(f.cancelled()) << "as asyncio.wait_for, the awaited future is cancelled";
     EXPECT_FALSE(p.set_value(1));
+    co_await driver;
 }
 
-WEFT_CO_TEST(wait_for, timeout_on_a_task_future_cancels_the_task) {
+WEFT_CO_TEST_OPTIONS(wait_for, timeout_on_a_task_future_cancels_the_task, manual_clock) {
     inner_log log;
     weft::future<int> f = weft::create_task(slow_inner(log));
+    auto driver = drive_time(2ms);
     EXPECT_THROW((void)co_await weft::wait_for(f, 2ms), weft::timeout_error);
     EXPECT_TRUE(f.done());
     EXPECT_TRUE(f.cancelled());
     EXPECT_TRUE(log.saw_cancel);
+    co_await driver;
 }
 
-WEFT_CO_TEST(wait_for, nested_wait_for_inner_deadline_fires_first) {
+WEFT_CO_TEST_OPTIONS(wait_for, nested_wait_for_inner_deadline_fires_first, manual_clock) {
     inner_log log;
+    auto driver = drive_time(2ms);
     try {
         (void)co_await weft::wait_for(weft::wait_for(slow_inner(log), 2ms), 10s);
         ADD_FAILURE() << "expected timeout_error";
@@ -168,4 +191,5 @@ WEFT_CO_TEST(wait_for, nested_wait_for_inner_deadline_fires_first) {
         SUCCEED();
     }
     EXPECT_TRUE(log.saw_cancel);
+    co_await driver;
 }
