@@ -106,16 +106,24 @@ task<void> run_handler(std::shared_ptr<server_state> st, connection c) {
             }
         }
     } guard{st.get()};
-    const endpoint peer = logger().should_log(spdlog::level::warn) ? c.peer_endpoint() : endpoint{};
+    // The peer's raw address, formatted only if something is logged.
+    const sockaddr_storage peer_addr = c.impl()->peer;
+    const socklen_t peer_len = c.impl()->peer_len;
+    const auto peer = [&] {
+        return to_endpoint(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
+    };
     try {
         co_await (*st->handler)(std::move(c));
     } catch (const cancelled_error&) {
         throw;
+    } catch (const connection_reset& e) {
+        // A peer going away is part of serving; not worth a warning.
+        logger().debug("connection handler for {} ended: {}", peer().to_string(), e.what());
     } catch (const std::exception& e) {
-        logger().warn("connection handler for {} failed: {}", peer.to_string(), e.what());
+        logger().warn("connection handler for {} failed: {}", peer().to_string(), e.what());
     } catch (...) {
         logger().warn("connection handler for {} failed with a non-standard exception",
-                      peer.to_string());
+                      peer().to_string());
     }
 }
 
