@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <ranges>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -313,4 +314,45 @@ WEFT_CO_TEST(gather_bounded_settled, cancelling_it_stops_and_starts_no_more) {
     EXPECT_THROW((void)co_await f, weft::cancelled_error);
     EXPECT_EQ(g.started, 3) << "the settled form does not take our cancel as an outcome";
     EXPECT_EQ(log.cleaned_up, 3);
+}
+
+WEFT_CO_TEST(gather_bounded, a_view_is_walked_lazily) {
+    gauge g;
+    int made = 0;
+    int most_alive = 0;
+    auto make = [&](int i) -> weft::task<int> {
+        ++made;
+        return [](gauge& g, int& made, int& most_alive, int i) -> weft::task<int> {
+            most_alive = std::max(most_alive, made - g.finished);
+            int v = co_await item(g, i, 1 + i % 3);
+            co_return v;
+        }(g, made, most_alive, i);
+    };
+    auto pages = std::views::iota(0, 300) | std::views::transform(make);
+    std::vector<int> r = co_await weft::gather_bounded(pages, 8);
+    WEFT_CO_ASSERT_EQ(r.size(), 300u);
+    for (int i = 0; i < 300; ++i) {
+        EXPECT_EQ(r[static_cast<std::size_t>(i)], i);
+    }
+    EXPECT_EQ(made, 300);
+    EXPECT_LE(most_alive, 8) << "a task is made only when a slot is free";
+    EXPECT_EQ(g.most, 8);
+
+    // A view over a vector of tasks moves them out as they start; a failure leaves the rest.
+    gauge h;
+    std::vector<weft::task<int>> tasks;
+    tasks.push_back(item(h, 0, 1));
+    tasks.push_back(failing(h, 1, "one"));
+    for (int i = 2; i < 6; ++i) {
+        tasks.push_back(item(h, i, 3));
+    }
+    EXPECT_THROW((void)co_await weft::gather_bounded(std::views::all(tasks), 2),
+                 std::runtime_error);
+    EXPECT_EQ(h.started, 3) << "the two first, then one more before the failure";
+    EXPECT_FALSE(tasks[0].valid());
+    EXPECT_TRUE(tasks[5].valid()) << "never taken out of the vector";
+
+    auto settled = co_await weft::gather_bounded_settled(
+        std::views::iota(0, 5) | std::views::transform([&](int i) { return item(g, i, 1); }), 2);
+    EXPECT_EQ(settled.size(), 5u);
 }

@@ -10,7 +10,10 @@
 #include <algorithm>
 #include <cstddef>
 #include <exception>
+#include <limits>
 #include <memory>
+#include <optional>
+#include <ranges>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -23,24 +26,12 @@ namespace detail {
 /// What the workers of one gather_bounded share; lives in the gather's frame, which outlives them.
 template <class T>
 struct bounded_run {
-    std::vector<task<T>> tasks;
-    std::vector<outcome<T>> out;
-    std::size_t next = 0;
+    /// Hands out the next task in range order; false when the range is exhausted.
+    bool (*pull)(void* source, task<T>& out) = nullptr;
+    void* source = nullptr;
+    std::vector<outcome<T>> out; // one per task handed out, in range order
     child_group* group = nullptr;
     bool settle = false;
-
-    bounded_run() = default;
-    bounded_run(const bounded_run&) = delete;
-    bounded_run& operator=(const bounded_run&) = delete;
-    /// Tasks never started (after a failure or a cancel) are dropped on purpose: claim them first,
-    /// so that debug mode does not report them as never awaited.
-    ~bounded_run() {
-        for (auto& t : tasks) {
-            if (t.valid()) {
-                t.release().destroy();
-            }
-        }
-    }
 
     /// Whether no further task may start: a sibling failed (fail-fast) or the gather was cancelled.
     [[nodiscard]] bool stopping() const noexcept {
@@ -48,16 +39,82 @@ struct bounded_run {
     }
 };
 
-/// One of the `limit` workers: takes the next task in argument order, awaits it (so that it runs
-/// in this worker's cancellation slot and a cancel of the worker reaches it), stores its outcome,
-/// and goes on until none is left. A failure ends the worker with it (fail-fast), which makes the
-/// group cancel the other workers and so their current tasks; tasks never started are destroyed
-/// with the gather, unrun.
+/// A range element as a task: a task is moved out of the range, a future or other awaitable is
+/// copied (an lvalue) or moved (a prvalue) into a task that awaits it.
+template <class A>
+task<await_result_t<A>> element_to_task(A&& a) {
+    using D = std::remove_cvref_t<A>;
+    if constexpr (is_task<D>::value) {
+        return std::move(a);
+    } else {
+        return as_task(D(std::forward<A>(a)));
+    }
+}
+
+/// The tasks of an owning range, taken at the call.
+template <class T>
+struct task_vector_source {
+    std::vector<task<T>> tasks;
+    std::size_t pos = 0;
+
+    explicit task_vector_source(std::vector<task<T>> t) noexcept : tasks(std::move(t)) {}
+    task_vector_source(task_vector_source&&) noexcept = default;
+    task_vector_source& operator=(task_vector_source&&) = delete;
+    /// Tasks never started (after a failure or a cancel) are dropped on purpose: claim them first,
+    /// so that debug mode does not report them as never awaited.
+    ~task_vector_source() {
+        for (auto& t : tasks) {
+            if (t.valid()) {
+                t.release().destroy();
+            }
+        }
+    }
+
+    [[nodiscard]] std::size_t size() const noexcept { return tasks.size(); }
+
+    static bool pull(void* self, task<T>& out) {
+        auto* s = static_cast<task_vector_source*>(self);
+        if (s->pos == s->tasks.size()) {
+            return false;
+        }
+        out = std::move(s->tasks[s->pos++]);
+        return true;
+    }
+};
+
+/// A view walked as the workers need items: each task's frame is made only when it starts.
+template <class T, class V>
+struct view_source {
+    V view;
+    std::optional<std::ranges::iterator_t<V>> it;
+
+    static bool pull(void* self, task<T>& out) {
+        auto* s = static_cast<view_source*>(self);
+        if (!s->it) {
+            s->it.emplace(std::ranges::begin(s->view));
+        }
+        if (*s->it == std::ranges::end(s->view)) {
+            return false;
+        }
+        out = element_to_task(**s->it);
+        ++*s->it;
+        return true;
+    }
+};
+
+/// One of the `limit` workers: takes the next task in range order, awaits it (so that it runs in
+/// this worker's cancellation slot and a cancel of the worker reaches it), stores its outcome, and
+/// goes on until none is left. A failure ends the worker with it (fail-fast), which makes the group
+/// cancel the other workers and so their current tasks; tasks never started never run.
 template <class T>
 task<void> bounded_worker(bounded_run<T>& run) {
-    while (run.next < run.tasks.size() && !run.stopping()) {
-        const std::size_t i = run.next++;
-        task<T> t = std::move(run.tasks[i]);
+    while (!run.stopping()) {
+        task<T> t;
+        if (!run.pull(run.source, t)) {
+            break;
+        }
+        const std::size_t i = run.out.size();
+        run.out.emplace_back(); // indexed again after the await: the vector may grow meanwhile
         if (!run.settle) {
             if constexpr (std::is_void_v<T>) {
                 co_await std::move(t);
@@ -89,9 +146,13 @@ task<void> bounded_worker(bounded_run<T>& run) {
     }
 }
 
+/// Runs min(limit, size) workers over the source; size is a hint (SIZE_MAX when unknown).
 template <class T>
-task<void> run_bounded(bounded_run<T>& run, std::size_t limit) {
-    const std::size_t n = std::min(limit, run.tasks.size());
+task<void> run_bounded(bounded_run<T>& run, std::size_t limit, std::size_t size) {
+    const std::size_t n = std::min(limit, size);
+    if (size != std::numeric_limits<std::size_t>::max()) {
+        run.out.reserve(size);
+    }
     std::vector<child_base*> ptrs(n);
     std::unique_ptr<child<void>[]> workers(new child<void>[n]);
     child_group group(ptrs.data(), n,
@@ -111,13 +172,13 @@ task<void> run_bounded(bounded_run<T>& run, std::size_t limit) {
     }
 }
 
-template <class T>
-task<std::vector<gather_value_t<T>>> gather_bounded_impl(std::vector<task<T>> tasks,
-                                                         std::size_t limit) {
+template <class T, class Source>
+task<std::vector<gather_value_t<T>>> gather_bounded_impl(Source source, std::size_t limit,
+                                                         std::size_t size) {
     bounded_run<T> run;
-    run.out.resize(tasks.size());
-    run.tasks = std::move(tasks);
-    co_await run_bounded(run, limit);
+    run.pull = &Source::pull;
+    run.source = &source;
+    co_await run_bounded(run, limit, size);
     std::vector<gather_value_t<T>> values;
     values.reserve(run.out.size());
     for (auto& o : run.out) {
@@ -126,16 +187,50 @@ task<std::vector<gather_value_t<T>>> gather_bounded_impl(std::vector<task<T>> ta
     co_return values;
 }
 
-template <class T>
-task<std::vector<outcome<T>>> gather_bounded_settled_impl(std::vector<task<T>> tasks,
-                                                          std::size_t limit) {
+template <class T, class Source>
+task<std::vector<outcome<T>>> gather_bounded_settled_impl(Source source, std::size_t limit,
+                                                          std::size_t size) {
     bounded_run<T> run;
+    run.pull = &Source::pull;
+    run.source = &source;
     run.settle = true;
-    run.out.resize(tasks.size());
-    run.tasks = std::move(tasks);
-    co_await run_bounded(run, limit);
+    co_await run_bounded(run, limit, size);
     co_return std::move(run.out);
 }
+
+/// Starts Impl over the range: a view is walked lazily (kept by value), anything else has its
+/// tasks taken at the call.
+template <template <class, class> class Impl, class R>
+auto bounded_over(R&& range, std::size_t limit) {
+    using T = await_result_t<range_awaitable_t<R>>;
+    std::size_t size = std::numeric_limits<std::size_t>::max();
+    if constexpr (std::ranges::sized_range<R>) {
+        size = static_cast<std::size_t>(std::ranges::size(range));
+    }
+    if constexpr (std::ranges::view<std::remove_cvref_t<R>>) {
+        using V = std::views::all_t<R>;
+        return Impl<T, view_source<T, V>>::run(
+            view_source<T, V>{std::views::all(std::forward<R>(range)), std::nullopt}, limit, size);
+    } else {
+        task_vector_source<T> src(range_to_tasks(std::forward<R>(range)));
+        size = src.size();
+        return Impl<T, task_vector_source<T>>::run(std::move(src), limit, size);
+    }
+}
+
+template <class T, class Source>
+struct values_impl {
+    static auto run(Source s, std::size_t limit, std::size_t size) {
+        return gather_bounded_impl<T, Source>(std::move(s), limit, size);
+    }
+};
+
+template <class T, class Source>
+struct settled_impl {
+    static auto run(Source s, std::size_t limit, std::size_t size) {
+        return gather_bounded_settled_impl<T, Source>(std::move(s), limit, size);
+    }
+};
 
 inline void check_limit(std::size_t limit, const char* fn) {
     if (limit == 0) {
@@ -151,8 +246,10 @@ inline void check_limit(std::size_t limit, const char* fn) {
 /// they start in range order, the next as soon as one finishes, and the results come back in
 /// range order. Failure as gather: the first exception cancels the running ones, waits until they
 /// have unwound, never starts the rest, then propagates; cancelling it does the same. Nothing
-/// outlives the call. Tasks in the range are moved from; a task's frame exists from the start
-/// (lazy, not running), so a very long range costs one frame per item up front.
+/// outlives the call. From a container, the tasks are taken (moved) at the call, so each frame
+/// exists from the start; a view is kept by value and walked as items start, so
+/// `gather_bounded(urls | std::views::transform(fetch), 64)` makes at most 64 frames at a time
+/// (what the view refers to, `urls` here, must outlive the await).
 /// @throws invalid_state_error at the call when limit is 0.
 template <class R>
 requires detail::awaitable_range<R>
@@ -160,7 +257,7 @@ requires detail::awaitable_range<R>
     std::vector<detail::gather_value_t<await_result_t<detail::range_awaitable_t<R>>>>>
 gather_bounded(R&& range, std::size_t limit) {
     detail::check_limit(limit, "gather_bounded");
-    return detail::gather_bounded_impl(detail::range_to_tasks(std::forward<R>(range)), limit);
+    return detail::bounded_over<detail::values_impl>(std::forward<R>(range), limit);
 }
 
 /// gather_bounded that waits for every awaitable whatever fails, as gather_settled: one outcome
@@ -172,8 +269,7 @@ requires detail::awaitable_range<R>
 [[nodiscard]] task<std::vector<outcome<await_result_t<detail::range_awaitable_t<R>>>>>
 gather_bounded_settled(R&& range, std::size_t limit) {
     detail::check_limit(limit, "gather_bounded_settled");
-    return detail::gather_bounded_settled_impl(detail::range_to_tasks(std::forward<R>(range)),
-                                               limit);
+    return detail::bounded_over<detail::settled_impl>(std::forward<R>(range), limit);
 }
 
 } // namespace weft
