@@ -98,7 +98,7 @@ std::string line_chart(const std::string& title, const std::string& y_title,
 
     std::string s =
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 720 360\" width=\"720\" "
-        "height=\"360\" role=\"img\" aria-label=\"" +
+        "height=\"360\" font-family=\"sans-serif\" role=\"img\" aria-label=\"" +
         html_escape(title) + "\">\n";
     s += "<title>" + html_escape(title) + "</title>\n";
     s += "<rect x=\"0\" y=\"0\" width=\"720\" height=\"360\" fill=\"#ffffff\"></rect>\n";

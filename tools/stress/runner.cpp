@@ -322,6 +322,9 @@ task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
             before[path] = cpu_ns_of(path);
         }
     }
+    if (st.progress) {
+        st.progress(1.0, "idle check");
+    }
     const usage u0 = process_usage();
     const auto t0 = clock::now();
     co_await weft::sleep(std::chrono::duration_cast<clock::duration>(seconds_d(o.idle_s)));
