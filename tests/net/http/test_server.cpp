@@ -4,14 +4,19 @@
 #include "http_test.hpp"
 
 #include <weft/net/http/server.hpp>
+#include <weft/runtime/log.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/testing/co_test.hpp>
 
 #include <gtest/gtest.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -422,4 +427,25 @@ print(sum(ok))
     EXPECT_EQ(requests.load(), 320);
     EXPECT_EQ(srv.stats().connections_total, 16u);
     EXPECT_EQ(srv.stats().connections_open, 0u);
+}
+
+WEFT_CO_TEST(http_server, access_log_goes_to_the_weft_http_logger_at_info) {
+    spdlog::logger& log = weft::log::get("weft.http");
+    std::ostringstream lines;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(lines);
+    const auto level = log.level();
+    log.sinks().push_back(sink);
+    log.set_level(spdlog::level::info);
+    running r;
+    co_await r.srv.listen("127.0.0.1", 0);
+    const std::string out = co_await exchange(
+        r.srv.port(), "GET /items/9?q=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    r.srv.close();
+    co_await r.srv.wait_closed();
+    log.sinks().pop_back();
+    log.set_level(level);
+    EXPECT_EQ(first_line(out), "HTTP/1.1 200 OK");
+    EXPECT_NE(lines.str().find("127.0.0.1:"), std::string::npos) << lines.str();
+    EXPECT_NE(lines.str().find("\"GET /items/9?q=1 HTTP/1.1\" 200 10"), std::string::npos)
+        << lines.str();
 }
