@@ -80,8 +80,13 @@ connection make_connection(int fd, int family, const sockaddr* peer, socklen_t p
 
 struct io_op_access {
     static void ready(io_op& op, const asio::error_code& ec) noexcept {
+        if (op.c_ != nullptr) {
+            (op.write_ ? op.c_->writing : op.c_->reading) = nullptr;
+        }
         if (!op.cancelled_) {
-            if (ec == asio::error::operation_aborted) {
+            if (op.c_ == nullptr) {
+                op.err_ = EBADF; // the connection was destroyed under the wait
+            } else if (ec == asio::error::operation_aborted) {
                 if (op.c_->sock.is_open()) {
                     op.arm(); // another operation's cancellation cancelled this wait too
                     return;
@@ -101,7 +106,17 @@ struct io_op_access {
         op.h_.resume();
     }
     static bool& cancelled(io_op& op) noexcept { return op.cancelled_; }
+    static void detach(io_op* op) noexcept {
+        if (op != nullptr) {
+            op->c_ = nullptr;
+        }
+    }
 };
+
+connection_impl::~connection_impl() {
+    io_op_access::detach(reading);
+    io_op_access::detach(writing);
+}
 
 bool io_op::try_now() noexcept {
     if (c_ == nullptr || c_->fd < 0) {
@@ -173,6 +188,7 @@ bool io_op::try_now() noexcept {
 }
 
 void io_op::arm() noexcept {
+    (write_ ? c_->writing : c_->reading) = this;
     c_->sock.async_wait(write_ ? asio::socket_base::wait_write : asio::socket_base::wait_read,
                         [this](const asio::error_code& ec) { io_op_access::ready(*this, ec); });
 }
@@ -183,8 +199,10 @@ bool io_op::on_cancel(void* self) noexcept {
     // The wait completes with operation_aborted (or already completed: its handler is queued) and
     // resumes the task, which then throws cancelled_error. A concurrent operation in the other
     // direction sees the abort too and re-arms its own wait.
-    asio::error_code ignored;
-    op->c_->sock.cancel(ignored);
+    if (op->c_ != nullptr) { // else the connection is gone and the wait already aborted
+        asio::error_code ignored;
+        op->c_->sock.cancel(ignored);
+    }
     return true;
 }
 

@@ -32,11 +32,19 @@ struct connection_impl {
     connection_impl(asio::io_context& io, int fd, int family, const sockaddr* peer,
                     socklen_t peer_len);
 
+    /// Detaches the pending operations (their waits complete with operation_aborted and report
+    /// a closed connection), so that destroying a connection under a waiting task is safe.
+    ~connection_impl();
+    connection_impl(const connection_impl&) = delete;
+    connection_impl& operator=(const connection_impl&) = delete;
+
     asio::generic::stream_protocol::socket sock;
     int fd;
     int family;
     sockaddr_storage peer{};
     socklen_t peer_len = 0;
+    io_op* reading = nullptr; ///< the pending read's wait, if any
+    io_op* writing = nullptr; ///< the pending write's wait, if any
 
     [[nodiscard]] endpoint peer_endpoint() const;
 };

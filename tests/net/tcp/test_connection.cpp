@@ -20,6 +20,7 @@
 
 #include <array>
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -272,4 +273,27 @@ WEFT_TCP_TEST(connection, pending_connect_is_cancellable) {
     EXPECT_TRUE(timed_out) << "every connect completed: " << queued.size();
     queued.clear();
     ::close(lfd);
+}
+
+WEFT_TCP_TEST(connection, closing_under_a_pending_read_fails_it) {
+    auto srv = co_await weft::net::start_server(answer_after_go, "127.0.0.1", 0);
+    auto c = std::make_unique<connection>(co_await connection::connect("127.0.0.1", srv.port()));
+    std::string outcome;
+    auto reader = [&]() -> weft::task<void> {
+        char buf[16];
+        try {
+            (void)co_await c->read_some(buf);
+            outcome = "read returned";
+        } catch (const weft::net::error& e) {
+            outcome = e.what();
+        }
+    };
+    auto f = weft::create_task(reader());
+    const bool waiting = co_await weft::testing::yield_until([&] { return !f.done(); }, 2);
+    WEFT_CO_ASSERT_TRUE(waiting);
+    co_await weft::yield(); // the read is suspended on the socket now
+    c.reset();              // destroyed, not just closed, under the pending read
+    co_await f;
+    EXPECT_NE(outcome.find("closed"), std::string::npos) << outcome;
+    co_await srv.wait_closed(0ms);
 }

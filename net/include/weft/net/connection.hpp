@@ -125,7 +125,8 @@ struct connect_options {
 ///
 /// Reads and writes are awaitables that complete without suspending when the socket is ready,
 /// allocate nothing per call, and are cancellable (cancelled_error; no data is lost by cancelling
-/// a read). A read and a write may be pending at the same time (one each).
+/// a read). A read and a write may be pending at the same time (one each). Closing or destroying
+/// the connection while an operation is pending makes that operation throw net::error.
 class connection {
 public:
     /// A closed connection.
