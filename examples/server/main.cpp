@@ -1,0 +1,326 @@
+// weft-example-server: a small HTTP service on weft, the shape of a real one.
+//
+//     weft-example-server --port 8080 [--loops N] [--workers N] [--queue N]
+//                         [--call-timeout-ms MS] [--grace-ms MS]
+//
+//   GET  /hash?text=...&rounds=N  a CPU-heavy hash, computed on the shared pool (weft::to_thread)
+//                                 so that the event loops keep serving meanwhile
+//   POST /parse                   parses the body with a native parser that may crash or hang; it
+//                                 runs in a weft::process_pool: a crash answers 502, a hang 504,
+//                                 and the server keeps serving
+//   POST /jobs[?wait_ms=MS]       queues the body for parsing in the background (202 and an id);
+//                                 a full queue answers 503 with Retry-After (backpressure), at once
+//                                 or after waiting up to wait_ms for room
+//   GET  /jobs/{id}               the job's status: queued, running, done (result), failed (error)
+//   GET  /stats                   the server's, loops', executors' and jobs' counters as JSON
+//
+// It prints "listening on 127.0.0.1:PORT" once it accepts connections (--port 0 picks a free
+// port). SIGTERM or SIGINT shut it down gracefully: it stops accepting, lets the requests in
+// progress finish (for up to --grace-ms), stops the job workers and the worker processes, and
+// exits with status 0. A second signal during that cancels the rest.
+
+#include "jobs.hpp"
+#include "native.hpp"
+
+#include <weft/executors/init.hpp>
+#include <weft/executors/process_pool.hpp>
+#include <weft/executors/run_in_executor.hpp>
+#include <weft/net/http/server.hpp>
+#include <weft/runtime/event.hpp>
+#include <weft/runtime/run.hpp>
+#include <weft/runtime/signal.hpp>
+#include <weft/runtime/stats.hpp>
+#include <weft/runtime/task_group.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <charconv>
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+using weft::http::request;
+using weft::http::server_response;
+
+namespace {
+
+struct config {
+    std::uint16_t port = 8080;
+    std::size_t loops = 0;   // event loops; 0: one per core
+    std::size_t workers = 2; // parser processes, and background job workers
+    std::size_t queue = 64;  // jobs that may wait in the queue
+    std::chrono::milliseconds call_timeout = 5s;
+    std::chrono::milliseconds grace = 5s;
+};
+
+/// The longest /hash may be asked to work.
+constexpr std::uint64_t max_rounds = 100'000'000;
+
+/// The decimal number text holds, when it lies in [lo, hi].
+std::optional<std::uint64_t> to_number(std::string_view text, std::uint64_t lo, std::uint64_t hi) {
+    std::uint64_t v = 0;
+    const char* end = text.data() + text.size();
+    const auto [stop, ec] = std::from_chars(text.data(), end, v);
+    if (ec != std::errc() || stop != end || v < lo || v > hi) {
+        return std::nullopt;
+    }
+    return v;
+}
+
+server_response json_response(int status, const json& body) {
+    return server_response::json(body.dump() + "\n", status);
+}
+
+server_response error_response(int status, std::string message) {
+    return json_response(status, {{"error", std::move(message)}});
+}
+
+/// "SIGSEGV" for 11.
+std::string signal_name(int sig) {
+    const char* abbrev = sigabbrev_np(sig);
+    return abbrev != nullptr ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+}
+
+/// Parses document in a worker process and maps the outcome to an HTTP status and a JSON body.
+/// The parser's bugs stay in the worker: a crash or a hang fails this call only, and the pool
+/// starts a new worker.
+weft::task<std::pair<int, json>> parse_in_pool(weft::process_pool& pool, std::string document) {
+    try {
+        std::map<std::string, std::string> fields =
+            co_await weft::run_in_executor(pool, service::parse_document, std::move(document));
+        co_return std::pair{200, json{{"fields", fields}}};
+    } catch (const service::parse_error& e) {
+        co_return std::pair{400, json{{"error", "bad document"}, {"detail", e.what()}}};
+    } catch (const weft::worker_crashed& e) {
+        json error{{"error", "the parser crashed"}};
+        if (e.signal() != 0) {
+            error["signal"] = signal_name(e.signal());
+        } else {
+            error["exit_code"] = e.exit_code();
+        }
+        co_return std::pair{502, std::move(error)};
+    } catch (const weft::timeout_error&) {
+        co_return std::pair{504, json{{"error", "the parser timed out"}}};
+    }
+}
+
+/// A background worker: takes jobs from the queue and parses them, one at a time, until the
+/// queue is shut down.
+weft::task<void> work_on_jobs(service::job_board& jobs, weft::process_pool& pool) {
+    for (;;) {
+        service::job j;
+        try {
+            j = co_await jobs.next();
+        } catch (const weft::queue_shut_down&) {
+            co_return;
+        }
+        jobs.started(j.id);
+        std::pair<int, json> outcome = co_await parse_in_pool(pool, std::move(j.document));
+        jobs.finished(j.id, outcome.first == 200, std::move(outcome.second));
+    }
+}
+
+json to_json(const weft::executor_stats& s) {
+    return {{"max_workers", s.max_workers}, {"submitted", s.submitted}, {"completed", s.completed},
+            {"failed", s.failed},           {"cancelled", s.cancelled}, {"discarded", s.discarded},
+            {"queued", s.queued},           {"running", s.running}};
+}
+
+json to_json(const weft::http::server_stats& s) {
+    return {{"connections_open", s.connections_open},
+            {"connections_total", s.connections_total},
+            {"requests", s.requests},
+            {"bad_requests", s.bad_requests},
+            {"too_large", s.too_large},
+            {"timeouts", s.timeouts},
+            {"not_found", s.not_found},
+            {"method_not_allowed", s.method_not_allowed},
+            {"handler_errors", s.handler_errors},
+            {"io_errors", s.io_errors}};
+}
+
+json to_json(const weft::loop_stats& s) {
+    return {{"loop", s.loop_id},
+            {"tasks_created", s.tasks_created},
+            {"live_tasks", s.live_tasks},
+            {"steps_run", s.steps_run},
+            {"ready_depth", s.ready_depth},
+            {"timers_pending", s.timers_pending},
+            {"longest_step_us",
+             std::chrono::duration_cast<std::chrono::microseconds>(s.longest_step).count()},
+            {"stalls", s.stalls}};
+}
+
+/// What the handlers share; it lives in serve(), which outlives every request.
+struct app {
+    weft::http::server& http;
+    weft::process_pool& parsers;
+    service::job_board& jobs;
+};
+
+void add_routes(app& a) {
+    a.http.route("GET", "/hash", [](request& req) -> weft::task<server_response> {
+        const std::optional<std::string> text = req.query_param("text");
+        const std::optional<std::uint64_t> rounds =
+            to_number(req.query_param("rounds").value_or("100000"), 1, max_rounds);
+        if (!text || !rounds) {
+            co_return error_response(400,
+                                     "expected ?text=...&rounds=1.." + std::to_string(max_rounds));
+        }
+        // CPU-heavy work leaves the loop: the shared pool runs it, the loop serves others.
+        std::string digest = co_await weft::to_thread(service::slow_hash, *text, *rounds);
+        co_return json_response(200, {{"text", *text}, {"rounds", *rounds}, {"hash", digest}});
+    });
+
+    a.http.route("POST", "/parse", [&a](request& req) -> weft::task<server_response> {
+        std::pair<int, json> outcome = co_await parse_in_pool(a.parsers, req.body());
+        co_return json_response(outcome.first, outcome.second);
+    });
+
+    a.http.route("POST", "/jobs", [&a](request& req) -> weft::task<server_response> {
+        std::optional<std::uint64_t> wait_ms;
+        if (const auto w = req.query_param("wait_ms")) {
+            wait_ms = to_number(*w, 0, 30'000);
+            if (!wait_ms) {
+                co_return error_response(400, "wait_ms must be 0..30000");
+            }
+        }
+        std::optional<std::uint64_t> id;
+        try {
+            if (wait_ms) {
+                id = co_await a.jobs.submit(req.body(), std::chrono::milliseconds(*wait_ms));
+            } else {
+                id = a.jobs.submit_nowait(req.body());
+            }
+        } catch (const weft::queue_full&) {    // full: refused at once
+        } catch (const weft::timeout_error&) { // still full after wait_ms
+        }
+        if (!id) { // backpressure: the client should come back later
+            server_response busy = error_response(503, "the job queue is full");
+            busy.set_header("Retry-After", "1");
+            co_return busy;
+        }
+        server_response accepted = json_response(202, {{"id", *id}, {"status", "queued"}});
+        accepted.set_header("Location", "/jobs/" + std::to_string(*id));
+        co_return accepted;
+    });
+
+    a.http.route("GET", "/jobs/{id}", [&a](request& req) -> weft::task<server_response> {
+        const std::optional<std::uint64_t> id = to_number(req.param("id"), 1, UINT64_MAX);
+        std::optional<json> status = id ? a.jobs.status(*id) : std::nullopt;
+        if (!status) {
+            co_return error_response(404, "no such job");
+        }
+        co_return json_response(200, *status);
+    });
+
+    a.http.route("GET", "/stats", [&a](request&) -> weft::task<server_response> {
+        json loops = json::array();
+        for (const weft::loop_stats& s : weft::runtime_stats()) {
+            loops.push_back(to_json(s));
+        }
+        json pool = to_json(a.parsers.stats());
+        pool["worker_pids"] = a.parsers.worker_pids();
+        pool["workers_started"] = a.parsers.workers_started();
+        co_return json_response(
+            200, {{"http", to_json(a.http.stats())},
+                  {"loops", loops},
+                  // The shared pool behind weft::to_thread (no public accessor for it yet).
+                  {"executor", to_json(weft::detail::default_executor_core().stats())},
+                  {"process_pool", pool},
+                  {"jobs", a.jobs.stats()}});
+    });
+}
+
+weft::task<int> serve(config cfg) {
+    weft::process_pool parsers(
+        {.workers = cfg.workers, .call_timeout = cfg.call_timeout, .name = "parser"});
+    service::job_board jobs(cfg.queue);
+    weft::http::server http({.max_body_size = 1 << 20, .server_name = "weft-example-server"});
+    app a{http, parsers, jobs};
+    add_routes(a);
+    co_await http.listen("127.0.0.1", cfg.port);
+
+    weft::task_group job_workers;
+    for (std::size_t i = 0; i < cfg.workers; ++i) {
+        (void)job_workers.create_task(work_on_jobs(jobs, parsers)); // joined below
+    }
+
+    // SIGTERM and SIGINT start the graceful shutdown below. (Without these handlers weft::run
+    // would cancel this task instead.)
+    weft::event stop;
+    for (const int sig : {SIGTERM, SIGINT}) {
+        weft::add_signal_handler(sig, [&stop] { stop.set(); });
+    }
+    std::cout << "listening on 127.0.0.1:" << http.port() << std::endl;
+    co_await stop.wait();
+    for (const int sig : {SIGTERM, SIGINT}) {
+        weft::remove_signal_handler(sig); // a second signal now cancels the shutdown's waits
+    }
+
+    std::cout << "shutting down" << std::endl;
+    http.close();                         // stop accepting; requests in progress are answered
+    co_await http.wait_closed(cfg.grace); // those still running after the grace are cancelled
+    jobs.shutdown();                      // queued jobs are dropped, running ones finish
+    co_await job_workers.join();
+    parsers.shutdown(); // the worker processes exit
+    std::cout << "stopped after " << http.stats().requests << " requests" << std::endl;
+    co_return 0;
+}
+
+std::optional<config> parse_args(int argc, char** argv) {
+    config cfg;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view flag = argv[i];
+        if (i + 1 == argc) {
+            return std::nullopt;
+        }
+        const std::string_view value = argv[++i];
+        if (flag == "--port") {
+            const auto v = to_number(value, 0, 65535);
+            if (!v) {
+                return std::nullopt;
+            }
+            cfg.port = static_cast<std::uint16_t>(*v);
+        } else if (flag == "--loops" || flag == "--workers" || flag == "--queue") {
+            const auto v = to_number(value, flag == "--loops" ? 0 : 1, 1024);
+            if (!v) {
+                return std::nullopt;
+            }
+            (flag == "--loops" ? cfg.loops : flag == "--workers" ? cfg.workers : cfg.queue) = *v;
+        } else if (flag == "--call-timeout-ms" || flag == "--grace-ms") {
+            const auto v = to_number(value, 1, 3'600'000);
+            if (!v) {
+                return std::nullopt;
+            }
+            (flag == "--grace-ms" ? cfg.grace : cfg.call_timeout) = std::chrono::milliseconds(*v);
+        } else {
+            return std::nullopt;
+        }
+    }
+    return cfg;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    weft::init(argc, argv); // first: starts the process pool's fork server before any thread
+    const std::optional<config> cfg = parse_args(argc, argv);
+    if (!cfg) {
+        std::cerr << "usage: weft-example-server [--port N] [--loops N] [--workers N] [--queue N]"
+                     " [--call-timeout-ms MS] [--grace-ms MS]\n";
+        return 2;
+    }
+    weft::options opts;
+    opts.loops = cfg->loops;
+    return weft::run(serve(*cfg), opts);
+}
