@@ -356,3 +356,28 @@ WEFT_CO_TEST(gather_bounded, a_view_is_walked_lazily) {
         std::views::iota(0, 5) | std::views::transform([&](int i) { return item(g, i, 1); }), 2);
     EXPECT_EQ(settled.size(), 5u);
 }
+
+WEFT_CO_TEST(gather_bounded, an_exception_from_the_view_itself_propagates) {
+    gauge g;
+    auto make = [&](int i) -> weft::task<int> {
+        if (i == 3) {
+            throw std::logic_error("no task for 3");
+        }
+        return item(g, i, 2);
+    };
+    auto items = std::views::iota(0, 8) | std::views::transform(make);
+    EXPECT_THROW((void)co_await weft::gather_bounded(items, 2), std::logic_error);
+    EXPECT_EQ(g.started, 3);
+    EXPECT_EQ(g.finished, 2) << "fail-fast: the one running when the range threw was cancelled";
+    gauge h;
+    auto make_h = [&](int i) -> weft::task<int> {
+        if (i == 3) {
+            throw std::logic_error("no task for 3");
+        }
+        return item(h, i, 2);
+    };
+    auto items_h = std::views::iota(0, 8) | std::views::transform(make_h);
+    EXPECT_THROW((void)co_await weft::gather_bounded_settled(items_h, 2), std::logic_error);
+    EXPECT_EQ(h.started, 3) << "nothing starts after the range threw";
+    EXPECT_EQ(h.finished, 3) << "the running ones finished before it propagated";
+}

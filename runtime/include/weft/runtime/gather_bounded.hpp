@@ -31,11 +31,16 @@ struct bounded_run {
     void* source = nullptr;
     std::vector<outcome<T>> out; // one per task handed out, in range order
     child_group* group = nullptr;
+    /// What the range itself threw while handing out a task (settled form; fail-fast fails the
+    /// worker instead).
+    std::exception_ptr pull_error;
     bool settle = false;
 
-    /// Whether no further task may start: a sibling failed (fail-fast) or the gather was cancelled.
+    /// Whether no further task may start: a sibling failed (fail-fast), the range threw, or the
+    /// gather was cancelled.
     [[nodiscard]] bool stopping() const noexcept {
-        return group->outer_cancelled() || (!settle && group->first_failure() != nullptr);
+        return group->outer_cancelled() || pull_error != nullptr ||
+               (!settle && group->first_failure() != nullptr);
     }
 };
 
@@ -110,7 +115,17 @@ template <class T>
 task<void> bounded_worker(bounded_run<T>& run) {
     while (!run.stopping()) {
         task<T> t;
-        if (!run.pull(run.source, t)) {
+        bool more = false;
+        if (!run.settle) {
+            more = run.pull(run.source, t); // a throw fails this worker, as a failed task would
+        } else {
+            try {
+                more = run.pull(run.source, t);
+            } catch (...) {
+                run.pull_error = std::current_exception(); // no outcome slot to put it in
+            }
+        }
+        if (!more) {
             break;
         }
         const std::size_t i = run.out.size();
@@ -169,6 +184,9 @@ task<void> run_bounded(bounded_run<T>& run, std::size_t limit, std::size_t size)
     }
     if (child_base* f = group.first_failure()) {
         std::rethrow_exception(f->error());
+    }
+    if (run.pull_error) {
+        std::rethrow_exception(run.pull_error);
     }
 }
 
@@ -262,7 +280,8 @@ gather_bounded(R&& range, std::size_t limit) {
 
 /// gather_bounded that waits for every awaitable whatever fails, as gather_settled: one outcome
 /// per item, in range order. Cancelling it cancels the running ones, starts no more, waits, then
-/// throws cancelled_error.
+/// throws cancelled_error. An exception from a view itself (its transform threw) starts no more
+/// items and propagates once the running ones have finished.
 /// @throws invalid_state_error at the call when limit is 0.
 template <class R>
 requires detail::awaitable_range<R>
