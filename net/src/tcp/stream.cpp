@@ -2,25 +2,32 @@
 
 #include <weft/net/stream.hpp>
 #include <weft/runtime/create_task.hpp>
+#include <weft/runtime/event.hpp>
 #include <weft/runtime/future.hpp>
 
 #include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <exception>
+#include <memory>
+#include <string_view>
 
 namespace weft::net {
 
 namespace detail {
 
 struct stream_state {
-    explicit stream_state(connection c) noexcept : conn(std::move(c)) {}
+    explicit stream_state(connection c) : conn(std::move(c)) { flush_idle.set(); }
 
     connection conn;
-    // Read side: rbuf[rpos, end) is buffered and unread.
-    std::string rbuf;
+    // Read side: rdata[rpos, rend) is buffered and unread (a plain buffer: growing it does not
+    // zero-fill what the next read overwrites anyway).
+    std::unique_ptr<char[]> rdata;
+    std::size_t rcap = 0;
     std::size_t rpos = 0;
+    std::size_t rend = 0;
     bool eof = false;
     // Write side.
     std::string wbuf;
@@ -28,19 +35,22 @@ struct stream_state {
     std::size_t high_water = 64 * 1024;
     std::exception_ptr write_error;
     bool flushing = false;
+    weft::event flush_idle; ///< set when no drain() is sending
     bool eof_pending = false;
     bool closing = false;
     future<void> closer;
 
-    [[nodiscard]] std::size_t available() const noexcept { return rbuf.size() - rpos; }
+    [[nodiscard]] std::size_t available() const noexcept { return rend - rpos; }
+    [[nodiscard]] std::string_view unread() const noexcept {
+        return {rdata.get() + rpos, available()};
+    }
 
     std::string take(std::size_t n) {
         n = std::min(n, available());
-        std::string out = rbuf.substr(rpos, n);
+        std::string out(rdata.get() + rpos, n);
         rpos += n;
-        if (rpos == rbuf.size()) {
-            rbuf.clear();
-            rpos = 0;
+        if (rpos == rend) {
+            rpos = rend = 0;
         }
         return out;
     }
@@ -51,20 +61,25 @@ struct stream_state {
             co_return false;
         }
         constexpr std::size_t chunk = 16 * 1024;
-        if (rpos > 0 && rpos >= rbuf.size() / 2) {
-            rbuf.erase(0, rpos);
+        if (rcap - rend < chunk) {
+            const std::size_t live = available();
+            if (rpos > 0 && rcap - live >= chunk) {
+                std::memmove(rdata.get(), rdata.get() + rpos, live); // compact
+            } else {
+                const std::size_t cap = std::max(rcap * 2, live + chunk);
+                auto bigger = std::make_unique_for_overwrite<char[]>(cap);
+                if (live > 0) {
+                    std::memcpy(bigger.get(), rdata.get() + rpos, live);
+                }
+                rdata = std::move(bigger);
+                rcap = cap;
+            }
             rpos = 0;
+            rend = live;
         }
-        const std::size_t old = rbuf.size();
-        rbuf.resize(old + chunk);
-        std::size_t n = 0;
-        try {
-            n = co_await conn.read_some(std::span<char>(rbuf.data() + old, chunk));
-        } catch (...) {
-            rbuf.resize(old);
-            throw;
-        }
-        rbuf.resize(old + n);
+        const std::size_t n =
+            co_await conn.read_some(std::span<char>(rdata.get() + rend, rcap - rend));
+        rend += n;
         if (n == 0) {
             eof = true;
             co_return false;
@@ -135,7 +150,7 @@ namespace {
 task<void> flush_and_close(std::shared_ptr<stream_state> s) {
     try {
         while (s->flushing) { // a drain() is sending: let it finish first
-            co_await weft::yield();
+            co_await s->flush_idle.wait();
         }
         co_await s->flush();
     } catch (const cancelled_error&) {
@@ -206,7 +221,7 @@ task<std::string> stream_reader::read_until(std::string_view delim, std::size_t 
     const std::string d(delim); // the caller's view may not outlive the first suspension
     std::size_t searched = 0;   // offset (from rpos) already known not to start a delimiter
     for (;;) {
-        const std::string_view buf(s->rbuf.data() + s->rpos, s->available());
+        const std::string_view buf = s->unread();
         const std::size_t at = buf.find(d, searched);
         if (at != std::string_view::npos) {
             const std::size_t end = at + d.size();
@@ -275,9 +290,13 @@ task<void> stream_writer::drain() {
         throw invalid_state_error("weft::net::stream_writer::drain: another drain() is running");
     }
     s->flushing = true;
+    s->flush_idle.clear();
     struct reset {
         detail::stream_state* s;
-        ~reset() { s->flushing = false; }
+        ~reset() {
+            s->flushing = false;
+            s->flush_idle.set();
+        }
     } guard{s.get()};
     co_await s->flush();
 }

@@ -137,10 +137,11 @@ WEFT_TCP_TEST(stream, drain_waits_while_the_peer_does_not_read) {
     const bool early = co_await weft::testing::yield_until([&] { return drained.done(); }, 500);
     EXPECT_FALSE(early) << "drain() finished while the peer read nothing";
     EXPECT_GT(w.buffered() + 0u, 0u);
+    w.close(); // while drain() still sends: the close waits for it, then closes the socket
+    EXPECT_TRUE(w.is_closing());
     state->release.set();
     co_await drained;
     EXPECT_EQ(w.buffered(), 0u);
-    w.close();
     co_await w.wait_closed();
     co_await srv.wait_closed();
     EXPECT_EQ(state->received, total);
