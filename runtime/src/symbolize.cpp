@@ -150,12 +150,21 @@ std::string tidy(std::string name) {
     return name;
 }
 
+std::string quoted(const std::string& name) {
+    std::string out;
+    out.reserve(name.size() + 2);
+    out += '`';
+    out += name;
+    out += '`';
+    return out;
+}
+
 } // namespace
 
 std::string symbol_name(const void* code) {
     Dl_info info{};
     if (dladdr(code, &info) != 0 && info.dli_sname != nullptr) {
-        return "`" + tidy(demangle(info.dli_sname)) + "`";
+        return quoted(tidy(demangle(info.dli_sname)));
     }
     const object_of obj = find_object(code);
     if (obj.found) {
@@ -172,7 +181,7 @@ std::string symbol_name(const void* code) {
             std::upper_bound(syms.begin(), syms.end(), addr,
                              [](std::uintptr_t a, const func_symbol& s) { return a < s.start; });
         if (pos != syms.begin() && addr < std::prev(pos)->end) {
-            return "`" + tidy(demangle(std::prev(pos)->name.c_str())) + "`";
+            return quoted(tidy(demangle(std::prev(pos)->name.c_str())));
         }
         char buf[64];
         std::snprintf(buf, sizeof buf, "+0x%zx", static_cast<std::size_t>(addr));

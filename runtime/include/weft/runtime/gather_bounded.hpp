@@ -89,12 +89,12 @@ struct task_vector_source {
 
 /// A view walked as the workers need items: each task's frame is made only when it starts.
 template <class T, class V>
-struct view_source {
+struct bounded_view_source {
     V view;
     std::optional<std::ranges::iterator_t<V>> it;
 
     static bool pull(void* self, task<T>& out) {
-        auto* s = static_cast<view_source*>(self);
+        auto* s = static_cast<bounded_view_source*>(self);
         if (!s->it) {
             s->it.emplace(std::ranges::begin(s->view));
         }
@@ -227,8 +227,8 @@ auto bounded_over(R&& range, std::size_t limit) {
     }
     if constexpr (std::ranges::view<std::remove_cvref_t<R>>) {
         using V = std::views::all_t<R>;
-        return Impl<T, view_source<T, V>>::run(
-            view_source<T, V>{std::views::all(std::forward<R>(range)), std::nullopt}, limit, size);
+        return Impl<T, bounded_view_source<T, V>>::run(
+            bounded_view_source<T, V>{std::views::all(std::forward<R>(range)), std::nullopt}, limit, size);
     } else {
         task_vector_source<T> src(range_to_tasks(std::forward<R>(range)));
         size = src.size();
