@@ -866,7 +866,6 @@ void deliver(completions& comps) {
         pool_impl* p = rec->pool;
         if (c.k == completion::cancel) {
             rec->cancel_future();
-            rec->where = w_gone;
             rec->release();
             p->end_job(executor_core::job_end::cancelled);
             continue;

@@ -137,7 +137,8 @@ WEFT_CO_TEST(process_pool_crash, a_crash_fails_only_its_call_with_the_cause) {
     }
     int v = co_await weft::run_in_executor(pool, crash_or_double, 21, no_crash);
     EXPECT_EQ(v, 42);
-    EXPECT_EQ(pool.worker_pids().size(), 2U);
+    EXPECT_EQ(pool.workers_started(), 6U); // one replacement per crash, started at once
+    EXPECT_LE(pool.worker_pids().size(), 2U);
 }
 
 WEFT_CO_TEST(process_pool_crash, a_worker_killed_from_outside_is_replaced) {

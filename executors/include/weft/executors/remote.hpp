@@ -134,9 +134,9 @@ remote_exception_factory find_remote_exception(std::string_view mangled) noexcep
 std::string demangle(const char* mangled);
 
 /// Appends what cereal writes to a string.
-class string_sink final : public std::streambuf {
+class remote_sink final : public std::streambuf {
 public:
-    explicit string_sink(std::string& s) noexcept : s_(s) {}
+    explicit remote_sink(std::string& s) noexcept : s_(s) {}
 
 protected:
     int_type overflow(int_type c) override {
@@ -155,9 +155,9 @@ private:
 };
 
 /// Lets cereal read a byte range.
-class view_source final : public std::streambuf {
+class remote_source final : public std::streambuf {
 public:
-    explicit view_source(std::string_view v) noexcept {
+    explicit remote_source(std::string_view v) noexcept {
         char* b = const_cast<char*>(v.data());
         setg(b, b, b + v.size());
     }
@@ -171,7 +171,7 @@ inline constexpr bool serializable_v =
 /// Appends the binary form of v to out.
 template <class T>
 void save_to(std::string& out, const T& v) {
-    string_sink sink(out);
+    remote_sink sink(out);
     std::ostream os(&sink);
     cereal::BinaryOutputArchive ar(os);
     ar(v);
@@ -180,7 +180,7 @@ void save_to(std::string& out, const T& v) {
 /// Reads v from in. @throws cereal::Exception on short or malformed data.
 template <class T>
 void load_from(std::string_view in, T& v) {
-    view_source src(in);
+    remote_source src(in);
     std::istream is(&src);
     cereal::BinaryInputArchive ar(is);
     ar(v);
