@@ -76,7 +76,7 @@ Examples:
   weft stress -e threads:2,threads:4,threads:8 -w mixed:9*cpu:50+1*sleep:1000 --recommend
   weft stress -e tbb -w cpu:100 --rate 5000 --duration 3 -c 64
   weft stress --scenario all --loops 2 --tasks 20000 --html stress.html
-  weft stress --json=result.json --csv=- --idle 0)";
+  weft stress --json result.json --csv --idle 0)";
 
 } // namespace
 
@@ -132,12 +132,18 @@ CLI::App* add_stress_options(CLI::App& app, command_line& cl) {
     sub->add_flag("--recommend", cl.recommend,
                   "Name the smallest pool and concurrency reaching 95% of the best throughput, "
                   "and why (example: -e threads:2,threads:4,threads:8 --recommend)");
-    sub->add_flag("--json{-}", cl.json,
-                  "JSON report to stdout (instead of the table), or --json=FILE (example: "
-                  "--json=result.json)");
-    sub->add_flag("--csv{-}", cl.csv,
-                  "CSV report to stdout (instead of the table), or --csv=FILE (example: "
-                  "--csv=result.csv)");
+    sub->add_option("--json", cl.json,
+                    "JSON report: to stdout (instead of the table) when no FILE is given "
+                    "(example: --json result.json)")
+        ->expected(0, 1)
+        ->default_str("-")
+        ->option_text("[FILE]");
+    sub->add_option("--csv", cl.csv,
+                    "CSV report: to stdout (instead of the table) when no FILE is given "
+                    "(example: --csv result.csv)")
+        ->expected(0, 1)
+        ->default_str("-")
+        ->option_text("[FILE]");
     sub->add_option("--html", cl.html,
                     "Self-contained HTML page with SVG charts (example: --html stress.html)");
     sub->add_flag("--no-progress", cl.no_progress,
