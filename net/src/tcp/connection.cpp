@@ -27,7 +27,7 @@ namespace detail {
 
 connection_impl::connection_impl(asio::io_context& io, int fd_, int family_, const sockaddr* p,
                                  socklen_t plen)
-    : sock(io), fd(fd_), family(family_) {
+    : sock(io), fd(fd_), family(family_), home(weft::detail::current_loop_ptr()) {
     asio::error_code ec;
     sock.assign(asio::generic::stream_protocol(family_, family_ == AF_UNIX ? 0 : IPPROTO_TCP), fd_,
                 ec);
@@ -118,9 +118,16 @@ connection_impl::~connection_impl() {
     io_op_access::detach(writing);
 }
 
+/// err_ of an operation awaited from a loop other than the connection's.
+constexpr int wrong_loop = -1;
+
 bool io_op::try_now() noexcept {
     if (c_ == nullptr || c_->fd < 0) {
         err_ = EBADF;
+        return true;
+    }
+    if (c_->home != weft::detail::current_loop_ptr()) {
+        err_ = wrong_loop;
         return true;
     }
     if (!write_) {
@@ -208,6 +215,11 @@ bool io_op::on_cancel(void* self) noexcept {
 
 void io_op::finish(const char* what) {
     leave(what);
+    if (err_ == wrong_loop) {
+        throw invalid_state_error(
+            "weft::net::connection used from a task of another loop: a connection belongs to the "
+            "loop that connected or accepted it; hand the data over instead (a queue, a future)");
+    }
     if (err_ != 0) {
         throw_errno(err_, write_ ? "write" : "read",
                     c_ != nullptr ? c_->peer_endpoint() : endpoint{});

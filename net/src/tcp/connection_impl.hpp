@@ -43,8 +43,9 @@ struct connection_impl {
     int family;
     sockaddr_storage peer{};
     socklen_t peer_len = 0;
-    io_op* reading = nullptr; ///< the pending read's wait, if any
-    io_op* writing = nullptr; ///< the pending write's wait, if any
+    weft::loop* home = nullptr; ///< the loop whose io_context the socket is registered with
+    io_op* reading = nullptr;   ///< the pending read's wait, if any
+    io_op* writing = nullptr;   ///< the pending write's wait, if any
 
     [[nodiscard]] endpoint peer_endpoint() const;
 };

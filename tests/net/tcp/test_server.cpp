@@ -307,3 +307,59 @@ WEFT_TCP_TEST_LOOPS(server, loop_shutdown_cancels_handlers, 2) {
     EXPECT_TRUE(all);
     // srv is destroyed here (stops accepting); the handlers stay until the runtime shuts down.
 }
+
+namespace {
+
+/// A client on whatever loop runs it: n exchanges with the server, each on a new connection.
+weft::task<int> client_on_this_loop(std::uint16_t port, int n) {
+    int ok = 0;
+    for (int i = 0; i < n; ++i) {
+        const std::string msg =
+            "loop " + std::to_string(weft::current_loop().id()) + " #" + std::to_string(i);
+        const std::string back = co_await exchange(port, msg);
+        ok += back == msg ? 1 : 0;
+    }
+    co_return ok;
+}
+
+weft::task<void> read_from(connection& c) {
+    char buf[8];
+    (void)co_await c.read_some(buf);
+}
+
+} // namespace
+
+WEFT_TCP_TEST_LOOPS(server, clients_on_every_loop_and_close_from_another, 2) {
+    weft::net::server srv = co_await weft::net::start_server(echo_handler, "127.0.0.1", 0);
+    const std::uint16_t port = srv.port();
+    auto on0 = weft::spawn_on(0, client_on_this_loop(port, 20));
+    auto on1 = weft::spawn_on(1, client_on_this_loop(port, 20));
+    const int ok0 = co_await on0;
+    const int ok1 = co_await on1;
+    EXPECT_EQ(ok0, 20);
+    EXPECT_EQ(ok1, 20);
+    // close() from loop 1 (the server was started on loop 0), then wait on loop 0.
+    weft::net::server* s = &srv;
+    auto closer = [s]() -> weft::task<void> {
+        s->close();
+        co_return;
+    };
+    co_await weft::spawn_on(1, closer());
+    co_await srv.wait_closed();
+    EXPECT_EQ(srv.stats().accepted, 40u);
+    EXPECT_EQ(srv.stats().open, 0u);
+}
+
+WEFT_TCP_TEST_LOOPS(server, a_connection_used_from_another_loop_is_refused, 2) {
+    weft::net::server srv = co_await weft::net::start_server(echo_handler, "127.0.0.1", 0);
+    connection c = co_await connection::connect("127.0.0.1", srv.port()); // on loop 0
+    bool refused = false;
+    try {
+        co_await weft::spawn_on(1, read_from(c));
+    } catch (const weft::invalid_state_error& e) {
+        refused = std::string(e.what()).find("another loop") != std::string::npos;
+    }
+    EXPECT_TRUE(refused);
+    c.close();
+    co_await srv.wait_closed();
+}
