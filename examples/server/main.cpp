@@ -110,6 +110,8 @@ weft::task<std::pair<int, json>> parse_in_pool(weft::process_pool& pool, std::st
         co_return std::pair{502, std::move(error)};
     } catch (const weft::timeout_error&) {
         co_return std::pair{504, json{{"error", "the parser timed out"}}};
+    } catch (const weft::remote_error& e) { // anything else the parser threw
+        co_return std::pair{500, json{{"error", e.what()}}};
     }
 }
 
@@ -241,6 +243,24 @@ void add_routes(app& a) {
     });
 }
 
+/// While it lives, SIGTERM and SIGINT set `stop` (asyncio's loop.add_signal_handler). Without it,
+/// weft::run cancels the main task on these signals.
+class stop_on_signals {
+public:
+    explicit stop_on_signals(weft::event& stop) {
+        for (const int sig : {SIGTERM, SIGINT}) {
+            weft::add_signal_handler(sig, [&stop] { stop.set(); });
+        }
+    }
+    stop_on_signals(const stop_on_signals&) = delete;
+    stop_on_signals& operator=(const stop_on_signals&) = delete;
+    ~stop_on_signals() {
+        for (const int sig : {SIGTERM, SIGINT}) {
+            weft::remove_signal_handler(sig);
+        }
+    }
+};
+
 weft::task<int> serve(config cfg) {
     weft::process_pool parsers(
         {.workers = cfg.workers, .call_timeout = cfg.call_timeout, .name = "parser"});
@@ -255,18 +275,12 @@ weft::task<int> serve(config cfg) {
         (void)job_workers.create_task(work_on_jobs(jobs, parsers)); // joined below
     }
 
-    // SIGTERM and SIGINT start the graceful shutdown below. (Without these handlers weft::run
-    // would cancel this task instead.)
     weft::event stop;
-    for (const int sig : {SIGTERM, SIGINT}) {
-        weft::add_signal_handler(sig, [&stop] { stop.set(); });
-    }
+    const stop_on_signals on_signal(stop);
     std::cout << "listening on 127.0.0.1:" << http.port() << std::endl;
     co_await stop.wait();
-    for (const int sig : {SIGTERM, SIGINT}) {
-        weft::remove_signal_handler(sig); // a second signal now cancels the shutdown's waits
-    }
 
+    // The graceful shutdown takes at most grace + call_timeout; more signals meanwhile are ignored.
     std::cout << "shutting down" << std::endl;
     http.close();                         // stop accepting; requests in progress are answered
     co_await http.wait_closed(cfg.grace); // those still running after the grace are cancelled

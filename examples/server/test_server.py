@@ -269,6 +269,7 @@ def test_graceful_shutdown(srv):
     check(set(workers) <= set(family), f"workers {workers} not among descendants {family}")
     check(slow.poll() is None, "the slow request finished before the signal; calibrate higher")
     srv.proc.send_signal(signal.SIGTERM)
+    srv.proc.send_signal(signal.SIGTERM)  # an impatient second one changes nothing
 
     out, _ = slow.communicate(timeout=60)
     r = Response(out)
