@@ -7,7 +7,8 @@ docs/README.md describes the conventions (markers are HTML comments just above a
     <!-- weft:prelude ... -->          hidden declarations placed before the block
     <!-- weft:needs net -->            compiled only in builds with net/ (or: process_pool)
     <!-- weft:excerpt examples/X.cpp -->  not compiled here: its lines must appear, in order, in X
-    <!-- weft:skip REASON -->          not compiled (a deliberate compile error, say)
+    <!-- weft:fails MESSAGE -->        must NOT compile, with MESSAGE in the compiler's output
+    <!-- weft:skip REASON -->          not compiled (pseudo-code, say)
 
 Commands:
 
@@ -15,17 +16,24 @@ Commands:
     deps    MD...                      the files the excerpts refer to (relative to --root)
     extract --group G --outdir D --root R MD...
                                        writes group G's files into D; checks every excerpt
-    verify  --root R MD...             every docs/*.md is listed, every block parses, every
-                                       excerpt matches its file (the `docs` test)
+    verify  --root R --build-root B --groups G,... MD...
+                                       every docs/*.md is listed, every block parses, every
+                                       excerpt matches its file, every weft:fails block fails
+                                       to compile with its message, using the flags the build
+                                       compiled the other blocks with (the `docs` test)
 
 Groups: core (always), net, process_pool.
 """
 
 import argparse
 import glob
+import json
 import os
 import re
+import shlex
+import subprocess
 import sys
+import tempfile
 
 GROUPS = ("core", "net", "process_pool")
 FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([^\s`]*)")
@@ -47,6 +55,7 @@ class Block:
         self.group = "core"
         self.excerpt = None
         self.skip = None
+        self.fails = None
         for kind, arg, at in markers:
             if kind == "body":
                 self.body = True
@@ -60,18 +69,22 @@ class Block:
                 if not arg.strip():
                     raise DocError(f"{md}:{at}: weft:excerpt needs a file path")
                 self.excerpt = arg.strip()
+            elif kind == "fails":
+                if not arg.strip():
+                    raise DocError(f"{md}:{at}: weft:fails needs the expected compiler message")
+                self.fails = " ".join(arg.split())
             elif kind == "skip":
                 if not arg.strip():
                     raise DocError(f"{md}:{at}: weft:skip needs a reason")
                 self.skip = arg.strip()
             else:
                 raise DocError(f"{md}:{at}: unknown marker weft:{kind}")
-        if self.excerpt and (self.body or self.prelude or self.skip):
+        if self.excerpt and (self.body or self.prelude or self.skip or self.fails):
             raise DocError(f"{md}:{line}: weft:excerpt cannot be combined with other markers")
 
     @property
     def compiled(self):
-        return self.excerpt is None and self.skip is None
+        return self.excerpt is None and self.skip is None and self.fails is None
 
 
 def parse(md):
@@ -225,12 +238,64 @@ def check_excerpt(b, root):
             pos += 1
 
 
+def compile_command(build_root):
+    """A compile command of one of the docs libraries, as the build ran it (compile_commands.json),
+    as (directory, argv without the source, the output and the dependency-file options)."""
+    path = os.path.join(build_root, "compile_commands.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            entries = json.load(f)
+    except OSError as e:
+        raise DocError(f"cannot read {path}: {e}") from None
+    for e in entries:
+        if "libweft-docs-" not in e.get("output", ""):
+            continue
+        argv = e["arguments"] if "arguments" in e else shlex.split(e["command"])
+        out = []
+        skip = False
+        for k, arg in enumerate(argv):
+            if skip:
+                skip = False
+                continue
+            if arg in ("-MQ", "-MF", "-MT", "-o", "-c"):
+                skip = True
+                continue
+            if arg in ("-MD", "-MMD") or arg == e["file"] or (k == 0 and arg == "ccache"):
+                continue
+            if arg.startswith("-fdiagnostics-color"):
+                arg = "-fdiagnostics-color=never"
+            out.append(arg)
+        return e["directory"], out
+    raise DocError(f"no docs library in {path}: is the build configured with tests?")
+
+
+def check_fails(b, root, build_root, n):
+    """Compiles the block, which must fail with its message."""
+    directory, argv = compile_command(build_root)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, f"doc_fails_{n:02d}.cpp")
+        with open(src, "w", encoding="utf-8") as f:
+            f.write(render(b, root))
+        r = subprocess.run(argv + ["-fsyntax-only", src], cwd=directory, capture_output=True,
+                           text=True, check=False)
+    output = " ".join((r.stdout + r.stderr).split())
+    if r.returncode == 0:
+        raise DocError(f"{b.md}:{b.line}: this block is marked weft:fails but compiles")
+    if b.fails not in output:
+        first = next((l for l in (r.stdout + r.stderr).splitlines() if "error" in l), "")
+        raise DocError(f"{b.md}:{b.line}: fails to compile, but without the message "
+                       f"{b.fails!r}; first error: {first.strip()}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("command", choices=["list", "deps", "extract", "verify"])
     ap.add_argument("--group", choices=GROUPS)
     ap.add_argument("--outdir")
     ap.add_argument("--root", default=".")
+    ap.add_argument("--build-root", help="verify: where compile_commands.json is")
+    ap.add_argument("--groups", default="core",
+                    help="verify: the groups this build compiles, comma-separated")
     ap.add_argument("md", nargs="+")
     a = ap.parse_args()
     try:
@@ -264,8 +329,9 @@ def main():
             if missing:
                 raise DocError("pages not listed in docs/meson.build (their blocks would not be "
                                "compiled): " + ", ".join(os.path.basename(p) for p in missing))
+            groups = a.groups.split(",")
             counts = {g: 0 for g in GROUPS}
-            excerpts = skipped = 0
+            excerpts = skipped = failing = 0
             for md in a.md:
                 for b in parse(md):
                     if b.excerpt:
@@ -273,11 +339,20 @@ def main():
                         excerpts += 1
                     elif b.skip:
                         skipped += 1
+                    elif b.fails:
+                        if b.group not in groups:
+                            skipped += 1
+                            continue
+                        if not a.build_root:
+                            ap.error("verify needs --build-root for weft:fails blocks")
+                        failing += 1
+                        check_fails(b, a.root, a.build_root, failing)
                     else:
                         counts[b.group] += 1
             print(f"{len(a.md)} pages: " +
                   ", ".join(f"{n} {g} blocks compiled" for g, n in counts.items()) +
-                  f", {excerpts} excerpts checked, {skipped} skipped")
+                  f", {failing} blocks fail to compile as they should, {excerpts} excerpts "
+                  f"checked, {skipped} skipped")
     except DocError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
