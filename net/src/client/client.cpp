@@ -175,7 +175,11 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
     set(t, CURLOPT_HTTP_VERSION,
         o.http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
                 : static_cast<long>(CURL_HTTP_VERSION_1_1));
-    set(t, CURLOPT_PIPEWAIT, 1L); // prefer multiplexing on an HTTP/2 connection to a new one
+    if (o.http2 && iequals(scheme, "https")) {
+        // Prefer multiplexing on an HTTP/2 connection to opening a new one; ALPN tells soon. Not
+        // for plain http, where it would hold requests back until a whole response arrived.
+        set(t, CURLOPT_PIPEWAIT, 1L);
+    }
 
     // Method and body.
     if (t.method == "HEAD") {

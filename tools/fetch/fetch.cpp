@@ -1,0 +1,424 @@
+// `weft fetch`: fetch URLs with weft::http::client, one after another or many at once, and print
+// per URL the status, size and time; --compare runs both ways and charts them; --demo does that
+// against a local server it starts itself (no internet needed).
+
+#include "commands.hpp"
+#include "demo_server.hpp"
+
+#include <weft/net/http/client.hpp>
+#include <weft/weft.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <unistd.h>
+
+namespace weft::tools {
+
+namespace {
+
+using std::chrono::steady_clock;
+
+struct fetch_options {
+    std::vector<std::string> urls;
+    std::string file;
+    bool sequential = false;
+    bool compare = false;
+    bool json = false;
+    bool demo = false;
+    bool insecure = false;
+    bool quiet = false;
+    int concurrency = 16;
+    double timeout_s = 30;
+    int demo_pages = 6;
+    int demo_delay_ms = 200;
+};
+
+/// One URL's outcome.
+struct result {
+    std::string url;
+    int status = 0;
+    std::size_t bytes = 0;
+    double seconds = 0;
+    std::string error; ///< empty on success
+    std::string error_kind;
+};
+
+/// One pass over the list.
+struct run_result {
+    std::vector<result> results;
+    double seconds = 0;
+    int concurrency = 1;
+};
+
+std::string error_kind(const std::exception& e) {
+    if (dynamic_cast<const http::resolve_error*>(&e) != nullptr) {
+        return "resolve";
+    }
+    if (dynamic_cast<const http::connect_error*>(&e) != nullptr) {
+        return "connect";
+    }
+    if (dynamic_cast<const http::tls_error*>(&e) != nullptr) {
+        return "tls";
+    }
+    if (dynamic_cast<const http::timeout_error*>(&e) != nullptr) {
+        return "timeout";
+    }
+    if (dynamic_cast<const http::too_many_redirects*>(&e) != nullptr) {
+        return "redirects";
+    }
+    if (dynamic_cast<const http::invalid_url_error*>(&e) != nullptr) {
+        return "url";
+    }
+    return "error";
+}
+
+/// A progress bar on stderr, drawn only on a terminal and only for longer lists.
+class progress {
+public:
+    progress(std::size_t total, bool enabled)
+        : total_(total), enabled_(enabled && total >= 20 && ::isatty(STDERR_FILENO) != 0) {}
+
+    void step() {
+        ++done_;
+        if (!enabled_) {
+            return;
+        }
+        const auto now = steady_clock::now();
+        if (done_ != total_ && now - last_ < std::chrono::milliseconds(100)) {
+            return;
+        }
+        last_ = now;
+        constexpr std::size_t width = 40;
+        const std::size_t filled = width * done_ / total_;
+        std::string bar(filled, '#');
+        bar.resize(width, '-');
+        std::fprintf(stderr, "\r[%s] %zu/%zu", bar.c_str(), done_, total_);
+        if (done_ == total_) {
+            std::fprintf(stderr, "\r%*s\r", static_cast<int>(width + 24), "");
+        }
+        std::fflush(stderr);
+    }
+
+private:
+    std::size_t total_;
+    std::size_t done_ = 0;
+    bool enabled_;
+    steady_clock::time_point last_{};
+};
+
+task<result> fetch_one(const http::client& c, std::string url) {
+    result r;
+    r.url = url;
+    const auto start = steady_clock::now();
+    try {
+        http::response resp = co_await c.get(std::move(url));
+        r.status = resp.status;
+        r.bytes = resp.body.size();
+    } catch (const std::exception& e) {
+        r.error = e.what();
+        r.error_kind = error_kind(e);
+    }
+    r.seconds = std::chrono::duration<double>(steady_clock::now() - start).count();
+    co_return r;
+}
+
+/// Fetches every URL, at most `concurrency` at once (workers pulling from a shared index).
+task<run_result> fetch_all(const http::client& c, const std::vector<std::string>& urls,
+                           int concurrency, bool show_progress) {
+    run_result out;
+    out.concurrency = std::max(1, std::min<int>(concurrency, static_cast<int>(urls.size())));
+    out.results.resize(urls.size());
+    progress bar(urls.size(), show_progress);
+    std::size_t next = 0;
+    auto worker = [&]() -> task<void> {
+        while (next < urls.size()) {
+            const std::size_t i = next++;
+            out.results[i] = co_await fetch_one(c, urls[i]);
+            bar.step();
+        }
+    };
+    const auto start = steady_clock::now();
+    std::vector<future<void>> workers;
+    for (int w = 0; w < out.concurrency; ++w) {
+        workers.push_back(ensure_future(worker()));
+    }
+    for (auto& f : workers) {
+        co_await f;
+    }
+    out.seconds = std::chrono::duration<double>(steady_clock::now() - start).count();
+    co_return out;
+}
+
+std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (char ch : s) {
+        switch (ch) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        default:
+            if (static_cast<unsigned char>(ch) < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+                out += buf;
+            } else {
+                out += ch;
+            }
+        }
+    }
+    return out + "\"";
+}
+
+std::string run_json(const char* mode, const run_result& r) {
+    std::ostringstream o;
+    o << "{\"mode\": \"" << mode << "\", \"concurrency\": " << r.concurrency
+      << ", \"seconds\": " << r.seconds << ", \"results\": [";
+    for (std::size_t i = 0; i < r.results.size(); ++i) {
+        const result& x = r.results[i];
+        o << (i == 0 ? "" : ", ") << "{\"url\": " << json_string(x.url)
+          << ", \"status\": " << x.status << ", \"bytes\": " << x.bytes
+          << ", \"seconds\": " << x.seconds;
+        if (!x.error.empty()) {
+            o << ", \"error\": " << json_string(x.error)
+              << ", \"error_kind\": " << json_string(x.error_kind);
+        }
+        o << "}";
+    }
+    o << "]}";
+    return o.str();
+}
+
+void print_table(const run_result& r) {
+    std::printf("%-6s %10s %9s  %s\n", "status", "bytes", "time", "url");
+    for (const result& x : r.results) {
+        if (x.error.empty()) {
+            std::printf("%-6d %10zu %7.0f ms  %s\n", x.status, x.bytes, x.seconds * 1000,
+                        x.url.c_str());
+        } else {
+            std::printf("%-6s %10s %7.0f ms  %s\n      %s\n", x.error_kind.c_str(), "-",
+                        x.seconds * 1000, x.url.c_str(), x.error.c_str());
+        }
+    }
+}
+
+std::size_t failures(const run_result& r) {
+    return static_cast<std::size_t>(std::count_if(
+        r.results.begin(), r.results.end(), [](const result& x) { return !x.error.empty(); }));
+}
+
+std::size_t total_bytes(const run_result& r) {
+    std::size_t n = 0;
+    for (const result& x : r.results) {
+        n += x.bytes;
+    }
+    return n;
+}
+
+void print_summary(const char* label, const run_result& r) {
+    std::printf("%s: %zu URLs, %zu bytes, %zu failed, %.3f s (%d at a time)\n", label,
+                r.results.size(), total_bytes(r), failures(r), r.seconds, r.concurrency);
+}
+
+/// The seed's chart, in the terminal: one bar per run, scaled to the longest.
+void print_chart(const run_result& seq, const run_result& con) {
+    constexpr int width = 50;
+    const double longest = std::max(seq.seconds, con.seconds);
+    auto bar = [&](const char* label, double s) {
+        const int n = longest > 0 ? std::max(1, static_cast<int>(width * s / longest + 0.5)) : 1;
+        std::string b;
+        for (int i = 0; i < n; ++i) {
+            b += "\u2588";
+        }
+        std::printf("  %-11s %s %.2f s\n", label, b.c_str(), s);
+    };
+    std::printf("\n");
+    bar("sequential", seq.seconds);
+    bar("concurrent", con.seconds);
+}
+
+std::vector<std::string> read_urls(std::istream& in) {
+    std::vector<std::string> out;
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto b = line.find_first_not_of(" \t\r");
+        if (b == std::string::npos || line[b] == '#') {
+            continue;
+        }
+        const auto e = line.find_last_not_of(" \t\r");
+        out.push_back(line.substr(b, e - b + 1));
+    }
+    return out;
+}
+
+int run_fetch(fetch_options o) {
+    std::unique_ptr<demo_server> server;
+    if (o.demo) {
+        server =
+            std::make_unique<demo_server>(o.demo_pages, std::chrono::milliseconds(o.demo_delay_ms));
+        o.urls = server->urls();
+        o.compare = !o.sequential; // the demo is the comparison, unless told otherwise
+        if (!o.json) {
+            std::printf("weft fetch --demo: a local server on 127.0.0.1 answers each of %d pages "
+                        "after %d ms (a stand-in for a far-away server)\n\n",
+                        o.demo_pages, o.demo_delay_ms);
+        }
+    }
+    bool stdin_used = false;
+    std::vector<std::string> urls;
+    for (const std::string& u : o.urls) {
+        if (u == "-") {
+            stdin_used = true;
+        } else {
+            urls.push_back(u);
+        }
+    }
+    if (!o.file.empty()) {
+        if (o.file == "-") {
+            stdin_used = true;
+        } else {
+            std::ifstream in(o.file);
+            if (!in) {
+                std::cerr << "weft fetch: cannot read " << o.file << '\n';
+                return usage_error;
+            }
+            auto more = read_urls(in);
+            urls.insert(urls.end(), more.begin(), more.end());
+        }
+    }
+    if (stdin_used) {
+        auto more = read_urls(std::cin);
+        urls.insert(urls.end(), more.begin(), more.end());
+    }
+    if (urls.empty()) {
+        std::cerr << "weft fetch: no URLs (give them as arguments, --file F, - for stdin, or "
+                     "--demo)\n";
+        return usage_error;
+    }
+
+    http::client::options copts;
+    copts.timeout = std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000));
+    copts.verify_tls = !o.insecure;
+    const bool show_progress = !o.quiet && !o.json;
+
+    run_result seq;
+    run_result con;
+    weft::run(
+        [&]() -> task<void> {
+            http::client c(copts);
+            if (o.compare || o.sequential) {
+                seq = co_await fetch_all(c, urls, 1, show_progress);
+            }
+            if (o.compare || !o.sequential) {
+                // A fresh client for the concurrent pass, so that it does not start with the
+                // sequential pass's warm connection.
+                http::client c2(copts);
+                con = co_await fetch_all(
+                    c2, urls,
+                    o.compare && o.concurrency < 1 ? static_cast<int>(urls.size()) : o.concurrency,
+                    show_progress);
+            }
+        }(),
+        {.loops = 1});
+
+    if (o.json) {
+        std::printf("{\"runs\": [");
+        bool first = true;
+        if (o.compare || o.sequential) {
+            std::printf("%s", run_json("sequential", seq).c_str());
+            first = false;
+        }
+        if (o.compare || !o.sequential) {
+            std::printf("%s%s", first ? "" : ", ", run_json("concurrent", con).c_str());
+        }
+        if (o.compare) {
+            std::printf("], \"speedup\": %.3f}\n", con.seconds > 0 ? seq.seconds / con.seconds : 0);
+        } else {
+            std::printf("]}\n");
+        }
+    } else if (o.compare) {
+        if (!o.quiet) {
+            print_table(con);
+            std::printf("\n");
+        }
+        print_summary("sequential", seq);
+        print_summary("concurrent", con);
+        std::printf("speed-up: %.1fx\n", con.seconds > 0 ? seq.seconds / con.seconds : 0.0);
+        print_chart(seq, con);
+    } else {
+        const run_result& r = o.sequential ? seq : con;
+        if (!o.quiet) {
+            print_table(r);
+            std::printf("\n");
+        }
+        print_summary(o.sequential ? "sequential" : "concurrent", r);
+    }
+    const std::size_t failed = (o.compare || o.sequential ? failures(seq) : 0) +
+                               (o.compare || !o.sequential ? failures(con) : 0);
+    if (o.demo) {
+        // The demo checks what it shows: every page arrived, with its own size, and the
+        // concurrent pass beat the sequential one.
+        bool ok = failed == 0;
+        for (std::size_t i = 0; i < con.results.size(); ++i) {
+            ok = ok && con.results[i].bytes == demo_server::page_size(static_cast<int>(i) + 1);
+        }
+        if (o.compare && con.concurrency >= 4 && o.demo_delay_ms >= 50) {
+            ok = ok && con.seconds * 2 < seq.seconds; // generous: about pages-fold here
+        }
+        if (!ok) {
+            std::fprintf(stderr, "weft fetch --demo: the demo's checks FAILED\n");
+            return 1;
+        }
+    }
+    return failed == 0 ? 0 : 1;
+}
+
+command add_fetch_command(CLI::App& app) {
+    auto o = std::make_shared<fetch_options>();
+    CLI::App* sub = app.add_subcommand(
+        "fetch", "Fetch URLs with weft's HTTP client, one after another or concurrently");
+    sub->add_option("urls", o->urls, "URLs to fetch ('-' reads them from stdin, one a line)");
+    sub->add_option("--file,-f", o->file, "Read URLs from a file, one a line ('-' for stdin)");
+    sub->add_flag("--sequential", o->sequential, "One request at a time");
+    sub->add_flag("--compare", o->compare,
+                  "Run the list sequentially, then concurrently, and compare the times");
+    sub->add_option("--concurrency,-c", o->concurrency, "Requests in flight at once")
+        ->check(CLI::Range(1, 100000))
+        ->capture_default_str();
+    sub->add_flag("--json", o->json, "Print the results as JSON");
+    sub->add_option("--timeout", o->timeout_s, "Per-request limit, in seconds")
+        ->check(CLI::Range(0.001, 3600.0))
+        ->capture_default_str();
+    sub->add_flag("--insecure,-k", o->insecure, "Do not verify TLS certificates");
+    sub->add_flag("--quiet,-q", o->quiet, "Only the summary");
+    sub->add_flag("--demo", o->demo,
+                  "Start a local server with slow pages and run --compare against it (no "
+                  "internet needed)");
+    sub->add_option("--demo-pages", o->demo_pages, "Pages the demo server serves")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    sub->add_option("--demo-delay", o->demo_delay_ms, "The demo server's delay per page, in ms")
+        ->check(CLI::Range(0, 10000))
+        ->capture_default_str();
+    return {sub, [o] { return run_fetch(*o); }};
+}
+
+const command_registration registered{30, &add_fetch_command};
+
+} // namespace
+
+} // namespace weft::tools
