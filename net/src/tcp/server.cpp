@@ -149,6 +149,11 @@ task<void> accept_loop(std::shared_ptr<server_state> st, std::size_t index, owne
     task_group handlers;
     try {
         for (;;) {
+            if (st->closed.load(std::memory_order_acquire)) {
+                // close() was called and is cancelling this loop: accept nothing more meanwhile.
+                co_await weft::sleep(std::chrono::hours(24));
+                continue;
+            }
             if (max != 0 && st->open.load(std::memory_order_acquire) >= max) {
                 st->slot_free.clear();
                 if (st->open.load(std::memory_order_acquire) >= max) {
@@ -170,9 +175,7 @@ task<void> accept_loop(std::shared_ptr<server_state> st, std::size_t index, owne
                     continue;
                 }
                 if (st->closed.load(std::memory_order_acquire)) {
-                    // close() shut the socket down and is cancelling this loop: wait for that.
-                    co_await weft::sleep(std::chrono::hours(24));
-                    continue;
+                    continue; // close() shut the socket down: wait above for its cancellation
                 }
                 // Out of descriptors or memory: back off a little, as asyncio does, rather than
                 // spin on a listening socket that stays readable.
