@@ -272,8 +272,10 @@ def test_graceful_shutdown(srv):
     srv.proc.send_signal(signal.SIGTERM)  # an impatient second one changes nothing
 
     out, _ = slow.communicate(timeout=60)
+    check(slow.returncode == 0, f"the in-flight request failed after SIGTERM: curl exit "
+                                f"{slow.returncode}, {out!r}")
     r = Response(out)
-    check(slow.returncode == 0 and r.status == 200, f"in-flight request after SIGTERM: {r}")
+    check(r.status == 200, f"in-flight request after SIGTERM: {r}")
     check(r.json()["rounds"] == rounds and len(r.json()["hash"]) == 16, f"{r}")
     check(r.headers.get("connection") == "close", f"answered with Connection: close: {r}")
 
