@@ -1,10 +1,27 @@
 #include "parser.hpp"
 
+#include <array>
 #include <cstring>
 
 namespace weft::http::detail {
 
 namespace {
+
+// RFC 9110 tchar: digits, letters and !#$%&'*+-.^_`|~.
+constexpr std::array<bool, 256> tchar_table = [] {
+    std::array<bool, 256> t{};
+    for (int c = '0'; c <= '9'; ++c) {
+        t[static_cast<std::size_t>(c)] = true;
+    }
+    for (int c = 'a'; c <= 'z'; ++c) {
+        t[static_cast<std::size_t>(c)] = true;
+        t[static_cast<std::size_t>(c - 'a' + 'A')] = true;
+    }
+    for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~")) {
+        t[c] = true;
+    }
+    return t;
+}();
 
 constexpr char lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
@@ -52,7 +69,7 @@ bool valid_token(std::string_view s) noexcept {
         return false;
     }
     for (char c : s) {
-        if (!is_tchar(static_cast<unsigned char>(c))) {
+        if (!tchar_table[static_cast<unsigned char>(c)]) {
             return false;
         }
     }
@@ -95,29 +112,7 @@ constexpr std::size_t max_leading_blank_lines = 8;
 } // namespace
 
 bool is_tchar(unsigned char c) noexcept {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-        return true;
-    }
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
+    return tchar_table[c];
 }
 
 parse_status head_parser::parse(std::string_view buf, request_head& out) {

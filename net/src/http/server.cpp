@@ -115,6 +115,11 @@ void append_number(std::string& out, std::uint64_t n) {
     out.append(buf, end);
 }
 
+// Whether a response with this status has a body (RFC 9110 section 6.4.1).
+constexpr bool carries_body(int status) noexcept {
+    return status >= 200 && status != 204 && status != 304;
+}
+
 bool has_token(std::string_view list, std::string_view token) {
     while (!list.empty()) {
         const auto comma = list.find(',');
@@ -240,16 +245,19 @@ private:
     [[nodiscard]] std::string_view buffered() const noexcept {
         return {buf_.get() + begin_, end_ - begin_};
     }
-    task<std::size_t> read_more(std::chrono::milliseconds timeout);
+    std::span<char> read_space();
+    void arm_watchdog(std::chrono::milliseconds timeout);
     task<std::size_t> timed_read(std::span<char> into, std::chrono::milliseconds timeout);
     static void on_watchdog(weft::detail::timer_node* n) noexcept;
     task<bool> read_body();
-    task<server_response> dispatch();
-    task<bool> send(server_response& resp);
+    const handler* find_route(std::optional<server_response>& answer);
+    bool prepare(server_response& resp);
+    task<bool> send_streamed(server_response& resp, bool keep);
     task<void> flush();
     task<void> fail(int status, std::string_view reason);
     task<void> linger_close();
-    void start_head(const server_response& resp, bool keep_alive, std::string_view framing);
+    void start_head(const server_response& resp, bool keep_alive, bool chunked,
+                    std::optional<std::uint64_t> content_length);
     void access_log(int status, std::uint64_t bytes) const;
 
     server::impl& srv_;
@@ -294,7 +302,7 @@ void session::on_watchdog(weft::detail::timer_node* n) noexcept {
     ::shutdown(s.conn_.native_handle(), SHUT_RD);
 }
 
-task<std::size_t> session::timed_read(std::span<char> into, std::chrono::milliseconds timeout) {
+void session::arm_watchdog(std::chrono::milliseconds timeout) {
     weft::loop& home = *ref_->home;
     read_due_ = weft::detail::loop_time(home) + timeout;
     if (!watchdog_.armed()) {
@@ -308,6 +316,10 @@ task<std::size_t> session::timed_read(std::span<char> into, std::chrono::millise
         weft::detail::add_timer(home, &watchdog_);
     }
     reading_ = true;
+}
+
+task<std::size_t> session::timed_read(std::span<char> into, std::chrono::milliseconds timeout) {
+    arm_watchdog(timeout);
     std::size_t n = 0;
     try {
         n = co_await conn_.read_some(into);
@@ -322,7 +334,8 @@ task<std::size_t> session::timed_read(std::span<char> into, std::chrono::millise
     co_return n;
 }
 
-task<std::size_t> session::read_more(std::chrono::milliseconds timeout) {
+// Makes room at the end of the read buffer and returns it.
+std::span<char> session::read_space() {
     if (begin_ == end_) {
         begin_ = end_ = 0;
     }
@@ -340,10 +353,7 @@ task<std::size_t> session::read_more(std::chrono::milliseconds timeout) {
             cap_ *= 2;
         }
     }
-    const std::size_t n =
-        co_await timed_read(std::span<char>(buf_.get() + end_, cap_ - end_), timeout);
-    end_ += n;
-    co_return n;
+    return {buf_.get() + end_, cap_ - end_};
 }
 
 task<void> session::flush() {
@@ -382,20 +392,22 @@ task<void> session::fail(int status, std::string_view reason) {
     }
     server_response resp(status, std::string(detail::reason_phrase(status)) + "\n");
     head_request_ = false;
-    start_head(resp, false, {});
+    start_head(resp, false, false, resp.body().size());
     out_ += resp.body();
     access_log(status, resp.body().size());
     co_await flush();
     co_await linger_close();
 }
 
-void session::start_head(const server_response& resp, bool keep_alive, std::string_view framing) {
+void session::start_head(const server_response& resp, bool keep_alive, bool chunked,
+                         std::optional<std::uint64_t> content_length) {
+    using namespace std::string_view_literals;
     const int status = resp.status();
-    out_ += "HTTP/1.1 ";
+    out_.append("HTTP/1.1 "sv);
     append_number(out_, static_cast<std::uint64_t>(status));
-    out_ += ' ';
-    out_ += detail::reason_phrase(status);
-    out_ += "\r\n";
+    out_.push_back(' ');
+    out_.append(detail::reason_phrase(status));
+    out_.append("\r\n"sv);
     bool has_date = false;
     bool has_server = false;
     for (const header_field& f : resp.headers()) {
@@ -405,28 +417,34 @@ void session::start_head(const server_response& resp, bool keep_alive, std::stri
         }
         has_date = has_date || iequals(f.name, "date");
         has_server = has_server || iequals(f.name, "server");
-        out_ += f.name;
-        out_ += ": ";
-        out_ += f.value;
-        out_ += "\r\n";
+        out_.append(f.name);
+        out_.append(": "sv);
+        out_.append(f.value);
+        out_.append("\r\n"sv);
     }
     if (!has_server && !srv_.opts.server_name.empty()) {
-        out_ += "Server: ";
-        out_ += srv_.opts.server_name;
-        out_ += "\r\n";
+        out_.append("Server: "sv);
+        out_.append(srv_.opts.server_name);
+        out_.append("\r\n"sv);
     }
     if (!has_date) {
-        out_ += "Date: ";
-        out_ += http_date();
-        out_ += "\r\n";
+        out_.append("Date: "sv);
+        out_.append(http_date());
+        out_.append("\r\n"sv);
     }
-    out_ += framing;
+    if (chunked) {
+        out_.append("Transfer-Encoding: chunked\r\n"sv);
+    } else if (content_length) {
+        out_.append("Content-Length: "sv);
+        append_number(out_, *content_length);
+        out_.append("\r\n"sv);
+    }
     if (!keep_alive) {
-        out_ += "Connection: close\r\n";
+        out_.append("Connection: close\r\n"sv);
     } else if (req_.version_minor() == 0) {
-        out_ += "Connection: keep-alive\r\n";
+        out_.append("Connection: keep-alive\r\n"sv);
     }
-    out_ += "\r\n";
+    out_.append("\r\n"sv);
 }
 
 void session::access_log(int status, std::uint64_t bytes) const {
@@ -490,7 +508,9 @@ task<bool> session::read_body() {
             std::size_t n = 0;
             bool timed_out = false;
             try {
-                n = co_await read_more(srv_.opts.body_timeout);
+                const std::span<char> space = read_space();
+                n = co_await timed_read(space, srv_.opts.body_timeout);
+                end_ += n;
             } catch (const weft::timeout_error&) {
                 timed_out = true;
             }
@@ -506,38 +526,23 @@ task<bool> session::read_body() {
     co_return true;
 }
 
-task<server_response> session::dispatch() {
+// The handler for the request, or null with the router's own answer (404, 405) in answer.
+const handler* session::find_route(std::optional<server_response>& answer) {
     auto& params = detail::request_access::params(req_);
-    const detail::router::match m =
+    detail::router::match m =
         srv_.routes.find(req_.method(), detail::request_access::path(req_), params);
-    if (m.found == nullptr) {
-        if (!m.allow.empty()) {
-            srv_.method_not_allowed.add();
-            server_response r(405, "Method Not Allowed\n");
-            r.set_header("Allow", m.allow);
-            co_return r;
-        }
+    if (m.found != nullptr) {
+        return m.found;
+    }
+    if (!m.allow.empty()) {
+        srv_.method_not_allowed.add();
+        answer.emplace(405, "Method Not Allowed\n");
+        answer->set_header("Allow", std::move(m.allow));
+    } else {
         srv_.not_found.add();
-        co_return server_response(404, "Not Found\n");
+        answer.emplace(404, "Not Found\n");
     }
-    std::optional<server_response> result;
-    std::string error;
-    try {
-        task<server_response> t = (*m.found)(req_);
-        result.emplace(co_await std::move(t));
-    } catch (const weft::cancelled_error&) {
-        throw;
-    } catch (const std::exception& e) {
-        error = e.what();
-    } catch (...) {
-        error = "unknown exception";
-    }
-    if (!result) {
-        srv_.handler_errors.add();
-        http_log().error("handler for {} {} threw: {}", req_.method(), req_.target(), error);
-        co_return server_response(500, "Internal Server Error\n");
-    }
-    co_return std::move(*result);
+    return nullptr;
 }
 
 // Body writer of a streamed response: chunked for HTTP/1.1, raw (ended by closing) for 1.0.
@@ -570,13 +575,11 @@ private:
     bool chunked_;
 };
 
-// Writes the response (or queues it behind pipelined ones); false when the connection must
-// end.
-task<bool> session::send(server_response& resp) {
-    int status = resp.status();
-    if (status < 100 || status > 999) {
+// Decides whether the connection stays open after resp, and for an in-memory body appends the
+// whole response to out_ (a large body is left for a gathered write: see run()).
+bool session::prepare(server_response& resp) {
+    if (resp.status() < 100 || resp.status() > 999) {
         resp.set_status(500);
-        status = 500;
     }
     bool keep = req_.keep_alive() && !srv_.closing.load(std::memory_order_relaxed) &&
                 (srv_.opts.max_requests_per_connection == 0 ||
@@ -586,81 +589,66 @@ task<bool> session::send(server_response& resp) {
             keep = false;
         }
     }
-    const bool no_body = status < 200 || status == 204 || status == 304;
     srv_.requests.add();
-
     if (resp.is_streamed()) {
-        const bool chunked = req_.version_minor() == 1;
-        if (!chunked) {
-            keep = false; // an HTTP/1.0 client reads the body up to the close
-        }
-        start_head(resp, keep,
-                   no_body   ? std::string_view{}
-                   : chunked ? std::string_view("Transfer-Encoding: chunked\r\n")
-                             : std::string_view{});
-        co_await flush();
-        std::uint64_t bytes = 0;
-        if (!head_request_ && !no_body) {
-            stream_writer w(conn_, chunked);
-            bool failed = false;
-            try {
-                task<void> t = resp.producer()(w);
-                co_await std::move(t);
-            } catch (const weft::cancelled_error&) {
-                throw;
-            } catch (const std::exception& e) {
-                failed = true;
-                http_log().error("body producer for {} {} threw: {}", req_.method(), req_.target(),
-                                 e.what());
-            }
-            if (failed) {
-                // Too late for a 500: end the connection without the last chunk, so the client
-                // sees an incomplete body.
-                srv_.handler_errors.add();
-                access_log(status, w.bytes_written());
-                conn_.abort();
-                co_return false;
-            }
-            bytes = w.bytes_written();
-            if (chunked) {
-                out_ += "0\r\n\r\n";
-            }
-        }
-        access_log(status, bytes);
-        if (!keep || begin_ == end_) {
-            co_await flush();
-        }
-        co_return keep;
+        return keep;
     }
-
-    std::string framing;
-    if (!no_body) {
-        framing = "Content-Length: ";
-        append_number(framing, resp.body().size());
-        framing += "\r\n";
-    }
-    start_head(resp, keep, framing);
-    const bool send_body = !head_request_ && !no_body && !resp.body().empty();
-    if (send_body && resp.body().size() > inline_body_limit) {
-        const std::array<std::span<const char>, 2> parts{
-            std::span<const char>(out_.data(), out_.size()),
-            std::span<const char>(resp.body().data(), resp.body().size())};
-        co_await conn_.write_all(std::span<const std::span<const char>>(parts));
-        out_.clear();
-    } else {
-        if (send_body) {
-            out_ += resp.body();
-        }
-        // Pipelined requests already buffered: answer them in one write.
-        if (!keep || begin_ == end_ || out_.size() >= pipeline_flush) {
-            co_await flush();
-        }
+    const int status = resp.status();
+    const bool no_body = !carries_body(status);
+    start_head(resp, keep, false,
+               no_body ? std::nullopt : std::optional<std::uint64_t>(resp.body().size()));
+    const bool send_body = !head_request_ && !no_body;
+    if (send_body && resp.body().size() <= inline_body_limit) {
+        out_.append(resp.body());
     }
     access_log(status, send_body ? resp.body().size() : 0);
+    return keep;
+}
+
+// Sends a streamed response: the head, then the producer's parts; false when the connection must
+// end.
+task<bool> session::send_streamed(server_response& resp, bool keep) {
+    const int status = resp.status();
+    const bool no_body = !carries_body(status);
+    const bool chunked = req_.version_minor() == 1;
+    if (!chunked) {
+        keep = false; // an HTTP/1.0 client reads the body up to the close
+    }
+    start_head(resp, keep, chunked && !no_body, std::nullopt);
+    co_await flush();
+    std::uint64_t bytes = 0;
+    if (!head_request_ && !no_body) {
+        stream_writer w(conn_, chunked);
+        bool failed = false;
+        try {
+            task<void> t = resp.producer()(w);
+            co_await std::move(t);
+        } catch (const weft::cancelled_error&) {
+            throw;
+        } catch (const std::exception& e) {
+            failed = true;
+            http_log().error("body producer for {} {} threw: {}", req_.method(), req_.target(),
+                             e.what());
+        }
+        if (failed) {
+            // Too late for a 500: end the connection without the last chunk, so the client
+            // sees an incomplete body.
+            srv_.handler_errors.add();
+            access_log(status, w.bytes_written());
+            conn_.abort();
+            co_return false;
+        }
+        bytes = w.bytes_written();
+        if (chunked) {
+            out_ += "0\r\n\r\n";
+        }
+    }
+    access_log(status, bytes);
     co_return keep;
 }
 
 task<void> session::run() {
+    std::optional<server_response> resp;
     for (;;) {
         // ---- the request head
         parser_.reset();
@@ -674,22 +662,24 @@ task<void> session::run() {
                 co_await fail(parser_.error().status, parser_.error().reason);
                 co_return;
             }
-            co_await flush();
+            if (!out_.empty()) { // answers to pipelined requests, in one write
+                co_await conn_.write_all(std::span<const char>(out_.data(), out_.size()));
+                out_.clear();
+            }
             const bool idle = begin_ == end_;
             if (idle && srv_.closing.load(std::memory_order_relaxed)) {
                 co_await linger_close();
                 co_return;
             }
+            // The read is awaited right here (no coroutine frame per read); the watchdog ends it
+            // on timeout.
+            const std::span<char> space = read_space();
             ref_->idle = idle;
-            std::size_t n = 0;
-            bool timed_out = false;
-            try {
-                n = co_await read_more(idle ? srv_.opts.idle_timeout : srv_.opts.header_timeout);
-            } catch (const weft::timeout_error&) {
-                timed_out = true;
-            }
+            arm_watchdog(idle ? srv_.opts.idle_timeout : srv_.opts.header_timeout);
+            const std::size_t n = co_await conn_.read_some(space);
+            reading_ = false;
             ref_->idle = false;
-            if (timed_out) {
+            if (timed_out_) {
                 if (idle) {
                     srv_.timeouts.add();
                     co_await linger_close();
@@ -701,6 +691,7 @@ task<void> session::run() {
             if (n == 0) {
                 co_return; // the client closed (mid-request: nothing to answer)
             }
+            end_ += n;
         }
         ++served_;
         detail::request_access::fill(req_, head_, remote_);
@@ -715,9 +706,47 @@ task<void> session::run() {
             }
         }
 
-        // ---- the handler and the response
-        server_response resp = co_await dispatch();
-        const bool keep = co_await send(resp);
+        // ---- the handler
+        resp.reset();
+        if (const handler* h = find_route(resp)) {
+            std::string error;
+            try {
+                task<server_response> t = (*h)(req_);
+                resp.emplace(co_await std::move(t));
+            } catch (const weft::cancelled_error&) {
+                throw;
+            } catch (const std::exception& e) {
+                error = e.what();
+            } catch (...) {
+                error = "unknown exception";
+            }
+            if (!resp) {
+                srv_.handler_errors.add();
+                http_log().error("handler for {} {} threw: {}", req_.method(), req_.target(),
+                                 error);
+                resp.emplace(500, "Internal Server Error\n");
+            }
+        }
+
+        // ---- the response
+        bool keep = prepare(*resp);
+        if (resp->is_streamed()) {
+            keep = co_await send_streamed(*resp, keep);
+            if (!keep || begin_ == end_) {
+                co_await flush();
+            }
+        } else if (!head_request_ && carries_body(resp->status()) &&
+                   resp->body().size() > inline_body_limit) {
+            const std::array<std::span<const char>, 2> parts{
+                std::span<const char>(out_.data(), out_.size()),
+                std::span<const char>(resp->body().data(), resp->body().size())};
+            co_await conn_.write_all(std::span<const std::span<const char>>(parts));
+            out_.clear();
+        } else if (!keep || begin_ == end_ || out_.size() >= pipeline_flush) {
+            // Pipelined requests already buffered are answered together, in one write.
+            co_await conn_.write_all(std::span<const char>(out_.data(), out_.size()));
+            out_.clear();
+        }
         if (!keep) {
             co_await flush();
             co_await linger_close();
