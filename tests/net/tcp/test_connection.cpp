@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -296,4 +297,34 @@ WEFT_TCP_TEST(connection, closing_under_a_pending_read_fails_it) {
     co_await f;
     EXPECT_NE(outcome.find("closed"), std::string::npos) << outcome;
     co_await srv.wait_closed(0ms);
+}
+
+namespace {
+
+int nodelay_of(int fd) {
+    int v = -1;
+    socklen_t len = sizeof v;
+    ::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &len);
+    return v;
+}
+
+} // namespace
+
+WEFT_TCP_TEST(connection, tcp_nodelay_is_on_by_default) {
+    auto accepted_nodelay = std::make_shared<int>(-1);
+    auto handler = [accepted_nodelay](connection c) -> weft::task<void> {
+        *accepted_nodelay = nodelay_of(c.native_handle());
+        co_return;
+    };
+    auto srv = co_await weft::net::start_server(handler, "127.0.0.1", 0);
+    connection c = co_await connection::connect("127.0.0.1", srv.port());
+    EXPECT_NE(nodelay_of(c.native_handle()), 0);
+    c.set_nodelay(false);
+    EXPECT_EQ(nodelay_of(c.native_handle()), 0);
+    connection plain = co_await connection::connect("127.0.0.1", srv.port(),
+                                                    weft::net::connect_options{.nodelay = false});
+    EXPECT_EQ(nodelay_of(plain.native_handle()), 0);
+    co_await srv.wait_closed();
+    EXPECT_NE(*accepted_nodelay, 0) << "accepted connections have TCP_NODELAY";
+    EXPECT_NE(*accepted_nodelay, -1);
 }
