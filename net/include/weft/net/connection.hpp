@@ -120,10 +120,12 @@ struct connect_options {
 };
 
 /// One connected stream socket (TCP over IPv4/IPv6, or a Unix-domain socket), bound to the loop
-/// that created or accepted it: use it from tasks of that loop only. Move-only; closes the socket
-/// when destroyed. TCP connections have TCP_NODELAY on by default.
+/// that created or accepted it: use it from tasks of that loop only (a read or write awaited on
+/// another loop throws invalid_state_error). Move-only; closes the socket when destroyed. TCP
+/// connections have TCP_NODELAY on by default.
 ///
-/// Reads and writes are awaitables that complete without suspending when the socket is ready,
+/// Reads and writes return awaiters (co_await them, or pass them to wait_for; no coroutine frame
+/// per call) that complete without suspending when the socket is ready,
 /// allocate nothing per call, and are cancellable (cancelled_error; no data is lost by cancelling
 /// a read). A read and a write may be pending at the same time (one each). Closing or destroying
 /// the connection while an operation is pending makes that operation throw net::error.

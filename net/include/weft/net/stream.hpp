@@ -71,7 +71,7 @@ public:
 
     /// Sends everything buffered; suspends while the peer does not read (backpressure).
     /// @throws connection_reset, net::error (also for a failure of an earlier write()),
-    /// cancelled_error.
+    /// cancelled_error; invalid_state_error when another drain() is running.
     [[nodiscard]] task<void> drain();
 
     /// Bytes buffered and not sent yet.
