@@ -110,11 +110,11 @@ TEST(stress_reports, json_has_every_cell_and_field) {
     EXPECT_EQ(c["lost"], 2);
     EXPECT_EQ(c["exactly_once"], false);
     for (const char* key :
-         {"executor",     "workload",   "scenario",     "workers",      "concurrency",
-          "offered_rate", "submitted",  "completed",    "errors",       "crashes",
-          "lost",         "doubled",    "exactly_once", "wall_s",       "throughput",
-          "latency_us",   "cpu_user_s", "cpu_sys_s",    "voluntary_cs", "involuntary_cs",
-          "workers_used", "balance"}) {
+         {"executor",     "workload",     "scenario",     "workers",      "concurrency",
+          "offered_rate", "submitted",    "completed",    "errors",       "crashes",
+          "lost",         "doubled",      "exactly_once", "wall_s",       "throughput",
+          "latency_us",   "cpu_user_s",   "cpu_sys_s",    "voluntary_cs", "involuntary_cs",
+          "loop",         "workers_used", "balance"}) {
         EXPECT_TRUE(c.contains(key)) << key;
     }
     for (const char* p : {"p50", "p90", "p99", "p99.9", "max", "mean"}) {
@@ -139,7 +139,7 @@ TEST(stress_reports, csv_has_a_header_and_one_row_per_cell) {
     }
     ASSERT_EQ(lines.size(), 7u);
     const std::size_t columns = count(lines[0], ",") + 1;
-    EXPECT_EQ(columns, 27u);
+    EXPECT_EQ(columns, 30u);
     EXPECT_TRUE(lines[0].starts_with("executor,workload,scenario,workers,concurrency"));
     EXPECT_TRUE(lines[1].starts_with("\"odd,\"\"name\"\"\",cpu:50,0,4,1,")) << lines[1];
     for (std::size_t i = 2; i < lines.size(); ++i) {

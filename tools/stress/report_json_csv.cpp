@@ -36,6 +36,8 @@ nlohmann::json cell_json(const cell_result& c) {
         {"cpu_sys_s", c.sys_s},
         {"voluntary_cs", c.voluntary_cs},
         {"involuntary_cs", c.involuntary_cs},
+        {"loop",
+         {{"steps", c.loop_steps}, {"stalls", c.loop_stalls}, {"tasks_created", c.tasks_created}}},
         {"workers_used", c.workers_used},
         {"balance", c.balance},
     };
@@ -98,10 +100,12 @@ std::string format_json(const run_report& r) {
 }
 
 std::string format_csv(const run_report& r) {
-    std::string out = "executor,workload,scenario,workers,concurrency,offered_rate,submitted,"
-                      "completed,errors,crashes,lost,doubled,exactly_once,wall_s,throughput,"
-                      "p50_us,p90_us,p99_us,p999_us,max_us,mean_us,cpu_user_s,cpu_sys_s,"
-                      "voluntary_cs,involuntary_cs,workers_used,balance\n";
+    std::string out =
+        "executor,workload,scenario,workers,concurrency,offered_rate,submitted,"
+        "completed,errors,crashes,lost,doubled,exactly_once,wall_s,throughput,"
+        "p50_us,p90_us,p99_us,p999_us,max_us,mean_us,cpu_user_s,cpu_sys_s,"
+        "voluntary_cs,involuntary_cs,loop_steps,loop_stalls,tasks_created,workers_used,"
+        "balance\n";
     for (const cell_result& c : r.cells) {
         const std::string fields[] = {
             csv_field(c.target),
@@ -129,6 +133,9 @@ std::string format_csv(const run_report& r) {
             num(c.sys_s),
             std::to_string(c.voluntary_cs),
             std::to_string(c.involuntary_cs),
+            std::to_string(c.loop_steps),
+            std::to_string(c.loop_stalls),
+            std::to_string(c.tasks_created),
             std::to_string(c.workers_used),
             num(c.balance),
         };

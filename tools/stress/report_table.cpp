@@ -105,6 +105,7 @@ std::string format_table(const run_report& r) {
                                    {"user s"},
                                    {"sys s"},
                                    {"ctx sw"},
+                                   {"stalls"},
                                    {"used"},
                                    {"balance"},
                                    {"errors"},
@@ -121,8 +122,9 @@ std::string format_table(const run_report& r) {
             {c.target, c.workload, std::to_string(c.pool_size), std::to_string(c.concurrency),
              si(c.throughput), latency(c.p50_us), latency(c.p90_us), latency(c.p99_us),
              latency(c.p999_us), latency(c.max_us), fmt("%.2f", c.user_s), fmt("%.2f", c.sys_s),
-             std::to_string(c.voluntary_cs + c.involuntary_cs), std::to_string(c.workers_used),
-             fmt("%.2f", c.balance), std::to_string(c.errors), std::to_string(c.crashes), once});
+             std::to_string(c.voluntary_cs + c.involuntary_cs), std::to_string(c.loop_stalls),
+             std::to_string(c.workers_used), fmt("%.2f", c.balance), std::to_string(c.errors),
+             std::to_string(c.crashes), once});
     }
     out += render(cols, rows);
 

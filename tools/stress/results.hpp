@@ -36,8 +36,11 @@ struct cell_result {
     double user_s = 0, sys_s = 0;  ///< process CPU time during the cell (getrusage)
     std::int64_t voluntary_cs = 0; ///< context switches during the cell
     std::int64_t involuntary_cs = 0;
-    std::size_t workers_used = 0; ///< distinct threads that ran calls
-    double balance = 0;           ///< mean calls per used worker / the most any one ran (1 = even)
+    std::uint64_t loop_steps = 0;    ///< steps the event loops ran (weft::runtime_stats)
+    std::uint64_t loop_stalls = 0;   ///< loop steps longer than the slow-callback threshold
+    std::uint64_t tasks_created = 0; ///< tasks the loops started
+    std::size_t workers_used = 0;    ///< distinct threads that ran calls
+    double balance = 0; ///< mean calls per used worker / the most any one ran (1 = even)
 
     [[nodiscard]] bool exactly_once() const noexcept { return lost == 0 && doubled == 0; }
 };

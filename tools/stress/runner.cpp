@@ -11,6 +11,7 @@
 #include <weft/runtime/run.hpp>
 #include <weft/runtime/semaphore.hpp>
 #include <weft/runtime/sleep.hpp>
+#include <weft/runtime/stats.hpp>
 #include <weft/runtime/task_group.hpp>
 #include <weft/runtime/version.hpp>
 
@@ -208,6 +209,21 @@ task<void> ticker(sweep_state& st, const cell_context& ctx, std::string label) {
     }
 }
 
+/// The runtime's own counters (weft::runtime_stats), summed over its loops.
+struct loop_totals {
+    std::uint64_t steps = 0, stalls = 0, tasks = 0;
+};
+
+loop_totals sum_loop_stats() {
+    loop_totals t;
+    for (const loop_stats& l : weft::runtime_stats()) {
+        t.steps += l.steps_run;
+        t.stalls += l.stalls;
+        t.tasks += l.tasks_created;
+    }
+    return t;
+}
+
 template <class Body>
 task<cell_result> measure(sweep_state& st, cell_result r, Body body) {
     const stress_options& o = st.o;
@@ -224,11 +240,16 @@ task<cell_result> measure(sweep_state& st, cell_result r, Body body) {
         tick = weft::create_task(
             ticker(st, ctx, r.target + " " + r.workload + " x" + std::to_string(r.concurrency)));
     }
+    const loop_totals loops_before = sum_loop_stats();
     const usage before = process_usage();
     const auto start = clock::now();
     co_await body(ctx);
     const double wall = seconds_d(clock::now() - start).count();
     const usage after = process_usage();
+    const loop_totals loops_after = sum_loop_stats();
+    r.loop_steps = loops_after.steps - loops_before.steps;
+    r.loop_stalls = loops_after.stalls - loops_before.stalls;
+    r.tasks_created = loops_after.tasks - loops_before.tasks;
     if (tick.valid()) {
         tick.cancel();
         try {
