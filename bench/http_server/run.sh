@@ -99,10 +99,38 @@ asio_rps=""
 for r in "${results[@]}"; do
     IFS='|' read -r name rps p50 p90 p99 <<<"$r"
     case $name in
-    nginx) nginx_rps=$rps ;;
+    nginx) nginx_rps=$rps asio_rps="" ;;
     asio-2-threads) asio_rps=$rps ;;
     esac
     vn=$(awk -v a="$rps" -v b="$nginx_rps" 'BEGIN { printf "%.2fx", a / b }')
     va=$( [ -n "$asio_rps" ] && awk -v a="$rps" -v b="$asio_rps" 'BEGIN { printf "%.2fx", a / b }' || echo "-")
     printf '| %s | %.0f | %s | %s | %s | %s | %s |\n' "$name" "$rps" "$vn" "$va" "$p50" "$p90" "$p99"
 done
+
+# With several rounds: the median of each server's req/s and of its per-round ratios.
+if [ "$rounds" -gt 1 ]; then
+    echo
+    echo "Medians over $rounds rounds:"
+    echo
+    echo "| server | req/s | vs nginx | vs Asio |"
+    echo "|---|---|---|---|"
+    printf '%s\n' "${results[@]}" | awk -F'|' '
+        $1 == "nginx" { n = $2 }
+        $1 == "asio-2-threads" { a = $2 }
+        { rps[$1] = rps[$1] " " $2; vn[$1] = vn[$1] " " $2 / n;
+          if (a != "") va[$1] = va[$1] " " $2 / a; order[$1] = NR }
+        $1 == "weft-2-loops" { a = "" }
+        function median(list,    v, k, i, j, t) {
+            k = split(list, v, " ");
+            for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
+            return k % 2 ? v[(k + 1) / 2] : (v[k / 2] + v[k / 2 + 1]) / 2
+        }
+        END {
+            split("nginx asio-2-threads weft-1-loop weft-2-loops", names, " ");
+            for (i = 1; i <= 4; i++) {
+                s = names[i];
+                printf "| %s | %.0f | %.2fx | %s |\n", s, median(rps[s]), median(vn[s]),
+                       (va[s] == "" ? "-" : sprintf("%.2fx", median(va[s])))
+            }
+        }'
+fi
