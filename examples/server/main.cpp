@@ -17,7 +17,7 @@
 // It prints "listening on 127.0.0.1:PORT" once it accepts connections (--port 0 picks a free
 // port). SIGTERM or SIGINT shut it down gracefully: it stops accepting, lets the requests in
 // progress finish (for up to --grace-ms), stops the job workers and the worker processes, and
-// exits with status 0. A second signal during that cancels the rest.
+// exits with status 0. More signals during that are ignored.
 
 #include "jobs.hpp"
 #include "native.hpp"
