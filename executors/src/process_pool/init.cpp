@@ -302,11 +302,16 @@ std::vector<std::string> helper_env(const char* name, int fd) {
 
 [[noreturn]] void fork_server_main(int ctl) {
     ::prctl(PR_SET_NAME, "weft-forkserver", 0, 0, 0);
+    // Only SIGCHLD blocked (read through signalfd), whatever mask the program had; Ctrl-C in
+    // the terminal is for the program, which ends the pool (and so its workers) itself.
     sigset_t chld;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
-    ::sigprocmask(SIG_BLOCK, &chld, nullptr);
+    ::sigprocmask(SIG_SETMASK, &chld, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
+    ::signal(SIGINT, SIG_IGN);
+    ::signal(SIGTERM, SIG_DFL);
+    ::signal(SIGCHLD, SIG_DFL);
     int sfd = ::signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
     const pid_t self = ::getpid();
     std::set<pid_t> live;
@@ -381,7 +386,9 @@ std::vector<std::string> helper_env(const char* name, int fd) {
             if (sfd >= 0) {
                 ::close(sfd);
             }
-            ::sigprocmask(SIG_UNBLOCK, &chld, nullptr);
+            sigset_t none;
+            sigemptyset(&none);
+            ::sigprocmask(SIG_SETMASK, &none, nullptr);
             ::signal(SIGPIPE, SIG_DFL);
             ::prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
             if (::getppid() != self) {

@@ -320,6 +320,15 @@ public:
         }
     }
 
+    static bool starting_workers(const pool_impl& p) {
+        for (const auto& w : p.workers) {
+            if (w->state == pool_worker::st::spawning || w->state == pool_worker::st::starting) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     void pump(pool_impl& p, completions& comps) {
         while (!p.queue.empty()) {
             pool_worker* best = nullptr;
@@ -336,6 +345,9 @@ public:
             }
             if (best == nullptr) {
                 break;
+            }
+            if (!best->fifo.empty() && starting_workers(p)) {
+                break; // rather than behind a running call, wait for the worker about to start
             }
             remote_call_rec* rec = p.queue.front();
             p.queue.pop_front();
