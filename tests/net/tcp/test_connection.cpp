@@ -328,3 +328,24 @@ WEFT_TCP_TEST(connection, tcp_nodelay_is_on_by_default) {
     EXPECT_NE(*accepted_nodelay, 0) << "accepted connections have TCP_NODELAY";
     EXPECT_NE(*accepted_nodelay, -1);
 }
+
+WEFT_TCP_TEST(connection, writing_to_a_closed_peer_is_connection_reset_not_sigpipe) {
+    auto srv = co_await weft::net::start_server(close_at_once, "127.0.0.1", 0);
+    connection c = co_await connection::connect("127.0.0.1", srv.port());
+    char buf[1];
+    const std::size_t n = co_await c.read_some(buf); // the peer is gone once this reads EOF
+    EXPECT_EQ(n, 0u);
+    const std::string chunk(64 * 1024, 'w');
+    bool reset = false;
+    // The first write may still be accepted by the kernel (the peer answers it with a reset);
+    // a later one fails with EPIPE or ECONNRESET, never with SIGPIPE.
+    for (int i = 0; i < 100 && !reset; ++i) {
+        try {
+            co_await c.write_all(std::span<const char>(chunk));
+        } catch (const weft::net::connection_reset&) {
+            reset = true;
+        }
+    }
+    EXPECT_TRUE(reset);
+    co_await srv.wait_closed();
+}
