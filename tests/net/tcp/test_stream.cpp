@@ -7,12 +7,17 @@
 #include <weft/net/stream.hpp>
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/event.hpp>
+#include <weft/runtime/future.hpp>
 #include <weft/testing/util.hpp>
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
+#include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 
 using weft::net::stream_reader;
 using weft::net::stream_writer;
@@ -167,4 +172,75 @@ WEFT_TCP_TEST(stream, writer_close_sends_buffered_data_first) {
     co_await w.wait_closed();
     EXPECT_THROW(w.write("late"), weft::invalid_state_error);
     co_await srv.wait_closed();
+}
+
+namespace {
+
+/// Python asyncio's own streams as the peer: sends two lines, prints the replies.
+constexpr const char* python_client = R"(
+import asyncio, sys
+async def main(port):
+    r, w = await asyncio.open_connection('127.0.0.1', port)
+    for word in ('alpha', 'beta'):
+        w.write(word.encode() + b'\n')
+        await w.drain()
+        print((await r.readline()).decode().strip())
+    w.close()
+    await w.wait_closed()
+asyncio.run(main(int(sys.argv[1])))
+)";
+
+/// Runs command on a thread of its own and completes the future with its standard output.
+weft::future<std::string> run_command(std::string command, std::thread& runner) {
+    weft::promise<std::string> p;
+    weft::future<std::string> f = p.get_future();
+    runner = std::thread([command = std::move(command), p = std::move(p)]() mutable {
+        std::string out;
+        if (FILE* pipe = ::popen(command.c_str(), "r")) {
+            char buf[256];
+            std::size_t n = 0;
+            while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) {
+                out.append(buf, n);
+            }
+            ::pclose(pipe);
+        }
+        p.set_value(std::move(out));
+    });
+    return f;
+}
+
+weft::task<void> upper_echo(stream_reader r, stream_writer w) {
+    for (;;) {
+        std::string line = co_await r.readline();
+        if (line.empty()) {
+            break;
+        }
+        for (char& c : line) {
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        }
+        w.write(line);
+        co_await w.drain();
+    }
+    w.close();
+    co_await w.wait_closed();
+}
+
+} // namespace
+
+WEFT_TCP_TEST(stream, serves_a_python_asyncio_client) {
+    weft::net::server srv = co_await weft::net::start_server(upper_echo, "127.0.0.1", 0);
+    std::string script = python_client;
+    std::string quoted; // single-quoted for the shell
+    for (char c : script) {
+        quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    const std::string command =
+        "timeout 30 /usr/bin/python3 -c '" + quoted + "' " + std::to_string(srv.port()) + " 2>&1";
+    std::thread runner;
+    weft::future<std::string> output = run_command(command, runner);
+    const std::string out = co_await output;
+    runner.join();
+    EXPECT_EQ(out, "ALPHA\nBETA\n");
+    co_await srv.wait_closed();
+    EXPECT_EQ(srv.stats().accepted, 1u);
 }
