@@ -3,6 +3,7 @@
 
 #include "http_test.hpp"
 
+#include <weft/executors.hpp>
 #include <weft/net/http/server.hpp>
 #include <weft/runtime/log.hpp>
 #include <weft/runtime/sleep.hpp>
@@ -62,13 +63,15 @@ void add_routes(server& srv) {
         throw std::runtime_error("handler failure");
         co_return server_response{};
     });
+#if !defined(__SANITIZE_THREAD__) // oneTBB (the default executor) is not TSan-instrumented
     srv.route("GET", "/blocking", [](request&) -> weft::task<server_response> {
         // A blocking call leaves the loop through the default executor.
         const auto caller = std::this_thread::get_id();
-        const bool other_thread =
-            co_await weft::to_thread([caller] { return std::this_thread::get_id() != caller; });
+        auto other = [caller] { return std::this_thread::get_id() != caller; };
+        const bool other_thread = co_await weft::to_thread(std::move(other));
         co_return server_response::text(other_thread ? "offloaded" : "on the loop");
     });
+#endif
 }
 
 struct running {
@@ -286,9 +289,11 @@ WEFT_CO_TEST(http_server, handler_errors_answer_500_and_blocking_calls_leave_the
     std::string out = co_await exchange(
         r.srv.port(), "GET /boom HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(first_line(out), "HTTP/1.1 500 Internal Server Error");
+#if !defined(__SANITIZE_THREAD__)
     out = co_await exchange(r.srv.port(),
                             "GET /blocking HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     EXPECT_EQ(out.substr(out.find("\r\n\r\n") + 4), "offloaded");
+#endif
     r.srv.close();
     co_await r.srv.wait_closed();
     EXPECT_EQ(r.srv.stats().handler_errors, 1u);
