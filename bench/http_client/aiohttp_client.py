@@ -1,13 +1,19 @@
 """The Python baseline: aiohttp, one ClientSession (keep-alive pool of `inflight` connections),
 `inflight` worker coroutines each fetching one request after another. Prints one line:
-    aiohttp <requests> <seconds> <req/s>
+    aiohttp <requests> <seconds> <req/s> <CPU us per request>
 Usage: /usr/bin/python3 aiohttp_client.py URL [requests=10000] [inflight=64]
 """
 import asyncio
+import resource
 import sys
 import time
 
 import aiohttp
+
+
+def cpu_seconds():
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
 
 
 async def main(url, n, inflight):
@@ -27,10 +33,12 @@ async def main(url, n, inflight):
         left[0] = inflight * 2  # warm-up: open the connections
         await asyncio.gather(*(worker(session) for _ in range(inflight)))
         left[0] = n
+        cpu0 = cpu_seconds()
         start = time.perf_counter()
         await asyncio.gather(*(worker(session) for _ in range(inflight)))
         secs = time.perf_counter() - start
-    print(f"aiohttp {n} {secs:.3f} {n / secs:.0f}")
+        cpu_us = (cpu_seconds() - cpu0) * 1e6 / n
+    print(f"aiohttp {n} {secs:.3f} {n / secs:.0f} {cpu_us:.1f}")
     return 1 if failed[0] else 0
 
 

@@ -1,7 +1,7 @@
 // The baseline: a hand-written Asio HTTP/1.1 client, one thread, `conns` keep-alive connections,
 // each sending the next GET as soon as the previous response is read (Content-Length bodies
 // only, which is what nginx sends for a static file). Prints one line:
-//   asio <requests> <seconds> <req/s>
+//   asio <requests> <seconds> <req/s> <CPU us per request>
 // Usage: weft-bench-http-client-asio HOST PORT PATH [requests=10000] [conns=64]
 
 #include <asio/buffer.hpp>
@@ -21,7 +21,17 @@
 #include <string_view>
 #include <vector>
 
+#include <sys/resource.h>
+
 namespace {
+
+/// CPU time (user + system) this process has used so far, in seconds.
+double cpu_seconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 struct totals {
     long left = 0;
@@ -122,7 +132,7 @@ private:
 /// Connects `conns` connections, warms them up with 2 requests each, then times n requests over
 /// the same connections.
 double run(const std::string& host, const std::string& port, const std::string& request, long n,
-           int conns, totals& t) {
+           int conns, totals& t, double& cpu) {
     asio::io_context io(1);
     asio::ip::tcp::resolver resolver(io);
     auto endpoints = resolver.resolve(host, port);
@@ -135,12 +145,14 @@ double run(const std::string& host, const std::string& port, const std::string& 
     io.run();
     t = totals{};
     t.left = n;
+    const double cpu0 = cpu_seconds();
     const auto start = std::chrono::steady_clock::now();
     for (auto& c : all) {
         c->resume();
     }
     io.restart();
     io.run();
+    cpu = cpu_seconds() - cpu0;
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
@@ -158,7 +170,9 @@ int main(int argc, char** argv) {
     const long n = argc > 4 ? std::atol(argv[4]) : 10'000;
     const int conns = argc > 5 ? std::atoi(argv[5]) : 64;
     totals t;
-    const double secs = run(host, port, request, n, conns, t);
-    std::printf("asio %ld %.3f %.0f\n", t.done, secs, static_cast<double>(t.done) / secs);
+    double cpu = 0;
+    const double secs = run(host, port, request, n, conns, t, cpu);
+    std::printf("asio %ld %.3f %.0f %.1f\n", t.done, secs, static_cast<double>(t.done) / secs,
+                cpu * 1e6 / static_cast<double>(t.done));
     return t.failed == 0 && t.done == n ? 0 : 1;
 }

@@ -11,6 +11,7 @@ build=${1:-build/bench}
 requests=${2:-10000}
 inflight=${3:-64}
 rounds=${4:-3}
+loops=$(nproc)  # weft::run's default: one loop per core
 here=$(cd "$(dirname "$0")" && pwd)
 weft_bin="$build/bench/http_client/weft-bench-http-client"
 asio_bin="$build/bench/http_client/weft-bench-http-client-asio"
@@ -53,19 +54,28 @@ echo "nginx 1 KiB page, $requests requests, $inflight in flight, $rounds rounds 
 : > "$dir/results"
 for r in $(seq "$rounds"); do
   "$weft_bin" "$url" "$requests" "$inflight" 1 >> "$dir/results"
+  "$weft_bin" "$url" "$requests" "$inflight" "$loops" >> "$dir/results"
   "$asio_bin" 127.0.0.1 "$port" /page.html "$requests" "$inflight" >> "$dir/results"
   $python "$here/aiohttp_client.py" "$url" "$requests" "$inflight" >> "$dir/results"
 done
-$python - "$dir/results" <<'PY'
+$python - "$dir/results" "$loops" <<'PY'
 import statistics, sys
-rates = {}
+rates, cpus = {}, {}
 for line in open(sys.argv[1]):
-    name, n, secs, rate = line.split()
+    name, n, secs, rate, cpu = line.split()
     rates.setdefault(name, []).append(float(rate))
+    cpus.setdefault(name, []).append(float(cpu))
 med = {k: statistics.median(v) for k, v in rates.items()}
-for k in ("weft", "asio", "aiohttp"):
-    runs = ", ".join(f"{x:.0f}" for x in rates[k])
-    print(f"  {k:8s} {med[k]:9.0f} req/s   (runs: {runs})")
-print(f"  weft / aiohttp     = {med['weft'] / med['aiohttp']:.1f}x   (target >= 10x)")
-print(f"  weft / asio client = {med['weft'] / med['asio']:.2f}x  (target >= 0.7x)")
+cpu = {k: statistics.median(v) for k, v in cpus.items()}
+labels = {"weft": "weft, 1 loop", "weft-loops": f"weft, {sys.argv[2]} loops",
+          "asio": "Asio client", "aiohttp": "aiohttp"}
+print(f"  {'client':16s} {'req/s':>9s} {'CPU us/req':>11s}   runs (req/s)")
+for k in ("weft", "weft-loops", "asio", "aiohttp"):
+    if k in med:
+        runs = ", ".join(f"{x:.0f}" for x in rates[k])
+        print(f"  {labels[k]:16s} {med[k]:9.0f} {cpu[k]:11.1f}   {runs}")
+for k in ("weft", "weft-loops"):
+    if k in med:
+        print(f"  {labels[k]}: {med[k] / med['aiohttp']:.1f}x aiohttp (target >= 10x), "
+              f"{med[k] / med['asio']:.2f}x the Asio client (target >= 0.7x)")
 PY

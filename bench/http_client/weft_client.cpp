@@ -1,6 +1,6 @@
 // weft::http::client throughput: N GETs of one URL with `inflight` requests in flight (as many
 // worker tasks, each awaiting one request after another), on `loops` loops. Prints one line:
-//   weft <requests> <seconds> <req/s>
+//   weft <requests> <seconds> <req/s> <CPU us per request>   ("weft-loops" with loops > 1)
 // Usage: weft-bench-http-client URL [requests=10000] [inflight=64] [loops=1]
 
 #include <weft/net/http/client.hpp>
@@ -13,7 +13,17 @@
 #include <string>
 #include <vector>
 
+#include <sys/resource.h>
+
 namespace {
+
+/// CPU time (user + system) this process has used so far, in seconds.
+double cpu_seconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 struct shared {
     std::string url;
@@ -72,6 +82,7 @@ int main(int argc, char** argv) {
             }
             s.left = requests;
             s.bytes = 0;
+            const double cpu0 = cpu_seconds();
             const auto start = std::chrono::steady_clock::now();
             fs.clear();
             for (int l = 0; l < loops; ++l) {
@@ -83,8 +94,9 @@ int main(int argc, char** argv) {
             }
             const double secs =
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            std::printf("weft %ld %.3f %.0f\n", requests, secs,
-                        static_cast<double>(requests) / secs);
+            const double cpu_us = (cpu_seconds() - cpu0) * 1e6 / static_cast<double>(requests);
+            std::printf("%s %ld %.3f %.0f %.1f\n", loops == 1 ? "weft" : "weft-loops", requests,
+                        secs, static_cast<double>(requests) / secs, cpu_us);
         }(),
         weft::options{.loops = static_cast<std::size_t>(loops)});
     if (s.failed != 0) {

@@ -140,15 +140,25 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
                 ")",
             t.url);
     }
-    t.easy = t.ctx->acquire_easy();
+    t.plain = t.method == "GET" && t.body.empty() && hdrs.empty();
+    const auto [easy, configured] = t.ctx->acquire_easy(t.plain);
+    t.easy = easy;
+    // Per request.
     set(t, CURLOPT_URL, t.url.c_str());
     set(t, CURLOPT_PRIVATE, static_cast<void*>(&t));
-    set(t, CURLOPT_NOSIGNAL, 1L);
     set(t, CURLOPT_ERRORBUFFER, t.errbuf);
-    set(t, CURLOPT_WRITEFUNCTION, &on_body);
     set(t, CURLOPT_WRITEDATA, static_cast<void*>(&t));
-    set(t, CURLOPT_HEADERFUNCTION, &on_header);
     set(t, CURLOPT_HEADERDATA, static_cast<void*>(&t));
+    // Prefer multiplexing on an HTTP/2 connection to opening a new one; ALPN tells soon. Not for
+    // plain http, where it would hold requests back until a whole response arrived.
+    set(t, CURLOPT_PIPEWAIT, o.http2 && iequals(scheme, "https") ? 1L : 0L);
+    if (configured) {
+        return; // a handle that served a plain GET of this client keeps the rest
+    }
+    // Per client.
+    set(t, CURLOPT_NOSIGNAL, 1L);
+    set(t, CURLOPT_WRITEFUNCTION, &on_body);
+    set(t, CURLOPT_HEADERFUNCTION, &on_header);
     set(t, CURLOPT_PROTOCOLS_STR, "http,https");
     set(t, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     set(t, CURLOPT_ACCEPT_ENCODING, ""); // every coding libcurl can decode
@@ -175,11 +185,6 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
     set(t, CURLOPT_HTTP_VERSION,
         o.http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
                 : static_cast<long>(CURL_HTTP_VERSION_1_1));
-    if (o.http2 && iequals(scheme, "https")) {
-        // Prefer multiplexing on an HTTP/2 connection to opening a new one; ALPN tells soon. Not
-        // for plain http, where it would hold requests back until a whole response arrived.
-        set(t, CURLOPT_PIPEWAIT, 1L);
-    }
 
     // Method and body.
     if (t.method == "HEAD") {

@@ -71,7 +71,7 @@ transfer::~transfer() {
     }
     if (easy != nullptr) {
         if (ctx) {
-            ctx->release_easy(easy);
+            ctx->release_easy(easy, plain);
         } else {
             curl_easy_cleanup(easy);
         }
@@ -114,27 +114,34 @@ multi_ctx::~multi_ctx() {
     close();
 }
 
-CURL* multi_ctx::acquire_easy() {
-    if (!idle_easy_.empty()) {
-        CURL* e = idle_easy_.back();
-        idle_easy_.pop_back();
-        curl_easy_reset(e); // keeps its caches; the pool is the multi handle's anyway
-        return e;
+std::pair<CURL*, bool> multi_ctx::acquire_easy(bool plain) {
+    if (plain && !idle_plain_.empty()) {
+        CURL* e = idle_plain_.back();
+        idle_plain_.pop_back();
+        return {e, true};
+    }
+    std::vector<CURL*>& from = !idle_other_.empty() ? idle_other_ : idle_plain_;
+    if (!from.empty()) {
+        CURL* e = from.back();
+        from.pop_back();
+        curl_easy_reset(e); // back to libcurl's defaults; connections stay in the multi's pool
+        return {e, false};
     }
     CURL* e = curl_easy_init();
     if (e == nullptr) {
         throw std::bad_alloc();
     }
-    return e;
+    return {e, false};
 }
 
-void multi_ctx::release_easy(CURL* easy) noexcept {
+void multi_ctx::release_easy(CURL* easy, bool plain) noexcept {
     constexpr std::size_t max_idle = 256;
-    if (closed_ || idle_easy_.size() >= max_idle) {
+    std::vector<CURL*>& to = plain ? idle_plain_ : idle_other_;
+    if (closed_ || to.size() >= max_idle) {
         curl_easy_cleanup(easy);
         return;
     }
-    idle_easy_.push_back(easy);
+    to.push_back(easy);
 }
 
 void multi_ctx::start() {
@@ -197,10 +204,12 @@ void multi_ctx::close() noexcept {
         curl_multi_cleanup(multi_); // closes the pooled connections
         multi_ = nullptr;
     }
-    for (CURL* e : idle_easy_) {
-        curl_easy_cleanup(e);
+    for (auto* idle : {&idle_plain_, &idle_other_}) {
+        for (CURL* e : *idle) {
+            curl_easy_cleanup(e);
+        }
+        idle->clear();
     }
-    idle_easy_.clear();
     asio::error_code ec;
     timer_.cancel();
     ep_.close(ec);

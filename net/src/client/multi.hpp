@@ -15,6 +15,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace weft::http::detail {
@@ -41,6 +42,7 @@ struct transfer {
     ~transfer();
 
     CURL* easy = nullptr; ///< from ctx's pool, returned to it at the end
+    bool plain = false;   ///< a GET without request headers or body
     curl_slist* header_list = nullptr;
     std::string method;
     std::string url;
@@ -78,11 +80,14 @@ public:
     /// Fails the running transfers, closes every connection and releases the handles.
     void close() noexcept;
 
-    /// An easy handle with default options: a pooled one (reset) or a new one.
+    /// An easy handle for a transfer; second is true when it comes configured by an earlier plain
+    /// GET of this client (only the per-request options need setting), false when it has
+    /// libcurl's defaults (new or reset).
     /// @throws std::bad_alloc
-    [[nodiscard]] CURL* acquire_easy();
-    /// Returns an easy handle to the pool (or frees it once closed).
-    void release_easy(CURL* easy) noexcept;
+    [[nodiscard]] std::pair<CURL*, bool> acquire_easy(bool plain);
+    /// Returns an easy handle to the pool (or frees it once closed); plain: it served a plain GET
+    /// and keeps that configuration.
+    void release_easy(CURL* easy, bool plain) noexcept;
 
     [[nodiscard]] weft::loop& home() const noexcept { return owner_; }
 
@@ -103,7 +108,8 @@ private:
     asio::posix::stream_descriptor ep_; ///< owns epfd_
     asio::steady_timer timer_;
     transfer* running_ = nullptr;
-    std::vector<CURL*> idle_easy_;
+    std::vector<CURL*> idle_plain_; ///< configured for a plain GET of this client
+    std::vector<CURL*> idle_other_; ///< to be reset before use
     bool waiting_ = false;
     bool kick_pending_ = false;
     bool closed_ = false;
