@@ -454,3 +454,24 @@ WEFT_CO_TEST(http_server, access_log_goes_to_the_weft_http_logger_at_info) {
     EXPECT_NE(lines.str().find("\"GET /items/9?q=1 HTTP/1.1\" 200 10"), std::string::npos)
         << lines.str();
 }
+
+WEFT_CO_TEST(http_server, connection_header_rules_and_request_limit_per_connection) {
+    server_options o;
+    o.max_requests_per_connection = 2;
+    running r(o);
+    co_await r.srv.listen("127.0.0.1", 0);
+    // The second answer closes the connection: the third request is never answered.
+    std::string out = co_await exchange(r.srv.port(), "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+                                                      "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n"
+                                                      "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n");
+    EXPECT_EQ(count(out, "HTTP/1.1 200 OK"), 2u);
+    EXPECT_EQ(count(out, "Connection: close"), 1u);
+    // HTTP/1.0 with keep-alive is answered with keep-alive, and without it the server closes.
+    out = co_await exchange(r.srv.port(), "GET /hello HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                                          "GET /hello HTTP/1.0\r\n\r\n");
+    EXPECT_EQ(count(out, "HTTP/1.1 200 OK"), 2u);
+    EXPECT_EQ(count(out, "Connection: keep-alive\r\n"), 1u);
+    EXPECT_EQ(count(out, "Connection: close\r\n"), 1u);
+    r.srv.close();
+    co_await r.srv.wait_closed();
+}
