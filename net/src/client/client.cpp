@@ -310,6 +310,9 @@ task<response> perform(std::shared_ptr<client_state> st, std::string method, std
     t.method = std::move(method);
     t.url = std::move(url);
     t.body = std::move(body);
+    if (st->closed.load(std::memory_order_acquire)) {
+        throw client_error(t.method + " " + t.url + ": the HTTP client was destroyed", t.url);
+    }
     t.ctx = multi_for(*st, *l);
     prepare(t, *st, hdrs);
     co_await transfer_awaiter(t);
@@ -337,6 +340,7 @@ client::client(client&&) noexcept = default;
 client& client::operator=(client&& other) noexcept {
     if (this != &other) {
         if (state_) {
+            state_->closed.store(true, std::memory_order_release);
             detail::drop_client(state_->id);
         }
         state_ = std::move(other.state_);
@@ -346,6 +350,7 @@ client& client::operator=(client&& other) noexcept {
 
 client::~client() {
     if (state_) {
+        state_->closed.store(true, std::memory_order_release);
         detail::drop_client(state_->id);
     }
 }

@@ -12,6 +12,7 @@
 
 #include <curl/curl.h>
 
+#include <atomic>
 #include <coroutine>
 #include <cstdint>
 #include <memory>
@@ -32,6 +33,8 @@ public:
     /// Whether a request may go through a proxy: proxy_from_environment and a proxy variable was
     /// set when the client was made (read once, not per request as libcurl would).
     const bool may_use_proxy;
+    /// Set when the client is destroyed: requests it made but nobody awaited yet fail.
+    std::atomic<bool> closed{false};
 };
 
 /// One request: an easy handle and what it collects. Lives in the awaiting coroutine's frame.

@@ -433,6 +433,28 @@ TEST(http_client, destroying_the_client_fails_its_requests) {
     });
 }
 
+TEST(http_client, a_request_awaited_after_its_client_is_gone_fails) {
+    NGINX_OR_SKIP(s);
+    run_on([s]() -> weft::task<> {
+        weft::task<response> orphan = [&] {
+            client c;
+            return c.get(s->url("/index.html"));
+        }();
+        EXPECT_THROW((void)co_await std::move(orphan), weft::http::client_error);
+    });
+}
+
+TEST(http_client, works_on_a_stand_alone_loop) {
+    NGINX_OR_SKIP(s);
+    weft::loop l;
+    client c;
+    response r = l.run_until_complete(c.get(s->url("/index.html?tag=standalone")));
+    EXPECT_EQ(r.status, 200);
+    response again = l.run_until_complete(c.get(s->url("/index.html?tag=standalone")));
+    EXPECT_EQ(again.new_connections, 0);
+    l.close(); // closes the loop's multi handle and its connections
+}
+
 // ---- errors
 
 TEST(http_client, refused_connection_is_a_connect_error) {
