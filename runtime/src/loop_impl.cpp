@@ -9,6 +9,8 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/post.hpp>
 
+#include <time.h>
+
 #include <exception>
 #include <string>
 
@@ -17,6 +19,15 @@ namespace weft::detail {
 namespace {
 
 thread_local loop* tls_current = nullptr;
+
+/// The stall detector's clock: CLOCK_MONOTONIC_COARSE costs a few nanoseconds (no TSC read), at
+/// the resolution of the kernel tick (1-4 ms), ample for spotting 100 ms stalls; debug mode times
+/// each step with the precise clock.
+std::int64_t coarse_now_ns() noexcept {
+    timespec ts{};
+    ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 
 /// Counter update by the only writer: a plain load and store, no read-modify-write.
 template <class T, class U>
@@ -56,10 +67,10 @@ void loop_impl::configure(bool debug, std::chrono::nanoseconds slow,
 
 // ---- metrics and the stall detector -------------------------------------------------------------
 
-void loop_impl::end_step(clock::time_point start, clock::time_point end, std::uint64_t steps,
+void loop_impl::end_step(std::int64_t start_ns, std::int64_t end_ns, std::uint64_t steps,
                          const char* what) noexcept {
     bump(stats_.steps, steps);
-    const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(end - start);
+    const std::chrono::nanoseconds took(end_ns - start_ns);
     if (took.count() > stats_.longest_ns.load(std::memory_order_relaxed)) {
         stats_.longest_ns.store(took.count(), std::memory_order_relaxed);
     }
@@ -148,7 +159,7 @@ void loop_impl::drain_ready() noexcept {
     constexpr int batches_per_turn = 16;
     constexpr std::size_t large_queue = 64 * 1024;
     // Each batch is one step for the stall detector: a clock read per batch, not per step.
-    clock::time_point start = clock::now();
+    std::int64_t start = coarse_now_ns();
     for (int turn = 0; turn < batches_per_turn && !ready_.empty() &&
                        !stop_requested_.load(std::memory_order_relaxed);
          ++turn) {
@@ -162,7 +173,7 @@ void loop_impl::drain_ready() noexcept {
         }
         const std::size_t steps = batch_.size();
         batch_.clear();
-        const clock::time_point end = clock::now();
+        const std::int64_t end = coarse_now_ns();
         end_step(start, end, steps, nullptr); // debug mode warned per step already
         start = end;
     }
@@ -202,7 +213,7 @@ void loop_impl::drain_inbox() noexcept {
         std::lock_guard lock(inbox_mtx_);
         inbox_batch_.swap(inbox_);
     }
-    const clock::time_point start = clock::now();
+    const std::int64_t start = coarse_now_ns();
     for (auto& f : inbox_batch_) {
         try {
             f();
@@ -212,7 +223,7 @@ void loop_impl::drain_inbox() noexcept {
             log::runtime().error("loop {}: callback threw a non-standard exception", id);
         }
     }
-    end_step(start, clock::now(), inbox_batch_.size(),
+    end_step(start, coarse_now_ns(), inbox_batch_.size(),
              "callbacks from other threads (call_soon_threadsafe, task starts)");
     inbox_batch_.clear();
 }
@@ -312,7 +323,7 @@ void loop_impl::arm_timer() {
 void loop_impl::on_timer() noexcept {
     armed_for_ = clock::time_point::max();
     const clock::time_point now = this->now();
-    const clock::time_point start = clock::now();
+    const std::int64_t start = coarse_now_ns();
     std::uint64_t fired = 0;
     while (!heap_.empty() && heap_.front()->deadline <= now) {
         timer_node* n = heap_.front();
@@ -320,7 +331,7 @@ void loop_impl::on_timer() noexcept {
         n->fire(n);
         ++fired;
     }
-    end_step(start, clock::now(), fired, "timer callbacks (call_later)");
+    end_step(start, coarse_now_ns(), fired, "timer callbacks (call_later)");
     if (!heap_.empty()) {
         try {
             arm_timer();

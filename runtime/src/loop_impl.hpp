@@ -118,7 +118,7 @@ private:
     };
     /// Accounts for a stretch of `steps` steps from start to end; `what` names them for the
     /// debug-mode warning (null: the caller warned per step already).
-    void end_step(clock::time_point start, clock::time_point end, std::uint64_t steps,
+    void end_step(std::int64_t start_ns, std::int64_t end_ns, std::uint64_t steps,
                   const char* what) noexcept;
     void run_batch_debug() noexcept;
     void warn_slow(std::chrono::nanoseconds took, const std::string& where) const noexcept;

@@ -71,7 +71,7 @@ WEFT_CO_TEST_OPTIONS(stats, counts_a_stall_when_a_step_blocks,
     co_await weft::yield();
     const weft::loop_stats after = weft::runtime_stats().at(0);
     EXPECT_GE(after.stalls, before.stalls + 1);
-    EXPECT_GE(after.longest_step, 60ms);
+    EXPECT_GE(after.longest_step, 50ms); // 60 ms, measured at the coarse clock's resolution
 }
 
 WEFT_CO_TEST_OPTIONS(stats, short_steps_are_not_stalls,

@@ -23,7 +23,8 @@ struct loop_stats {
     std::size_t ready_depth = 0;
     /// Timers armed now (sleeps, timeouts, call_later).
     std::size_t timers_pending = 0;
-    /// The longest uninterrupted stretch the loop spent running steps, since it started.
+    /// The longest uninterrupted stretch the loop spent running steps, since it started, at the
+    /// resolution of the kernel's coarse clock (1-4 ms).
     std::chrono::nanoseconds longest_step{0};
     /// How many such stretches took longer than options::slow_callback: each one delayed every
     /// other task on the loop (a blocking call on the event loop, or CPU work to move to an
