@@ -12,6 +12,8 @@ bash scripts/install-deps.sh
 
 if command -v ccache >/dev/null 2>&1; then
     export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+    # Share cached objects between checkouts at different paths (CI clones, worktrees).
+    export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 fi
 
 if [ -f build/release/build.ninja ]; then

@@ -12,6 +12,8 @@ log() { printf '\n[test] %s\n' "$*"; }
 # ccache: meson uses it automatically when it is on PATH.
 if command -v ccache >/dev/null 2>&1; then
     export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+    # Share cached objects between checkouts at different paths (CI clones, worktrees).
+    export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
     mkdir -p "$CCACHE_DIR"
     log "ccache enabled (CCACHE_DIR=$CCACHE_DIR)"
 fi
