@@ -853,17 +853,12 @@ service& service::get() {
         return *the_service;
     }
     if (the_service != nullptr) {
-        // A forked child: the parent's service (and its thread) are not ours. Close its
-        // descriptors without touching its lock, which a parent thread may have held.
+        // A forked child: the parent's service (and its thread) are not ours. Close its epoll and
+        // eventfd without touching its lock or maps, which a parent thread may have been using
+        // at the fork (the copies of the parent's worker sockets stay open in this child).
         service* old = the_service;
         ::close(old->ep);
         ::close(old->evfd);
-        for (auto& [token, w] : old->by_token) {
-            (void)token;
-            if (w->fd >= 0) {
-                ::close(w->fd);
-            }
-        }
     }
     int ctl = pp::fork_server_socket();
     the_service = new service(ctl);
@@ -892,7 +887,7 @@ void deliver(completions& comps) {
                                  std::string("could not read the result: ") + e.what())));
             }
         } else {
-            delivered = rec->fail(c.ex);
+            delivered = rec->fail(std::move(c.ex));
         }
         if (delivered) {
             const bool ok = c.k == completion::value;

@@ -186,7 +186,9 @@ public:
         std::chrono::milliseconds cancel_grace{0};
         /// Largest serialised arguments or result of one call, in bytes.
         std::size_t max_message = std::size_t{256} << 20;
-        /// Calls sent ahead to one worker (several travel in one write when many are queued).
+        /// Calls sent ahead to one worker when every worker is busy (several travel in one
+        /// write: throughput for short calls). A call sent ahead waits behind the worker's
+        /// current call, so use 1 when calls are long and uneven.
         std::size_t max_batch = 16;
         /// Initializer failures in a row after which the pool stops starting workers.
         std::size_t max_init_failures = 3;
