@@ -1,17 +1,18 @@
 // `weft fetch`: fetch URLs with weft::http::client, one after another or many at once, and print
 // per URL the status, size and time; --compare runs both ways and charts them; --demo does that
-// against a local server it starts itself (no internet needed).
+// against a local weft::http::server it starts itself on the same loop (no internet needed).
 
 #include "commands.hpp"
-#include "demo_server.hpp"
 
 #include <weft/net/http/client.hpp>
+#include <weft/net/http/server.hpp>
 #include <weft/weft.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -58,6 +59,28 @@ struct run_result {
     double seconds = 0;
     int concurrency = 1;
 };
+
+/// The body length of the demo server's page i (1-based): each page has its own.
+std::size_t demo_page_size(int i) noexcept {
+    return 1000 + 1234 * static_cast<std::size_t>(i);
+}
+
+/// The demo's server: /page/1 ... /page/N, each answered after `delay` (weft::sleep, so the
+/// loop keeps serving and fetching meanwhile), a stand-in for a far-away server's round trip.
+void add_demo_pages(http::server& srv, int pages, std::chrono::milliseconds delay) {
+    srv.route("GET", "/page/{n}",
+              [pages, delay](http::request& req) -> task<http::server_response> {
+                  const int n = std::atoi(std::string(req.param("n")).c_str());
+                  if (n < 1 || n > pages) {
+                      co_return http::server_response::text("no such page\n", 404);
+                  }
+                  co_await weft::sleep(delay);
+                  std::string body = "<html><body><h1>page " + std::to_string(n) + "</h1><p>";
+                  body.resize(demo_page_size(n) - 18, '.');
+                  body += "</p></body></html>";
+                  co_return http::server_response::text(std::move(body));
+              });
+}
 
 std::string error_kind(const std::exception& e) {
     if (dynamic_cast<const http::resolve_error*>(&e) != nullptr) {
@@ -266,15 +289,12 @@ std::vector<std::string> read_urls(std::istream& in) {
 }
 
 int run_fetch(fetch_options o) {
-    std::unique_ptr<demo_server> server;
     if (o.demo) {
-        server =
-            std::make_unique<demo_server>(o.demo_pages, std::chrono::milliseconds(o.demo_delay_ms));
-        o.urls = server->urls();
         o.compare = !o.sequential; // the demo is the comparison, unless told otherwise
         if (!o.json) {
-            std::printf("weft fetch --demo: a local server on 127.0.0.1 answers each of %d pages "
-                        "after %d ms (a stand-in for a far-away server)\n\n",
+            std::printf("weft fetch --demo: a weft::http::server on 127.0.0.1, on the same loop as "
+                        "the client, answers each of %d pages after %d ms (a stand-in for a "
+                        "far-away server)\n\n",
                         o.demo_pages, o.demo_delay_ms);
         }
     }
@@ -304,7 +324,7 @@ int run_fetch(fetch_options o) {
         auto more = read_urls(std::cin);
         urls.insert(urls.end(), more.begin(), more.end());
     }
-    if (urls.empty()) {
+    if (urls.empty() && !o.demo) {
         std::cerr << "weft fetch: no URLs (give them as arguments, --file F, - for stdin, or "
                      "--demo)\n";
         return usage_error;
@@ -317,23 +337,33 @@ int run_fetch(fetch_options o) {
 
     run_result seq;
     run_result con;
-    weft::run(
-        [&]() -> task<void> {
-            http::client c(copts);
-            if (o.compare || o.sequential) {
-                seq = co_await fetch_all(c, urls, 1, show_progress);
+    auto body = [&]() -> task<void> {
+        std::unique_ptr<http::server> srv;
+        if (o.demo) {
+            srv = std::make_unique<http::server>();
+            add_demo_pages(*srv, o.demo_pages, std::chrono::milliseconds(o.demo_delay_ms));
+            co_await srv->listen("127.0.0.1", 0);
+            for (int i = 1; i <= o.demo_pages; ++i) {
+                urls.push_back("http://127.0.0.1:" + std::to_string(srv->port()) + "/page/" +
+                               std::to_string(i));
             }
-            if (o.compare || !o.sequential) {
-                // A fresh client for the concurrent pass, so that it does not start with the
-                // sequential pass's warm connection.
-                http::client c2(copts);
-                con = co_await fetch_all(
-                    c2, urls,
-                    o.compare && o.concurrency < 1 ? static_cast<int>(urls.size()) : o.concurrency,
-                    show_progress);
-            }
-        }(),
-        {.loops = 1});
+        }
+        http::client c(copts);
+        if (o.compare || o.sequential) {
+            seq = co_await fetch_all(c, urls, 1, show_progress);
+        }
+        if (o.compare || !o.sequential) {
+            // A fresh client for the concurrent pass, so that it does not start with the
+            // sequential pass's warm connection.
+            http::client c2(copts);
+            con = co_await fetch_all(c2, urls, o.concurrency, show_progress);
+        }
+        if (srv) {
+            srv->close();
+            co_await srv->wait_closed();
+        }
+    };
+    weft::run(body(), {.loops = 1});
 
     if (o.json) {
         std::printf("{\"runs\": [");
@@ -374,7 +404,7 @@ int run_fetch(fetch_options o) {
         // concurrent pass beat the sequential one.
         bool ok = failed == 0;
         for (std::size_t i = 0; i < con.results.size(); ++i) {
-            ok = ok && con.results[i].bytes == demo_server::page_size(static_cast<int>(i) + 1);
+            ok = ok && con.results[i].bytes == demo_page_size(static_cast<int>(i) + 1);
         }
         if (o.compare && con.concurrency >= 4 && o.demo_delay_ms >= 50) {
             ok = ok && con.seconds * 2 < seq.seconds; // generous: about pages-fold here
