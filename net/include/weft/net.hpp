@@ -6,6 +6,7 @@
 #include <weft/net/address.hpp>
 #include <weft/net/connection.hpp>
 #include <weft/net/error.hpp>
+#include <weft/net/http/client.hpp>
 #include <weft/net/http/headers.hpp>
 #include <weft/net/http/request.hpp>
 #include <weft/net/http/server.hpp>
