@@ -28,3 +28,10 @@ meson compile -C build/release
 
 log "running build/release/tools/weft demo"
 build/release/tools/weft demo
+
+# Seed 5 for real, when the build has net/: six slow pages from a local server the command starts
+# itself on 127.0.0.1, fetched one after another and then concurrently (no internet needed).
+if build/release/tools/weft fetch --help >/dev/null 2>&1; then
+    log "running build/release/tools/weft fetch --demo"
+    build/release/tools/weft fetch --demo
+fi
