@@ -195,10 +195,11 @@ void loop_impl::drain_ready() noexcept {
 // ---- inbox -------------------------------------------------------------------------------------
 
 void loop_impl::post(unique_function<void()> f) {
-    {
-        std::lock_guard lock(inbox_mtx_);
-        inbox_.push_back(std::move(f));
-    }
+    // Everything happens under the lock: once the loop has taken f (under the same lock), this
+    // thread no longer touches the loop, which may then finish its work and be destroyed (the
+    // callback that completes the last awaited future can be the one that lets weft::run return).
+    std::lock_guard lock(inbox_mtx_);
+    inbox_.push_back(std::move(f));
     // One wake-up per batch: only the producer that flips the flag posts to the io_context.
     if (!wake_pending_.exchange(true, std::memory_order_acq_rel)) {
         asio::post(io_, [this] { drain_inbox(); });
