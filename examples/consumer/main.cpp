@@ -13,7 +13,7 @@ namespace {
 
 weft::task<int> square_later(int x) {
     co_await weft::sleep(std::chrono::milliseconds(10));
-    co_return x * x;
+    co_return x* x;
 }
 
 int blocking_sum(int a, int b) {

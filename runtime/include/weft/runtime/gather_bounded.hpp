@@ -228,7 +228,8 @@ auto bounded_over(R&& range, std::size_t limit) {
     if constexpr (std::ranges::view<std::remove_cvref_t<R>>) {
         using V = std::views::all_t<R>;
         return Impl<T, bounded_view_source<T, V>>::run(
-            bounded_view_source<T, V>{std::views::all(std::forward<R>(range)), std::nullopt}, limit, size);
+            bounded_view_source<T, V>{std::views::all(std::forward<R>(range)), std::nullopt}, limit,
+            size);
     } else {
         task_vector_source<T> src(range_to_tasks(std::forward<R>(range)));
         size = src.size();
