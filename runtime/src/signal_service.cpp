@@ -61,6 +61,8 @@ bool signal_service::is_default(int sig) const noexcept {
 }
 
 void signal_service::arm() {
+    // One wait is outstanding from the first arm() on: each delivery re-arms it (on_signal).
+    armed_ = true;
     std::weak_ptr<bool> alive = alive_;
     set_.async_wait([this, alive](const std::error_code& ec, int sig) {
         const auto still = alive.lock();
@@ -77,12 +79,11 @@ void signal_service::add(int sig, loop& on, std::function<void()> fn) {
         throw std::invalid_argument("weft::add_signal_handler: empty handler");
     }
     std::lock_guard lock(mtx_);
-    const bool first = handlers_.empty() && !defaults_;
     if (!is_default(sig)) {
         set_.add(sig); // adding twice is harmless
     }
     handlers_[sig] = handler{&on, std::make_shared<std::function<void()>>(std::move(fn))};
-    if (first) {
+    if (!armed_) {
         arm();
     }
 }
