@@ -1,8 +1,9 @@
 #include "report_html.hpp"
 
+#include "format.hpp"
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <functional>
 #include <limits>
 #include <set>
@@ -11,12 +12,6 @@
 namespace weft::stress {
 
 namespace {
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 std::string short_number(double v) {
     if (v >= 1e6) {

@@ -1,5 +1,7 @@
 #include "report_table.hpp"
 
+#include "format.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -7,12 +9,6 @@
 namespace weft::stress {
 
 namespace {
-
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
 
 /// 1234567 -> "1.23M", 12345 -> "12.3k".
 std::string si(double v) {
