@@ -39,10 +39,11 @@ namespace detail {
 
 /// Fills a request from a parsed head (the server's private access).
 struct request_access {
-    static void fill(request& r, const request_head& h, const std::string& remote) {
-        r.method_.assign(h.method);
-        r.target_.assign(h.target);
-        std::string_view t = r.target_;
+    /// Points the request at the head's views (into the connection's read buffer).
+    static void fill(request& r, const request_head& h) {
+        r.method_ = h.method;
+        r.target_ = h.target;
+        std::string_view t = h.target;
         if (!t.empty() && t.front() != '/' &&
             t.front() != '*') { // absolute-form: drop the authority
             const auto scheme = t.find("://");
@@ -52,23 +53,64 @@ struct request_access {
         const auto q = t.find('?');
         r.path_ = t.substr(0, q);
         r.query_ = q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
-        r.headers_.clear();
-        for (const field_view& f : h.fields) {
-            r.headers_.add(std::string(f.name), std::string(f.value));
+        std::vector<header_view>& fields = r.headers_.fields_;
+        fields.resize(h.fields.size());
+        for (std::size_t i = 0; i < fields.size(); ++i) {
+            fields[i] = {h.fields[i].name, h.fields[i].value};
         }
-        r.body_.clear();
-        r.params_.clear();
         r.version_minor_ = h.version_minor;
         r.keep_alive_ = h.keep_alive;
-        if (r.remote_ != remote) {
-            r.remote_ = remote;
+    }
+    /// Forgets the previous request (its views point into bytes about to be reused).
+    static void reset(request& r) noexcept {
+        r.method_ = {};
+        r.target_ = {};
+        r.path_ = {};
+        r.query_ = {};
+        r.headers_.fields_.clear();
+        if (!r.body_.empty()) {
+            r.body_.clear();
+        }
+        if (!r.params_.empty()) {
+            r.params_.clear();
         }
     }
+    /// The head's bytes moved from [from, from + size) to to: moves the views with them.
+    static void rebase(request& r, const char* from, std::size_t size, const char* to) noexcept {
+        const auto lo = reinterpret_cast<std::uintptr_t>(from);
+        const auto move = [&](std::string_view& v) {
+            const auto at = reinterpret_cast<std::uintptr_t>(v.data());
+            if (v.data() != nullptr && at >= lo && at <= lo + size) {
+                v = std::string_view(to + (at - lo), v.size());
+            }
+        };
+        move(r.method_);
+        move(r.target_);
+        move(r.path_);
+        move(r.query_);
+        for (header_view& f : r.headers_.fields_) {
+            move(f.name);
+            move(f.value);
+        }
+    }
+    static void set_remote(request& r, std::string remote) { r.remote_ = std::move(remote); }
     static std::string& body(request& r) noexcept { return r.body_; }
     static std::vector<std::pair<std::string, std::string>>& params(request& r) noexcept {
         return r.params_;
     }
-    static std::string_view path(const request& r) noexcept { return r.path_; }
+};
+
+/// What the server reads of a response without settling it (no Content-Type copy, no body
+/// copy).
+struct response_access {
+    /// The Content-Type kept inline, or empty.
+    static std::string_view inline_type(const server_response& r) noexcept {
+        return {r.type_, r.type_size_};
+    }
+    static const http::headers& fields(const server_response& r) noexcept { return r.headers_; }
+    static std::string_view body(const server_response& r) noexcept {
+        return r.borrowed_.data() != nullptr ? r.borrowed_ : std::string_view(r.body_);
+    }
 };
 
 } // namespace detail
@@ -84,35 +126,93 @@ spdlog::logger& http_log() {
     return l;
 }
 
-// The Date header's value, formatted at most once a second per loop thread.
-std::string_view http_date() {
-    struct cache {
-        std::int64_t second = -1;
-        char text[32] = {};
-    };
-    thread_local cache c;
-    const auto now = std::chrono::system_clock::now();
-    const std::int64_t s =
-        std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-    if (s != c.second) {
-        c.second = s;
-        const std::time_t t = static_cast<std::time_t>(s);
+// The response bytes not written yet: a plain growable buffer that the response head is
+// formatted into in place (no per-piece capacity checks).
+class out_buffer {
+public:
+    /// Room for n more bytes at the end; commit() what was written.
+    char* reserve(std::size_t n) {
+        if (cap_ - size_ < n) {
+            const std::size_t cap = std::max({cap_ * 2, size_ + n, std::size_t{4096}});
+            auto bigger = std::make_unique<char[]>(cap);
+            if (size_ != 0) {
+                std::memcpy(bigger.get(), data_.get(), size_);
+            }
+            data_ = std::move(bigger);
+            cap_ = cap;
+        }
+        return data_.get() + size_;
+    }
+    void commit(char* end) noexcept { size_ = static_cast<std::size_t>(end - data_.get()); }
+    void append(std::string_view s) {
+        char* p = reserve(s.size());
+        std::memcpy(p, s.data(), s.size());
+        size_ += s.size();
+    }
+    [[nodiscard]] std::span<const char> bytes() const noexcept { return {data_.get(), size_}; }
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+    void clear() noexcept { size_ = 0; }
+
+private:
+    std::unique_ptr<char[]> data_;
+    std::size_t size_ = 0;
+    std::size_t cap_ = 0;
+};
+
+char* put(char* p, std::string_view s) noexcept {
+    std::memcpy(p, s.data(), s.size());
+    return p + s.size();
+}
+
+// "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n", formatted again when the second changes (the
+// coarse real-time clock: a vDSO read without a time-stamp counter).
+class date_line {
+public:
+    static constexpr std::size_t size = 37;
+
+    std::string_view get() noexcept {
+        timespec ts{};
+        ::clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+        if (ts.tv_sec != second_) {
+            format(ts.tv_sec);
+        }
+        return {text_, size};
+    }
+
+private:
+    void format(std::time_t t) noexcept {
+        second_ = t;
         std::tm tm{};
         gmtime_r(&t, &tm);
         static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
         static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-        std::snprintf(c.text, sizeof c.text, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-                      days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12], tm.tm_year + 1900,
-                      tm.tm_hour, tm.tm_min, tm.tm_sec);
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "Date: %s, %02d %s %04d %02d:%02d:%02d GMT\r\n",
+                      days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
+                      (tm.tm_year + 1900) % 10000, tm.tm_hour % 100, tm.tm_min % 100,
+                      tm.tm_sec % 100);
+        std::memcpy(text_, buf, size);
     }
-    return {c.text, 29};
-}
 
-void append_number(std::string& out, std::uint64_t n) {
-    char buf[24];
-    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
-    out.append(buf, end);
+    std::time_t second_ = -1;
+    char text_[size] = {};
+};
+
+// "HTTP/1.1 200 OK\r\n" for a status of 100-999.
+char* put_status_line(char* p, int status) noexcept {
+    static constexpr std::string_view ok = "HTTP/1.1 200 OK\r\n";
+    if (status == 200) {
+        return put(p, ok);
+    }
+    p = put(p, "HTTP/1.1 ");
+    *p++ = static_cast<char>('0' + status / 100);
+    *p++ = static_cast<char>('0' + status / 10 % 10);
+    *p++ = static_cast<char>('0' + status % 10);
+    *p++ = ' ';
+    p = put(p, detail::reason_phrase(status));
+    return put(p, "\r\n");
 }
 
 // Whether a response with this status has a body (RFC 9110 section 6.4.1).
@@ -158,7 +258,8 @@ struct connection_ref {
 
 constexpr std::size_t initial_buffer = 16 * 1024;
 constexpr std::size_t inline_body_limit = 16 * 1024; // bodies copied behind the head
-constexpr std::size_t pipeline_flush = 64 * 1024;    // pending output flushed beyond this
+constexpr std::size_t gather_min = 256; // smaller bodies are copied even when sent at once
+constexpr std::size_t pipeline_flush = 64 * 1024; // pending output flushed beyond this
 constexpr auto linger_time = 1s;
 constexpr std::size_t linger_bytes = 1024 * 1024;
 
@@ -166,6 +267,9 @@ constexpr std::size_t linger_bytes = 1024 * 1024;
 
 struct server::impl : std::enable_shared_from_this<server::impl> {
     explicit impl(server_options o) : opts(std::move(o)) {
+        if (!opts.server_name.empty()) {
+            server_line = "Server: " + opts.server_name + "\r\n";
+        }
         limits.max_request_line = opts.max_request_line;
         limits.max_header_bytes = opts.max_header_bytes;
         limits.max_headers = opts.max_headers;
@@ -173,6 +277,7 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     }
 
     server_options opts;
+    std::string server_line; // "Server: weft\r\n", or empty
     detail::parser_limits limits;
     detail::router routes;
     std::optional<net::server> tcp;
@@ -218,9 +323,9 @@ public:
         : srv_(srv), conn_(conn), parser_(srv.limits), chunks_(srv.limits),
           buf_(std::make_unique<char[]>(initial_buffer)), cap_(initial_buffer) {
         try {
-            remote_ = conn_.peer_endpoint().to_string();
+            detail::request_access::set_remote(req_, conn_.peer_endpoint().to_string());
         } catch (const std::exception&) {
-            remote_ = "?";
+            detail::request_access::set_remote(req_, "?");
         }
         ref_ = std::make_shared<connection_ref>();
         ref_->home = weft::detail::current_loop_ptr();
@@ -258,6 +363,7 @@ private:
     task<void> linger_close();
     void start_head(const server_response& resp, bool keep_alive, bool chunked,
                     std::optional<std::uint64_t> content_length);
+    task<void> write_out();
     void access_log(int status, std::uint64_t bytes) const;
 
     server::impl& srv_;
@@ -270,8 +376,15 @@ private:
     std::size_t cap_;
     std::size_t begin_ = 0;
     std::size_t end_ = 0;
-    std::string out_; // response bytes not written yet
-    std::string remote_;
+    // While the handler may still look at the request (pinned_), its head stays in the buffer at
+    // [head_at_, head_at_ + head_size_): reading a chunked body may move it (see read_space) but
+    // never overwrites it.
+    std::size_t head_at_ = 0;
+    std::size_t head_size_ = 0;
+    bool pinned_ = false;
+    out_buffer out_;          // response bytes not written yet
+    std::string_view gather_; // the body to send after out_, in the same gathered write
+    date_line date_;
     std::shared_ptr<connection_ref> ref_;
     std::size_t served_ = 0;
     bool head_request_ = false;
@@ -334,32 +447,49 @@ task<std::size_t> session::timed_read(std::span<char> into, std::chrono::millise
     co_return n;
 }
 
-// Makes room at the end of the read buffer and returns it.
+// Makes room at the end of the read buffer and returns it. A pinned head moves to the front
+// with the unread bytes (the request's views move with it); the bytes between them, a chunked
+// body already decoded, are dropped.
 std::span<char> session::read_space() {
+    const std::size_t keep = pinned_ ? head_size_ : 0;
     if (begin_ == end_) {
-        begin_ = end_ = 0;
+        begin_ = end_ = pinned_ ? head_at_ + head_size_ : 0;
     }
     if (end_ == cap_) {
-        if (begin_ > 0) {
-            std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
-            end_ -= begin_;
-            begin_ = 0;
+        char* base = buf_.get();
+        const std::size_t unread = end_ - begin_;
+        if (begin_ > keep) {
+            if (pinned_ && head_at_ > 0) {
+                std::memmove(base, base + head_at_, keep);
+                detail::request_access::rebase(req_, base + head_at_, keep, base);
+            }
+            std::memmove(base + keep, base + begin_, unread);
         } else {
             // Bounded: the parser fails a head larger than max_header_bytes, so the buffer never
             // grows much past it.
             auto bigger = std::make_unique<char[]>(cap_ * 2);
-            std::memcpy(bigger.get(), buf_.get(), end_);
+            std::memcpy(bigger.get(), base + begin_ - keep, keep + unread);
+            if (pinned_) {
+                detail::request_access::rebase(req_, base + head_at_, keep, bigger.get());
+            }
             buf_ = std::move(bigger);
             cap_ *= 2;
         }
+        head_at_ = 0;
+        begin_ = keep;
+        end_ = keep + unread;
     }
     return {buf_.get() + end_, cap_ - end_};
 }
 
+task<void> session::write_out() {
+    co_await conn_.write_all(out_.bytes());
+    out_.clear();
+}
+
 task<void> session::flush() {
     if (!out_.empty()) {
-        co_await conn_.write_all(std::span<const char>(out_.data(), out_.size()));
-        out_.clear();
+        co_await write_out();
     }
 }
 
@@ -388,70 +518,93 @@ task<void> session::fail(int status, std::string_view reason) {
     srv_.count_error_status(status);
     srv_.requests.add();
     if (http_log().should_log(spdlog::level::debug)) {
-        http_log().debug("{}: {} {} ({})", remote_, status, detail::reason_phrase(status), reason);
+        http_log().debug("{}: {} {} ({})", req_.remote_address(), status,
+                         detail::reason_phrase(status), reason);
     }
     server_response resp(status, std::string(detail::reason_phrase(status)) + "\n");
     head_request_ = false;
     start_head(resp, false, false, resp.body().size());
-    out_ += resp.body();
+    out_.append(resp.body());
     access_log(status, resp.body().size());
     co_await flush();
     co_await linger_close();
 }
 
+// Formats the response head into out_ in place: the status line, the handler's fields, Server,
+// Date, the framing and Connection.
 void session::start_head(const server_response& resp, bool keep_alive, bool chunked,
                          std::optional<std::uint64_t> content_length) {
-    using namespace std::string_view_literals;
     const int status = resp.status();
-    out_.append("HTTP/1.1 "sv);
-    append_number(out_, static_cast<std::uint64_t>(status));
-    out_.push_back(' ');
-    out_.append(detail::reason_phrase(status));
-    out_.append("\r\n"sv);
+    const std::string_view type = detail::response_access::inline_type(resp);
+    const http::headers& fields = detail::response_access::fields(resp);
+    constexpr std::size_t fixed = 64 /* status line */ + 16 + 64 /* Content-Type */ +
+                                  date_line::size + 48 /* framing */ + 32 /* Connection */ + 2;
+    std::size_t bound = fixed + srv_.server_line.size();
+    for (const header_field& f : fields) {
+        bound += f.name.size() + f.value.size() + 4;
+    }
+    char* const start = out_.reserve(bound);
+    char* p = put_status_line(start, status);
+    if (!type.empty()) {
+        p = put(p, "Content-Type: ");
+        p = put(p, type);
+        p = put(p, "\r\n");
+    }
     bool has_date = false;
     bool has_server = false;
-    for (const header_field& f : resp.headers()) {
-        if (iequals(f.name, "content-length") || iequals(f.name, "transfer-encoding") ||
-            iequals(f.name, "connection")) {
-            continue;
+    for (const header_field& f : fields) {
+        switch (f.name.empty() ? '\0' : f.name.front() | 0x20) {
+        case 'c':
+            if (iequals(f.name, "content-length") || iequals(f.name, "connection")) {
+                continue;
+            }
+            break;
+        case 't':
+            if (iequals(f.name, "transfer-encoding")) {
+                continue;
+            }
+            break;
+        case 'd':
+            has_date = has_date || iequals(f.name, "date");
+            break;
+        case 's':
+            has_server = has_server || iequals(f.name, "server");
+            break;
+        default:
+            break;
         }
-        has_date = has_date || iequals(f.name, "date");
-        has_server = has_server || iequals(f.name, "server");
-        out_.append(f.name);
-        out_.append(": "sv);
-        out_.append(f.value);
-        out_.append("\r\n"sv);
+        p = put(p, f.name);
+        p = put(p, ": ");
+        p = put(p, f.value);
+        p = put(p, "\r\n");
     }
-    if (!has_server && !srv_.opts.server_name.empty()) {
-        out_.append("Server: "sv);
-        out_.append(srv_.opts.server_name);
-        out_.append("\r\n"sv);
+    if (!has_server) {
+        p = put(p, srv_.server_line);
     }
     if (!has_date) {
-        out_.append("Date: "sv);
-        out_.append(http_date());
-        out_.append("\r\n"sv);
+        p = put(p, date_.get());
     }
     if (chunked) {
-        out_.append("Transfer-Encoding: chunked\r\n"sv);
+        p = put(p, "Transfer-Encoding: chunked\r\n");
     } else if (content_length) {
-        out_.append("Content-Length: "sv);
-        append_number(out_, *content_length);
-        out_.append("\r\n"sv);
+        p = put(p, "Content-Length: ");
+        p = std::to_chars(p, p + 24, *content_length).ptr;
+        p = put(p, "\r\n");
     }
     if (!keep_alive) {
-        out_.append("Connection: close\r\n"sv);
+        p = put(p, "Connection: close\r\n");
     } else if (req_.version_minor() == 0) {
-        out_.append("Connection: keep-alive\r\n"sv);
+        p = put(p, "Connection: keep-alive\r\n");
     }
-    out_.append("\r\n"sv);
+    p = put(p, "\r\n");
+    out_.commit(p);
 }
 
 void session::access_log(int status, std::uint64_t bytes) const {
     spdlog::logger& log = http_log();
     if (log.should_log(spdlog::level::info)) {
-        log.info("{} \"{} {} HTTP/1.{}\" {} {}", remote_, req_.method(), req_.target(),
-                 req_.version_minor(), status, bytes);
+        log.info("{} \"{} {} HTTP/1.{}\" {} {}", req_.remote_address(), req_.method(),
+                 req_.target(), req_.version_minor(), status, bytes);
     }
 }
 
@@ -461,7 +614,7 @@ task<bool> session::read_body() {
         const auto length = static_cast<std::size_t>(head_.content_length);
         const std::size_t take = std::min(length, end_ - begin_);
         if (take < length && head_.expect_continue) {
-            out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+            out_.append("HTTP/1.1 100 Continue\r\n\r\n");
         }
         co_await flush();
         // The rest is read straight into the body, past the connection's buffer.
@@ -491,7 +644,7 @@ task<bool> session::read_body() {
     if (head_.framing == body_framing::chunked) {
         chunks_.reset();
         if (begin_ == end_ && head_.expect_continue) {
-            out_ += "HTTP/1.1 100 Continue\r\n\r\n";
+            out_.append("HTTP/1.1 100 Continue\r\n\r\n");
         }
         co_await flush();
         for (;;) {
@@ -529,8 +682,7 @@ task<bool> session::read_body() {
 // The handler for the request, or null with the router's own answer (404, 405) in answer.
 const handler* session::find_route(std::optional<server_response>& answer) {
     auto& params = detail::request_access::params(req_);
-    detail::router::match m =
-        srv_.routes.find(req_.method(), detail::request_access::path(req_), params);
+    detail::router::match m = srv_.routes.find(req_.method(), req_.path(), params);
     if (m.found != nullptr) {
         return m.found;
     }
@@ -575,8 +727,10 @@ private:
     bool chunked_;
 };
 
-// Decides whether the connection stays open after resp, and for an in-memory body appends the
-// whole response to out_ (a large body is left for a gathered write: see run()).
+// Decides whether the connection stays open after resp, and for an in-memory body formats the
+// response into out_. A body that is large, or that goes out at once (no pipelined request
+// waits to be answered in the same write), is not copied: it is left in gather_ for a gathered
+// write after out_.
 bool session::prepare(server_response& resp) {
     if (resp.status() < 100 || resp.status() > 999) {
         resp.set_status(500);
@@ -584,24 +738,32 @@ bool session::prepare(server_response& resp) {
     bool keep = req_.keep_alive() && !srv_.closing.load(std::memory_order_relaxed) &&
                 (srv_.opts.max_requests_per_connection == 0 ||
                  served_ < srv_.opts.max_requests_per_connection);
-    if (keep) {
-        if (auto c = resp.headers().get("connection"); c && has_token(*c, "close")) {
+    const http::headers& fields = detail::response_access::fields(resp);
+    if (keep && !fields.empty()) {
+        if (auto c = fields.get("connection"); c && has_token(*c, "close")) {
             keep = false;
         }
     }
     srv_.requests.add();
+    gather_ = {};
     if (resp.is_streamed()) {
         return keep;
     }
     const int status = resp.status();
     const bool no_body = !carries_body(status);
+    const std::string_view body = detail::response_access::body(resp);
     start_head(resp, keep, false,
-               no_body ? std::nullopt : std::optional<std::uint64_t>(resp.body().size()));
+               no_body ? std::nullopt : std::optional<std::uint64_t>(body.size()));
     const bool send_body = !head_request_ && !no_body;
-    if (send_body && resp.body().size() <= inline_body_limit) {
-        out_.append(resp.body());
+    if (send_body && !body.empty()) {
+        const bool flush_now = !keep || begin_ == end_ || out_.size() >= pipeline_flush;
+        if (body.size() > inline_body_limit || (flush_now && body.size() >= gather_min)) {
+            gather_ = body;
+        } else {
+            out_.append(body);
+        }
     }
-    access_log(status, send_body ? resp.body().size() : 0);
+    access_log(status, send_body ? body.size() : 0);
     return keep;
 }
 
@@ -640,7 +802,7 @@ task<bool> session::send_streamed(server_response& resp, bool keep) {
         }
         bytes = w.bytes_written();
         if (chunked) {
-            out_ += "0\r\n\r\n";
+            out_.append("0\r\n\r\n");
         }
     }
     access_log(status, bytes);
@@ -651,6 +813,8 @@ task<void> session::run() {
     std::optional<server_response> resp;
     for (;;) {
         // ---- the request head
+        detail::request_access::reset(req_);
+        pinned_ = false;
         parser_.reset();
         for (;;) {
             const parse_status st = parser_.parse(buffered(), head_);
@@ -663,8 +827,7 @@ task<void> session::run() {
                 co_return;
             }
             if (!out_.empty()) { // answers to pipelined requests, in one write
-                co_await conn_.write_all(std::span<const char>(out_.data(), out_.size()));
-                out_.clear();
+                co_await write_out();
             }
             const bool idle = begin_ == end_;
             if (idle && srv_.closing.load(std::memory_order_relaxed)) {
@@ -694,8 +857,11 @@ task<void> session::run() {
             end_ += n;
         }
         ++served_;
-        detail::request_access::fill(req_, head_, remote_);
+        detail::request_access::fill(req_, head_);
         head_request_ = req_.method() == "HEAD";
+        head_at_ = begin_;
+        head_size_ = head_.consumed;
+        pinned_ = true;
         begin_ += head_.consumed;
 
         // ---- the body
@@ -735,17 +901,15 @@ task<void> session::run() {
             if (!keep || begin_ == end_) {
                 co_await flush();
             }
-        } else if (!head_request_ && carries_body(resp->status()) &&
-                   resp->body().size() > inline_body_limit) {
+        } else if (!gather_.empty()) {
             const std::array<std::span<const char>, 2> parts{
-                std::span<const char>(out_.data(), out_.size()),
-                std::span<const char>(resp->body().data(), resp->body().size())};
+                out_.bytes(), std::span<const char>(gather_.data(), gather_.size())};
             co_await conn_.write_all(std::span<const std::span<const char>>(parts));
             out_.clear();
+            gather_ = {};
         } else if (!keep || begin_ == end_ || out_.size() >= pipeline_flush) {
             // Pipelined requests already buffered are answered together, in one write.
-            co_await conn_.write_all(std::span<const char>(out_.data(), out_.size()));
-            out_.clear();
+            co_await write_out();
         }
         if (!keep) {
             co_await flush();

@@ -16,17 +16,91 @@ namespace detail {
 struct request_access;
 } // namespace detail
 
+/// One header field of a request: views into the connection's read buffer, valid as long as the
+/// request is.
+struct header_view {
+    std::string_view name;
+    std::string_view value;
+};
+
+/// A request's header fields in order of arrival, as views into the connection's read buffer
+/// (no copy), with the lookups of http::headers (case-insensitive names; repeated fields stay
+/// separate entries, get() returns the first).
+class request_headers {
+public:
+    using const_iterator = std::vector<header_view>::const_iterator;
+
+    /// The value of the first field called name, or nullopt.
+    [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const noexcept {
+        for (const header_view& f : fields_) {
+            if (iequals(f.name, name)) {
+                return f.value;
+            }
+        }
+        return std::nullopt;
+    }
+    /// The value of the first field called name, or fallback.
+    [[nodiscard]] std::string_view get_or(std::string_view name,
+                                          std::string_view fallback) const noexcept {
+        return get(name).value_or(fallback);
+    }
+    /// The values of every field called name, in order.
+    [[nodiscard]] std::vector<std::string_view> get_all(std::string_view name) const {
+        std::vector<std::string_view> out;
+        for (const header_view& f : fields_) {
+            if (iequals(f.name, name)) {
+                out.push_back(f.value);
+            }
+        }
+        return out;
+    }
+    /// Whether a field called name is present.
+    [[nodiscard]] bool contains(std::string_view name) const noexcept {
+        return get(name).has_value();
+    }
+    /// How many fields (repeated ones counted each).
+    [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
+    /// Whether there is no field.
+    [[nodiscard]] bool empty() const noexcept { return fields_.empty(); }
+    /// The first field.
+    [[nodiscard]] const_iterator begin() const noexcept { return fields_.begin(); }
+    /// Past the last field.
+    [[nodiscard]] const_iterator end() const noexcept { return fields_.end(); }
+
+    /// An owned copy of the fields, valid after the request is gone.
+    [[nodiscard]] http::headers to_headers() const {
+        http::headers out;
+        for (const header_view& f : fields_) {
+            out.add(std::string(f.name), std::string(f.value));
+        }
+        return out;
+    }
+    /// An owned copy (as to_headers()): `http::headers h = req.headers();` keeps compiling.
+    operator http::headers() const { return to_headers(); }
+
+private:
+    friend struct detail::request_access;
+
+    std::vector<header_view> fields_;
+};
+
 /// An HTTP request as the server hands it to a handler: the request line, the header fields, the
 /// whole body (read before the handler runs, within the server's body limit) and the path
-/// parameters the matching route captured. Valid for the duration of the handler call.
+/// parameters the matching route captured.
+///
+/// The method, target, path, query and header fields are views into the connection's read
+/// buffer, not copies: they stay valid until the handler's task completes (across its co_awaits;
+/// the connection reads no further request meanwhile) and, for a streamed response, until its
+/// body producer ends. Copy what must outlive that (std::string(req.path()),
+/// req.headers().to_headers()).
 class request {
 public:
     request() = default;
 
     /// The method as sent ("GET", "POST"; methods are case-sensitive).
-    [[nodiscard]] const std::string& method() const noexcept { return method_; }
+    [[nodiscard]] std::string_view method() const noexcept { return method_; }
     /// The request target as sent ("/items/7?full=1").
-    [[nodiscard]] const std::string& target() const noexcept { return target_; }
+    [[nodiscard]] std::string_view target() const noexcept { return target_; }
     /// The path of the target, still percent-encoded ("/items/7"); for an absolute-form target
     /// ("http://host/items/7") the path part.
     [[nodiscard]] std::string_view path() const noexcept { return path_; }
@@ -43,8 +117,8 @@ public:
     [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& params() const noexcept {
         return params_;
     }
-    /// The header fields (case-insensitive lookup).
-    [[nodiscard]] const http::headers& headers() const noexcept { return headers_; }
+    /// The header fields (case-insensitive lookup; views, see the class comment).
+    [[nodiscard]] const request_headers& headers() const noexcept { return headers_; }
     /// The first value of header name, or nullopt.
     [[nodiscard]] std::optional<std::string_view> header(std::string_view name) const noexcept {
         return headers_.get(name);
@@ -65,11 +139,11 @@ public:
 private:
     friend struct detail::request_access;
 
-    std::string method_;
-    std::string target_;
+    std::string_view method_;
+    std::string_view target_;
     std::string_view path_;  // into target_
     std::string_view query_; // into target_
-    http::headers headers_;
+    request_headers headers_;
     std::string body_;
     std::vector<std::pair<std::string, std::string>> params_;
     std::string remote_;

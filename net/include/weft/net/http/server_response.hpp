@@ -4,6 +4,7 @@
 #include <weft/runtime/task.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -32,10 +33,18 @@ protected:
     std::size_t written_ = 0;
 };
 
+namespace detail {
+struct response_access;
+} // namespace detail
+
 /// What a server handler returns (weft::http::response is the client's result): an HTTP
 /// response's status, header fields and either a body held in memory or a body producer
 /// that streams it (for large or open-ended payloads). The server adds Date, Server,
 /// Content-Length or Transfer-Encoding, and Connection.
+///
+/// Sending one allocates nothing beyond what the handler built: the Content-Type given to a
+/// constructor or factory is kept inline (up to 47 bytes) until headers() is asked for, and a
+/// borrowed() body is written to the socket without a copy.
 class server_response {
 public:
     /// Produces a streamed body by writing to the body_writer; the response's status and headers
@@ -48,8 +57,8 @@ public:
     explicit server_response(int status, std::string body = {},
                              std::string_view content_type = "text/plain; charset=utf-8")
         : status_(status), body_(std::move(body)) {
-        if (!content_type.empty() && !body_.empty()) {
-            headers_.set("Content-Type", std::string(content_type));
+        if (!body_.empty()) {
+            set_content_type(content_type);
         }
     }
 
@@ -61,15 +70,25 @@ public:
     [[nodiscard]] static server_response json(std::string body, int status = 200) {
         return server_response(status, std::move(body), "application/json");
     }
+    /// A response whose body is bytes the caller keeps alive and unchanged until the response has
+    /// been sent (static data, an immutable cache entry): written to the socket without a copy.
+    [[nodiscard]] static server_response
+    borrowed(std::string_view body, int status = 200,
+             std::string_view content_type = "text/plain; charset=utf-8") {
+        server_response r(status);
+        r.borrowed_ = body;
+        if (!body.empty()) {
+            r.set_content_type(content_type);
+        }
+        return r;
+    }
     /// A response whose body producer writes the body in parts (chunked transfer coding).
     [[nodiscard]] static server_response
     stream(body_producer producer, int status = 200,
            std::string_view content_type = "application/octet-stream") {
         server_response r(status);
         r.producer_ = std::move(producer);
-        if (!content_type.empty()) {
-            r.headers_.set("Content-Type", std::string(content_type));
-        }
+        r.set_content_type(content_type);
         return r;
     }
 
@@ -80,18 +99,39 @@ public:
         return *this;
     }
     /// The header fields (a Content-Length or Transfer-Encoding here is replaced by the server's).
-    [[nodiscard]] http::headers& headers() noexcept { return headers_; }
-    [[nodiscard]] const http::headers& headers() const noexcept { return headers_; }
+    [[nodiscard]] http::headers& headers() {
+        settle_headers();
+        return headers_;
+    }
+    [[nodiscard]] const http::headers& headers() const {
+        settle_headers();
+        return headers_;
+    }
     /// Sets header name, replacing any field of that name.
     server_response& set_header(std::string_view name, std::string value) {
+        settle_headers();
         headers_.set(name, std::move(value));
         return *this;
     }
-    /// The in-memory body.
-    [[nodiscard]] std::string& body() noexcept { return body_; }
-    [[nodiscard]] const std::string& body() const noexcept { return body_; }
+    /// The in-memory body (a borrowed body is copied into it first).
+    [[nodiscard]] std::string& body() {
+        settle_body();
+        return body_;
+    }
+    [[nodiscard]] const std::string& body() const {
+        settle_body();
+        return body_;
+    }
     server_response& set_body(std::string b) {
         body_ = std::move(b);
+        borrowed_ = {};
+        return *this;
+    }
+    /// Makes the body bytes the caller keeps alive and unchanged until the response has been
+    /// sent (see borrowed()).
+    server_response& set_borrowed_body(std::string_view b) noexcept {
+        body_.clear();
+        borrowed_ = b;
         return *this;
     }
     /// Whether the body is streamed by a producer.
@@ -100,9 +140,41 @@ public:
     [[nodiscard]] body_producer& producer() noexcept { return producer_; }
 
 private:
+    friend struct detail::response_access;
+
+    static constexpr std::size_t inline_type_capacity = 47;
+
+    void set_content_type(std::string_view type) {
+        if (type.empty()) {
+            return;
+        }
+        if (type.size() > inline_type_capacity) {
+            headers_.set("Content-Type", std::string(type));
+            return;
+        }
+        type.copy(type_, type.size());
+        type_size_ = static_cast<std::uint8_t>(type.size());
+    }
+    // The inline Content-Type becomes the first header field.
+    void settle_headers() const {
+        if (type_size_ != 0) {
+            headers_.add("Content-Type", std::string(type_, type_size_));
+            type_size_ = 0;
+        }
+    }
+    void settle_body() const {
+        if (borrowed_.data() != nullptr) {
+            body_.assign(borrowed_);
+            borrowed_ = {};
+        }
+    }
+
     int status_ = 200;
-    http::headers headers_;
-    std::string body_;
+    mutable std::uint8_t type_size_ = 0;
+    char type_[inline_type_capacity] = {};
+    mutable http::headers headers_;
+    mutable std::string body_;
+    mutable std::string_view borrowed_; // the body when data() is not null
     body_producer producer_;
 };
 
