@@ -258,7 +258,8 @@ struct connection_ref {
 
 constexpr std::size_t initial_buffer = 16 * 1024;
 constexpr std::size_t inline_body_limit = 16 * 1024; // bodies copied behind the head
-constexpr std::size_t gather_min = 256; // smaller bodies are copied even when sent at once
+constexpr std::size_t gather_min = 256;     // smaller bodies are copied even when sent at once
+constexpr std::size_t min_body_read = 4096; // room for a chunked body's reads behind its head
 constexpr std::size_t pipeline_flush = 64 * 1024; // pending output flushed beyond this
 constexpr auto linger_time = 1s;
 constexpr std::size_t linger_bytes = 1024 * 1024;
@@ -449,16 +450,17 @@ task<std::size_t> session::timed_read(std::span<char> into, std::chrono::millise
 
 // Makes room at the end of the read buffer and returns it. A pinned head moves to the front
 // with the unread bytes (the request's views move with it); the bytes between them, a chunked
-// body already decoded, are dropped.
+// body already decoded, are dropped. Behind a pinned head there is room for a sizeable read.
 std::span<char> session::read_space() {
     const std::size_t keep = pinned_ ? head_size_ : 0;
+    const std::size_t want = pinned_ ? min_body_read : 1;
     if (begin_ == end_) {
         begin_ = end_ = pinned_ ? head_at_ + head_size_ : 0;
     }
-    if (end_ == cap_) {
-        char* base = buf_.get();
+    if (cap_ - end_ < want) {
+        char* const base = buf_.get();
         const std::size_t unread = end_ - begin_;
-        if (begin_ > keep) {
+        if (cap_ - keep - unread >= want) {
             if (pinned_ && head_at_ > 0) {
                 std::memmove(base, base + head_at_, keep);
                 detail::request_access::rebase(req_, base + head_at_, keep, base);
@@ -467,13 +469,15 @@ std::span<char> session::read_space() {
         } else {
             // Bounded: the parser fails a head larger than max_header_bytes, so the buffer never
             // grows much past it.
-            auto bigger = std::make_unique<char[]>(cap_ * 2);
-            std::memcpy(bigger.get(), base + begin_ - keep, keep + unread);
+            const std::size_t cap = std::max(cap_ * 2, keep + unread + want);
+            auto bigger = std::make_unique<char[]>(cap);
             if (pinned_) {
+                std::memcpy(bigger.get(), base + head_at_, keep);
                 detail::request_access::rebase(req_, base + head_at_, keep, bigger.get());
             }
+            std::memcpy(bigger.get() + keep, base + begin_, unread);
             buf_ = std::move(bigger);
-            cap_ *= 2;
+            cap_ = cap;
         }
         head_at_ = 0;
         begin_ = keep;
