@@ -1,7 +1,8 @@
 // weft::http::client throughput: N GETs of one URL with `inflight` requests in flight (as many
 // worker tasks, each awaiting one request after another), on `loops` loops. Prints one line:
 //   weft <requests> <seconds> <req/s> <CPU us per request>   ("weft-loops" with loops > 1)
-// Usage: weft-bench-http-client URL [requests=10000] [inflight=64] [loops=1]
+// Usage: weft-bench-http-client URL [requests=10000] [inflight=64] [loops=1] [nodecompress]
+// (nodecompress: client_options::decompress = false, no Accept-Encoding).
 
 #include <weft/net/http/client.hpp>
 #include <weft/weft.hpp>
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <sys/resource.h>
@@ -56,7 +58,8 @@ weft::task<void> one_loop(const weft::http::client& c, shared& s, int inflight) 
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: %s URL [requests] [inflight] [loops]\n", argv[0]);
+        std::fprintf(stderr, "usage: %s URL [requests] [inflight] [loops] [nodecompress]\n",
+                     argv[0]);
         return 2;
     }
     shared s;
@@ -64,9 +67,11 @@ int main(int argc, char** argv) {
     const long requests = argc > 2 ? std::atol(argv[2]) : 10'000;
     const int inflight = argc > 3 ? std::atoi(argv[3]) : 64;
     const int loops = argc > 4 ? std::atoi(argv[4]) : 1;
+    const bool decompress = !(argc > 5 && std::string_view(argv[5]) == "nodecompress");
     // Each loop has its own pool: split the connections between the loops.
     weft::http::client c(weft::http::client::options{
-        .max_connections = static_cast<std::size_t>((inflight + loops - 1) / loops)});
+        .max_connections = static_cast<std::size_t>((inflight + loops - 1) / loops),
+        .decompress = decompress});
 
     // Warm-up: open the connections.
     s.left = inflight * 2L;

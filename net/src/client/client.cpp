@@ -6,8 +6,11 @@
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/version.hpp>
 
+#include <algorithm>
+#include <charconv>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 namespace weft::http {
@@ -49,28 +52,50 @@ std::string_view trim(std::string_view s) noexcept {
     return s;
 }
 
-std::size_t on_body(char* data, std::size_t size, std::size_t n, void* userp) {
+// libcurl's callbacks run inside C code: nothing may escape them. Returning a count other than
+// the one given makes libcurl fail the transfer (CURLE_WRITE_ERROR), which then throws.
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* userp) noexcept {
     auto* t = static_cast<transfer*>(userp);
-    t->resp.body.append(data, size * n);
+    try {
+        t->resp.body.append(data, size * n);
+    } catch (...) {
+        return 0;
+    }
     return size * n;
 }
 
+/// Content-Length as a reservation for the body: at most this much, whatever the header claims.
+constexpr std::size_t max_body_reservation = std::size_t{4} << 20;
+
 // One header line per call; a status line starts a new response (after a redirect or a 100
 // Continue), whose fields replace the previous ones.
-std::size_t on_header(char* data, std::size_t size, std::size_t n, void* userp) {
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* userp) noexcept {
     auto* t = static_cast<transfer*>(userp);
     const std::size_t len = size * n;
-    std::string_view line = trim(std::string_view(data, len));
+    const std::string_view line = trim(std::string_view(data, len));
     if (line.starts_with("HTTP/")) {
         t->resp.headers.clear();
         return len;
     }
     const auto colon = line.find(':');
-    if (line.empty() || colon == std::string_view::npos || colon == 0) {
+    if (colon == std::string_view::npos || colon == 0) {
         return len;
     }
-    t->resp.headers.add(std::string(line.substr(0, colon)),
-                        std::string(trim(line.substr(colon + 1))));
+    const std::string_view name = line.substr(0, colon);
+    const std::string_view value = trim(line.substr(colon + 1));
+    try {
+        if (name.size() == 14 && !t->nobody && iequals(name, "Content-Length")) {
+            std::size_t length = 0;
+            const auto [end, ec] =
+                std::from_chars(value.data(), value.data() + value.size(), length);
+            if (ec == std::errc() && end == value.data() + value.size() && length > 0) {
+                t->resp.body.reserve(std::min(length, max_body_reservation));
+            }
+        }
+        t->resp.headers.add(std::string(name), std::string(value));
+    } catch (...) {
+        return 0;
+    }
     return len;
 }
 
@@ -141,6 +166,7 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
             t.url);
     }
     t.plain = t.method == "GET" && t.body.empty() && hdrs.empty();
+    t.nobody = t.method == "HEAD";
     const auto [easy, configured] = t.ctx->acquire_easy(t.plain);
     t.easy = easy;
     // Per request.
@@ -161,7 +187,9 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
     set(t, CURLOPT_HEADERFUNCTION, &on_header);
     set(t, CURLOPT_PROTOCOLS_STR, "http,https");
     set(t, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    set(t, CURLOPT_ACCEPT_ENCODING, ""); // every coding libcurl can decode
+    if (o.decompress) {
+        set(t, CURLOPT_ACCEPT_ENCODING, ""); // every coding libcurl can decode
+    }
     if (o.max_redirects > 0) {
         set(t, CURLOPT_FOLLOWLOCATION, 1L);
         set(t, CURLOPT_MAXREDIRS, static_cast<long>(o.max_redirects));
@@ -187,7 +215,7 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
                 : static_cast<long>(CURL_HTTP_VERSION_1_1));
 
     // Method and body.
-    if (t.method == "HEAD") {
+    if (t.nobody) {
         set(t, CURLOPT_NOBODY, 1L);
     } else if (t.method == "GET" && t.body.empty()) {
         set(t, CURLOPT_HTTPGET, 1L);
@@ -224,10 +252,11 @@ void collect(transfer& t) {
     curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &status);
     r.status = static_cast<int>(status);
     char* eff = nullptr;
-    if (curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &eff) == CURLE_OK && eff != nullptr) {
-        r.url = eff;
+    if (curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &eff) != CURLE_OK || eff == nullptr ||
+        t.url == eff) {
+        r.url = std::move(t.url); // the request's own URL: no copy (t.url is not used again)
     } else {
-        r.url = t.url;
+        r.url = eff;
     }
     long version = 0;
     curl_easy_getinfo(t.easy, CURLINFO_HTTP_VERSION, &version);

@@ -46,6 +46,7 @@ struct transfer {
 
     CURL* easy = nullptr; ///< from ctx's pool, returned to it at the end
     bool plain = false;   ///< a GET without request headers or body
+    bool nobody = false;  ///< a HEAD: the response has no body
     curl_slist* header_list = nullptr;
     std::string method;
     std::string url;

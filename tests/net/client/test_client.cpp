@@ -12,10 +12,15 @@
 
 #include <chrono>
 #include <cstddef>
+#include <stdexcept>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -62,6 +67,62 @@ public:
 private:
     int fd_ = -1;
     int port_ = 0;
+};
+
+/// A server on 127.0.0.1 that answers one connection with a canned reply (after reading the
+/// request head) and closes it, on a thread of its own; it gives up after 10 s without a client.
+class one_shot_server {
+public:
+    explicit one_shot_server(std::string reply) : reply_(std::move(reply)) {
+        fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof a;
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || ::listen(fd_, 4) != 0 ||
+            ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+            ::close(fd_);
+            throw std::runtime_error("one_shot_server: bind/listen failed");
+        }
+        port_ = ntohs(a.sin_port);
+        thread_ = std::thread([this] { serve(); });
+    }
+    ~one_shot_server() {
+        thread_.join();
+        ::close(fd_);
+    }
+    [[nodiscard]] std::string url(std::string_view path) const {
+        return "http://127.0.0.1:" + std::to_string(port_) + std::string(path);
+    }
+
+private:
+    void serve() {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 10'000) != 1) {
+            return;
+        }
+        const int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) {
+            return;
+        }
+        std::string head;
+        char buf[1024];
+        pollfd q{c, POLLIN, 0};
+        while (head.find("\r\n\r\n") == std::string::npos && ::poll(&q, 1, 10'000) == 1) {
+            const ssize_t n = ::recv(c, buf, sizeof buf, 0);
+            if (n <= 0) {
+                break;
+            }
+            head.append(buf, static_cast<std::size_t>(n));
+        }
+        (void)::send(c, reply_.data(), reply_.size(), MSG_NOSIGNAL);
+        ::close(c);
+    }
+
+    std::string reply_;
+    int fd_ = -1;
+    int port_ = 0;
+    std::thread thread_;
 };
 
 /// Waits (bounded, yielding to the loop) until the access log has an entry for tag.
@@ -199,6 +260,36 @@ TEST(http_client, gzip_and_chunked_responses_are_decoded) {
         const auto sent = co_await logged(s, "/text.txt");
         WEFT_CO_ASSERT_FALSE(sent.empty());
         EXPECT_LT(sent.back().bytes, static_cast<long>(r.body.size()) / 4); // it was compressed
+    });
+}
+
+TEST(http_client, decompress_false_asks_for_no_content_coding) {
+    NGINX_OR_SKIP(s);
+    run_on([s]() -> weft::task<> {
+        client c(client::options{.decompress = false});
+        response r = co_await c.get(s->url("/text.txt?tag=identity"));
+        EXPECT_EQ(r.status, 200);
+        EXPECT_FALSE(r.headers.contains("content-encoding")); // nginx only gzips when asked
+        EXPECT_EQ(r.body, s->file("text.txt"));
+        const auto sent = co_await logged(s, "tag=identity");
+        WEFT_CO_ASSERT_FALSE(sent.empty());
+        EXPECT_GE(sent.back().bytes, static_cast<long>(r.body.size())); // sent as is
+    });
+}
+
+TEST(http_client, content_length_beyond_the_body_is_a_client_error) {
+    // A huge Content-Length is only a hint for the body's buffer: no huge allocation, and the
+    // connection closing early fails the request.
+    one_shot_server srv("HTTP/1.1 200 OK\r\nContent-Length: 999999999999999\r\n\r\nabc");
+    run_on([&srv]() -> weft::task<> {
+        client c;
+        const std::string u = srv.url("/short");
+        try {
+            (void)co_await c.get(u);
+            ADD_FAILURE() << "no exception";
+        } catch (const weft::http::client_error& e) {
+            EXPECT_EQ(e.url(), u);
+        }
     });
 }
 
