@@ -14,32 +14,27 @@ void executor_core::check_open() const {
 
 void executor_core::accept(job j) {
     check_open();
-    in_flight_.fetch_add(1, std::memory_order_acq_rel);
-    submitted_.fetch_add(1, std::memory_order_relaxed);
+    submitted_.fetch_add(1, std::memory_order_seq_cst);
     try {
         (void)enqueue(j, /*wait_for_room=*/true);
     } catch (...) {
-        submitted_.fetch_sub(1, std::memory_order_relaxed);
-        leave();
+        submitted_.fetch_sub(1, std::memory_order_seq_cst);
         throw;
     }
 }
 
 bool executor_core::try_accept(job& j) {
     check_open();
-    in_flight_.fetch_add(1, std::memory_order_acq_rel);
-    submitted_.fetch_add(1, std::memory_order_relaxed);
+    submitted_.fetch_add(1, std::memory_order_seq_cst);
     bool ok = false;
     try {
         ok = enqueue(j, /*wait_for_room=*/false);
     } catch (...) {
-        submitted_.fetch_sub(1, std::memory_order_relaxed);
-        leave();
+        submitted_.fetch_sub(1, std::memory_order_seq_cst);
         throw;
     }
     if (!ok) {
-        submitted_.fetch_sub(1, std::memory_order_relaxed);
-        leave();
+        submitted_.fetch_sub(1, std::memory_order_seq_cst);
     }
     return ok;
 }
@@ -75,41 +70,27 @@ bool executor_core::begin_job(bool abandoned) noexcept {
 }
 
 void executor_core::end_job(job_end how) noexcept {
-    switch (how) {
-    case job_end::completed:
-        completed_.fetch_add(1, std::memory_order_relaxed);
-        break;
-    case job_end::failed:
-        failed_.fetch_add(1, std::memory_order_relaxed);
-        break;
-    case job_end::discarded:
-        discarded_.fetch_add(1, std::memory_order_relaxed);
-        break;
-    case job_end::cancelled:
-        cancelled_.fetch_add(1, std::memory_order_relaxed);
-        break;
+    std::atomic<std::uint64_t>& counter = how == job_end::completed   ? completed_
+                                          : how == job_end::failed    ? failed_
+                                          : how == job_end::discarded ? discarded_
+                                                                      : cancelled_;
+    // Once shutdown(wait) waits, the count goes up under the mutex with a notify, so that
+    // shutdown() (which checks under the same mutex) cannot see the last call end, return and let
+    // the executor be freed while this thread still touches it. Otherwise the increment is this
+    // call's last touch of *this. A call that read waiting_ just before shutdown set it counts
+    // without a notify; shutdown() rechecks every millisecond for that case.
+    if (waiting_.load(std::memory_order_seq_cst)) {
+        std::lock_guard lock(mtx_);
+        counter.fetch_add(1, std::memory_order_seq_cst);
+        idle_cv_.notify_all();
+        return;
     }
-    leave(); // the last touch of *this: shutdown() may free it right after
+    counter.fetch_add(1, std::memory_order_seq_cst);
 }
 
-void executor_core::leave() noexcept {
-    // The last call out after shutdown began must decrement under the mutex, so that shutdown()
-    // (which checks for zero under the same mutex) cannot see zero, return, and let the executor
-    // be freed while this thread still touches it. Any other decrement is a plain CAS, and that
-    // CAS is its last touch.
-    std::size_t cur = in_flight_.load(std::memory_order_acquire);
-    for (;;) {
-        if (cur == (waiting_bit | 1)) {
-            std::lock_guard lock(mtx_);
-            in_flight_.fetch_sub(1, std::memory_order_acq_rel);
-            idle_cv_.notify_all();
-            return;
-        }
-        if (in_flight_.compare_exchange_weak(cur, cur - 1, std::memory_order_acq_rel,
-                                             std::memory_order_acquire)) {
-            return;
-        }
-    }
+std::uint64_t executor_core::ended() const noexcept {
+    return completed_.load(std::memory_order_seq_cst) + failed_.load(std::memory_order_seq_cst) +
+           discarded_.load(std::memory_order_seq_cst) + cancelled_.load(std::memory_order_seq_cst);
 }
 
 bool executor_core::shutdown(bool wait, bool cancel_pending,
@@ -124,14 +105,23 @@ bool executor_core::shutdown(bool wait, bool cancel_pending,
     bool idle = true;
     if (wait) {
         std::unique_lock lock(mtx_);
-        in_flight_.fetch_or(waiting_bit, std::memory_order_acq_rel);
+        waiting_.store(true, std::memory_order_seq_cst);
+        // Counters only grow and every call ends after it was submitted, so ended() reaching
+        // submitted (read first) means every call accepted so far has ended.
         auto is_idle = [this] {
-            return (in_flight_.load(std::memory_order_acquire) & ~waiting_bit) == 0;
+            const std::uint64_t submitted = submitted_.load(std::memory_order_seq_cst);
+            return ended() >= submitted;
         };
-        if (timeout) {
-            idle = idle_cv_.wait_for(lock, *timeout, is_idle);
-        } else {
-            idle_cv_.wait(lock, is_idle);
+        const auto deadline = timeout ? std::chrono::steady_clock::now() + *timeout
+                                      : std::chrono::steady_clock::time_point::max();
+        while (!is_idle()) {
+            const auto now = std::chrono::steady_clock::now();
+            if (now >= deadline) {
+                idle = false;
+                break;
+            }
+            idle_cv_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(
+                                        deadline - now, std::chrono::milliseconds(1)));
         }
     }
     bool stop = false;

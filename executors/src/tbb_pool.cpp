@@ -2,10 +2,12 @@
 
 #include <weft/runtime/log.hpp>
 
+#include <oneapi/tbb/concurrent_queue.h>
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -67,8 +69,99 @@ private:
 
 } // namespace
 
-/// A oneTBB arena fed with enqueue(): its workers steal from one another, and a call that runs
-/// tbb::parallel_for spreads over the same arena.
+/// The calls waiting for a drainer, and the drainers' bookkeeping. Shared (by reference count)
+/// between the pool and its drainer tasks, so that a drainer that has run the pool's last call
+/// may still look at the queue after the pool is gone.
+struct drain_state {
+    explicit drain_state(int max) : max_drainers(max) {}
+
+    tbb::concurrent_queue<executor_core::job> queue;
+    const int max_drainers;
+    /// The arena drainers are enqueued to; only used while a call is in flight (pool alive).
+    tbb::task_arena* arena = nullptr;
+
+    alignas(64) std::atomic<int> alive{0}; ///< drainers enqueued and not finished
+    std::atomic<int> idle{0};              ///< of them, those not running a call
+};
+
+/// One oneTBB task that runs queued calls until the queue is empty. The pool keeps at most
+/// max_workers of them alive and starts one only when no idle drainer will pick a new call up,
+/// so a burst of calls costs a few arena enqueues instead of one each, and a worker that has more
+/// calls keeps going instead of going back through oneTBB's scheduler.
+class drainer {
+public:
+    explicit drainer(std::shared_ptr<drain_state> s) noexcept : s_(std::move(s)) {}
+
+    /// Starts a drainer when there is room for one; called with a call in flight.
+    static void start_if_room(const std::shared_ptr<drain_state>& s) {
+        int a = s->alive.load(std::memory_order_relaxed);
+        while (a < s->max_drainers) {
+            if (s->alive.compare_exchange_weak(a, a + 1, std::memory_order_acq_rel,
+                                               std::memory_order_relaxed)) {
+                s->idle.fetch_add(1, std::memory_order_acq_rel);
+                try {
+                    s->arena->enqueue(drainer(s));
+                } catch (...) {
+                    s->idle.fetch_sub(1, std::memory_order_acq_rel);
+                    s->alive.fetch_sub(1, std::memory_order_acq_rel);
+                    throw;
+                }
+                return;
+            }
+        }
+    }
+
+    void operator()() const {
+        drain_state& s = *s_;
+        executor_core::job j;
+        for (;;) {
+            if (s.queue.try_pop(j)) {
+                // Busy now: if nobody else is idle and more calls wait, start a helper first.
+                if (s.idle.fetch_sub(1, std::memory_order_seq_cst) == 1) {
+                    std::atomic_thread_fence(std::memory_order_seq_cst);
+                    if (!s.queue.empty()) {
+                        try {
+                            start_if_room(s_);
+                        } catch (...) {
+                            // The calls still run, on this drainer.
+                        }
+                    }
+                }
+                j();
+                j = {};
+                s.idle.fetch_add(1, std::memory_order_acq_rel);
+                continue;
+            }
+            // Out of work: leave, unless a call arrived after our look (its submitter saw us idle
+            // and started nobody).
+            s.idle.fetch_sub(1, std::memory_order_seq_cst);
+            s.alive.fetch_sub(1, std::memory_order_seq_cst);
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            if (s.queue.empty()) {
+                return;
+            }
+            int a = s.alive.load(std::memory_order_relaxed);
+            bool back = false;
+            while (a < s.max_drainers) {
+                if (s.alive.compare_exchange_weak(a, a + 1, std::memory_order_acq_rel,
+                                                  std::memory_order_relaxed)) {
+                    back = true;
+                    break;
+                }
+            }
+            if (!back) {
+                return; // max_workers drainers are alive: they take it
+            }
+            s.idle.fetch_add(1, std::memory_order_acq_rel);
+        }
+    }
+
+private:
+    std::shared_ptr<drain_state> s_;
+};
+
+/// A oneTBB arena whose workers run the pool's calls through drainer tasks: they steal from one
+/// another, and a call that runs tbb::parallel_for spreads over the same arena.
 class tbb_pool_core final : public executor_core {
 public:
     explicit tbb_pool_core(const tbb_pool::options& o)
@@ -76,7 +169,10 @@ public:
           workers_(o.max_workers != 0 ? o.max_workers : tbb_pool::default_max_workers()),
           limit_(workers_),
           // No slot reserved for a joining thread: enqueue() is served by workers only.
-          arena_(static_cast<int>(workers_), 0) {}
+          arena_(static_cast<int>(workers_), 0),
+          drain_(std::make_shared<drain_state>(static_cast<int>(workers_))) {
+        drain_->arena = &arena_;
+    }
 
     ~tbb_pool_core() override = default;
 
@@ -84,12 +180,12 @@ public:
 
 protected:
     bool enqueue(job& j, bool /*wait_for_room*/) override {
-        // oneTBB stores the functor const and calls it as const.
-        struct runner {
-            mutable job fn;
-            void operator()() const { fn(); }
-        };
-        arena_.enqueue(runner{std::move(j)});
+        drain_->queue.push(std::move(j));
+        // Pairs with a leaving drainer's fence: either it sees this call, or we see it gone.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (drain_->idle.load(std::memory_order_relaxed) == 0) {
+            drainer::start_if_room(drain_);
+        }
         return true;
     }
 
@@ -110,6 +206,7 @@ private:
     std::size_t workers_;
     limit_hold limit_;
     tbb::task_arena arena_;
+    std::shared_ptr<drain_state> drain_;
 };
 
 } // namespace detail

@@ -70,24 +70,26 @@ protected:
 
 private:
     void check_open() const;
-    void leave() noexcept;
 
     std::string name_;
     std::atomic<bool> shut_down_{false};
     std::atomic<bool> cancel_pending_{false};
 
+    /// Calls that ended, in any way (the workers' counters summed).
+    [[nodiscard]] std::uint64_t ended() const noexcept;
+
     // Counters, split by the thread that writes them so the submitting loop and the workers do
-    // not share a cache line; queued and running are derived (submitted - started, started -
-    // ended). Only in_flight_ is written by both sides: shutdown(wait) needs it exact.
+    // not share a cache line: no counter is written by both sides. queued and running are
+    // derived (submitted - started, started - ended), and shutdown(wait) waits for ended to
+    // reach submitted.
     alignas(64) std::atomic<std::uint64_t> submitted_{0};
-    /// Calls accepted and not finished, plus waiting_bit once shutdown(wait) waits for them.
-    std::atomic<std::size_t> in_flight_{0};
-    static constexpr std::size_t waiting_bit = std::size_t{1} << (sizeof(std::size_t) * 8 - 1);
     alignas(64) std::atomic<std::uint64_t> started_{0};
     std::atomic<std::uint64_t> completed_{0};
     std::atomic<std::uint64_t> failed_{0};
     std::atomic<std::uint64_t> cancelled_{0};
     std::atomic<std::uint64_t> discarded_{0};
+    /// Set (under mtx_) once shutdown(wait) waits: ending calls then count under mtx_ and notify.
+    std::atomic<bool> waiting_{false};
 
     alignas(64) mutable std::mutex mtx_;
     std::condition_variable idle_cv_;
