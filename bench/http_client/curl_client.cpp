@@ -153,6 +153,7 @@ struct bench {
     [[nodiscard]] bool running() const noexcept { return done < target; }
     long target = 0;
     bool want_info = false;
+    int outer = -1; ///< nested: an epoll set holding epfd (edge-triggered), waited on instead
 
     void run_socket() {
         epoll_event evs[64];
@@ -167,7 +168,11 @@ struct bench {
                         : static_cast<int>(
                               std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count());
             }
-            const int n = wait_ms == 0 ? 0 : ::epoll_wait(epfd, evs, 64, wait_ms);
+            if (outer >= 0 && wait_ms != 0) {
+                epoll_event oe{};
+                ::epoll_wait(outer, &oe, 1, wait_ms); // then look in the inner set
+            }
+            const int n = wait_ms == 0 ? 0 : ::epoll_wait(epfd, evs, 64, outer >= 0 ? 0 : wait_ms);
             if (n == 0) {
                 timer_set = false;
                 curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &still);
@@ -224,6 +229,7 @@ int main(int argc, char** argv) {
     const long requests = argc > 2 ? std::atol(argv[2]) : 10'000;
     const int inflight = argc > 3 ? std::atoi(argv[3]) : 64;
     const bool use_poll = argc > 4 && std::strcmp(argv[4], "poll") == 0;
+    const bool nested = argc > 4 && std::strcmp(argv[4], "nested") == 0;
     const std::string features = argc > 5 ? std::string(",") + argv[5] + "," : std::string();
     auto want = [&](const char* f) {
         return features.find(std::string(",") + f + ",") != std::string::npos;
@@ -237,6 +243,12 @@ int main(int argc, char** argv) {
         curl_multi_setopt(b.multi, CURLMOPT_SOCKETDATA, &b);
         curl_multi_setopt(b.multi, CURLMOPT_TIMERFUNCTION, &on_timer_cb);
         curl_multi_setopt(b.multi, CURLMOPT_TIMERDATA, &b);
+    }
+    if (nested) {
+        b.outer = ::epoll_create1(EPOLL_CLOEXEC);
+        epoll_event ev{};
+        ev.events = EPOLLIN | EPOLLET;
+        ::epoll_ctl(b.outer, EPOLL_CTL_ADD, b.epfd, &ev);
     }
     curl_multi_setopt(b.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(inflight));
 
@@ -296,8 +308,11 @@ int main(int argc, char** argv) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double cpu_us = (cpu_seconds() - cpu0) * 1e6 / static_cast<double>(requests);
-    std::printf("%s %ld %.3f %.0f %.1f\n", use_poll ? "curl-poll" : "curl-socket", b.done, secs,
-                static_cast<double>(b.done) / secs, cpu_us);
+    std::printf("%s %ld %.3f %.0f %.1f\n",
+                use_poll ? "curl-poll"
+                : nested ? "curl-nested"
+                         : "curl-socket",
+                b.done, secs, static_cast<double>(b.done) / secs, cpu_us);
     for (slot& s : slots) {
         curl_easy_cleanup(s.easy);
     }

@@ -41,8 +41,8 @@ void global_init() {
 
 std::atomic<std::uint64_t> next_client_id{1};
 
-// A marker for curl_multi_assign: the socket is in our epoll set.
-char in_epoll_marker = 0;
+/// Idle connections kept per loop when max_connections is 0 (aiohttp's default pool size).
+constexpr std::size_t default_idle_connections = 100;
 
 } // namespace
 
@@ -108,6 +108,12 @@ multi_ctx::multi_ctx(weft::loop& l, const client_options& opts)
         curl_multi_setopt(multi_, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                           static_cast<long>(opts.max_connections));
     }
+    // The idle connections kept. libcurl's default, 4 per easy handle in the multi, shrinks while
+    // finished transfers wait for their task to resume (their handles are out of the multi then):
+    // with 64 in flight it closed and reopened a connection every 80 requests or so.
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
+                      static_cast<long>(opts.max_connections > 0 ? opts.max_connections
+                                                                 : default_idle_connections));
 }
 
 multi_ctx::~multi_ctx() {
@@ -216,42 +222,81 @@ void multi_ctx::close() noexcept {
     epfd_ = -1;
 }
 
-// libcurl tells which events it wants on a socket; the socket joins, changes in or leaves our
-// epoll set. Level-triggered, as libcurl expects: it may leave data unread and rely on being told
-// again.
-int multi_ctx::on_socket(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void* socketp) {
+// libcurl tells which events it wants on a socket; the socket joins or changes in our epoll set.
+// Level-triggered, as libcurl expects: it may leave data unread and rely on being told again.
+//
+// libcurl says CURL_POLL_REMOVE for a connection's socket whenever its transfer ends, and asks for
+// it again when the next transfer reuses the connection: two epoll_ctl calls per request. So a
+// socket libcurl no longer wants stays in the set, marked unwanted, and leaves it only if it
+// reports an event while unwanted (the server closed an idle connection, say); when libcurl wants
+// it again with the same events, no call is made. A socket libcurl closes leaves the set by
+// itself (the kernel drops a closed file from every epoll set), and its descriptor's next use
+// sees ENOENT and adds it afresh.
+int multi_ctx::on_socket(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
+                         void* /*socketp*/) {
     auto* self = static_cast<multi_ctx*>(userp);
-    if (what == CURL_POLL_REMOVE) {
-        if (socketp != nullptr) {
-            ::epoll_ctl(self->epfd_, EPOLL_CTL_DEL, s, nullptr);
+    if (s < 0) {
+        return 0;
+    }
+    const auto i = static_cast<std::size_t>(s);
+    if (i >= self->fds_.size()) {
+        if (what == CURL_POLL_REMOVE) {
+            return 0;
         }
+        try {
+            self->fds_.resize(std::max<std::size_t>(i + 1, 2 * self->fds_.size()));
+        } catch (...) {
+            return -1; // libcurl fails the transfers on this socket
+        }
+    }
+    fd_state& f = self->fds_[i];
+    if (what == CURL_POLL_REMOVE) {
+        f.wanted = false;
+        return 0;
+    }
+    const std::uint32_t events =
+        ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    f.wanted = true;
+    if (f.in_set && f.events == events) {
         return 0;
     }
     epoll_event ev{};
-    ev.events =
-        ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    ev.events = events;
     ev.data.fd = s;
-    if (socketp == nullptr) {
-        if (::epoll_ctl(self->epfd_, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) {
-            ::epoll_ctl(self->epfd_, EPOLL_CTL_MOD, s, &ev);
+    int rc = 0;
+    if (f.in_set) {
+        rc = ::epoll_ctl(self->epfd_, EPOLL_CTL_MOD, s, &ev);
+        if (rc != 0 && errno == ENOENT) { // closed and reused since: a new file
+            rc = ::epoll_ctl(self->epfd_, EPOLL_CTL_ADD, s, &ev);
         }
-        curl_multi_assign(self->multi_, s, &in_epoll_marker);
     } else {
-        ::epoll_ctl(self->epfd_, EPOLL_CTL_MOD, s, &ev);
+        rc = ::epoll_ctl(self->epfd_, EPOLL_CTL_ADD, s, &ev);
+        if (rc != 0 && errno == EEXIST) {
+            rc = ::epoll_ctl(self->epfd_, EPOLL_CTL_MOD, s, &ev);
+        }
     }
+    if (rc != 0) {
+        f.in_set = false;
+        return -1;
+    }
+    f.in_set = true;
+    f.events = events;
     return 0;
 }
 
 // libcurl wants socket_action(CURL_SOCKET_TIMEOUT) after timeout_ms (0: as soon as possible, -1:
 // never). It must not be called from inside this callback: a zero timeout is posted instead.
+//
+// libcurl moves its timeout at every step of every transfer; re-arming the Asio timer each time
+// cost a timerfd_settime for most requests. The timer is re-armed only when the new deadline is
+// earlier than the armed one, and never cancelled: firing early is harmless (libcurl finds nothing
+// expired and names its next timeout again).
 int multi_ctx::on_timer(CURLM* /*multi*/, long timeout_ms, void* userp) {
     auto* self = static_cast<multi_ctx*>(userp);
     if (timeout_ms < 0) {
-        self->timer_.cancel();
         return 0;
     }
     if (timeout_ms == 0) {
-        self->timer_.cancel();
         if (!self->kick_pending_) {
             self->kick_pending_ = true;
             asio::post(self->io_, [me = self->shared_from_this()] {
@@ -263,9 +308,18 @@ int multi_ctx::on_timer(CURLM* /*multi*/, long timeout_ms, void* userp) {
         }
         return 0;
     }
-    self->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    if (self->timer_armed_ && self->timer_.expiry() <= deadline) {
+        return 0;
+    }
+    self->timer_armed_ = true;
+    self->timer_.expires_at(deadline); // an armed wait completes with operation_aborted
     self->timer_.async_wait([me = self->shared_from_this()](const asio::error_code& ec) {
-        if (!ec && !me->closed_) {
+        if (ec) {
+            return; // replaced by an earlier deadline, or closed
+        }
+        me->timer_armed_ = false;
+        if (!me->closed_) {
             me->action(CURL_SOCKET_TIMEOUT, 0);
         }
     });
@@ -300,6 +354,13 @@ void multi_ctx::drain_events() {
             return;
         }
         for (int i = 0; i < n && !closed_; ++i) {
+            const int fd = evs[i].data.fd;
+            fd_state& f = fds_[static_cast<std::size_t>(fd)];
+            if (!f.wanted) { // an idle connection's socket: now it leaves the set
+                ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr);
+                f.in_set = false;
+                continue;
+            }
             const std::uint32_t e = evs[i].events;
             int flags = 0;
             if ((e & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0) {
@@ -311,7 +372,7 @@ void multi_ctx::drain_events() {
             if ((e & EPOLLERR) != 0) {
                 flags |= CURL_CSELECT_ERR;
             }
-            action(evs[i].data.fd, flags);
+            action(fd, flags);
         }
         if (closed_) {
             return;

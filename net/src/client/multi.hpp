@@ -65,8 +65,8 @@ struct transfer {
 
 /// A libcurl multi handle bound to one loop: its sockets sit in an epoll set of their own
 /// (level-triggered, as libcurl expects) whose descriptor waits on the loop's io_context, and its
-/// timeout is a steady_timer there. Every member function runs on the loop's thread, except close()
-/// when the loop does not run.
+/// timeout is a steady_timer there. Idle connections' sockets stay in the set (see on_socket).
+/// Every member function runs on the loop's thread, except close() when the loop does not run.
 class multi_ctx : public std::enable_shared_from_this<multi_ctx> {
 public:
     multi_ctx(weft::loop& l, const client_options& opts);
@@ -111,6 +111,15 @@ private:
     int epfd_ = -1;
     asio::posix::stream_descriptor ep_; ///< owns epfd_
     asio::steady_timer timer_;
+    bool timer_armed_ = false; ///< a wait on timer_ is pending for libcurl's timeout
+
+    /// What our epoll set holds for a descriptor.
+    struct fd_state {
+        std::uint32_t events = 0; ///< EPOLLIN/EPOLLOUT registered
+        bool in_set = false; ///< registered (as far as we know: a closed file leaves by itself)
+        bool wanted = false; ///< libcurl watches it (false after CURL_POLL_REMOVE)
+    };
+    std::vector<fd_state> fds_; ///< by descriptor
     transfer* running_ = nullptr;
     std::vector<CURL*> idle_plain_; ///< configured for a plain GET of this client
     std::vector<CURL*> idle_other_; ///< to be reset before use

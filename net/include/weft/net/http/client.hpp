@@ -79,7 +79,8 @@ struct client_options {
     /// Requests beyond it wait for a free connection.
     std::size_t max_connections_per_host = 0;
     /// Connections open at once in all (CURLMOPT_MAX_TOTAL_CONNECTIONS), which bounds the
-    /// requests in flight; 0 = no limit. Requests beyond it wait for a free connection.
+    /// requests in flight; 0 = no limit. Requests beyond it wait for a free connection. Idle
+    /// connections kept for reuse: as many, or 100 when 0.
     std::size_t max_connections = 0;
     /// The User-Agent header; empty = "weft/<version>".
     std::string user_agent{};
