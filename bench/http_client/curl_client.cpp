@@ -12,12 +12,16 @@
 //   gzip     CURLOPT_ACCEPT_ENCODING "" (Accept-Encoding with every coding libcurl decodes)
 //   gzip-list  CURLOPT_ACCEPT_ENCODING "deflate, gzip, br, zstd" (the same list, given)
 //   follow   CURLOPT_FOLLOWLOCATION, CURLOPT_MAXREDIRS 10
+//   smallbuf, bigbuf  CURLOPT_BUFFERSIZE 4 KiB, 256 KiB (libcurl's default: 16 KiB)
 //   limits   CURLOPT_CONNECTTIMEOUT_MS, CURLOPT_PROTOCOLS_STR, CURLOPT_REDIR_PROTOCOLS_STR,
 //            CURLOPT_ERRORBUFFER, CURLOPT_HTTP_VERSION 1.1
 //   info     the curl_easy_getinfo calls weft makes per response (status, URL, version, timings)
-// Prints one line:
+// Prints one line ("-features" follows the driver when FEATURES are given):
 //   curl-<driver> <requests> <seconds> <req/s> <CPU us per request>
-// Usage: weft-bench-http-client-curl URL [requests=10000] [inflight=64] [socket|poll] [FEATURES]
+// Usage: weft-bench-http-client-curl URL [requests=10000] [inflight=64] [socket|poll|nested]
+//        [FEATURES]
+// (nested: the socket driver, its epoll set itself waited on through a second one, as weft's sits
+// in its loop's.)
 
 #include <curl/curl.h>
 
@@ -272,6 +276,12 @@ int main(int argc, char** argv) {
         if (want("gzip-list")) {
             curl_easy_setopt(s.easy, CURLOPT_ACCEPT_ENCODING, "deflate, gzip, br, zstd");
         }
+        if (want("smallbuf")) {
+            curl_easy_setopt(s.easy, CURLOPT_BUFFERSIZE, 4096L);
+        }
+        if (want("bigbuf")) {
+            curl_easy_setopt(s.easy, CURLOPT_BUFFERSIZE, 256L * 1024);
+        }
         if (want("follow")) {
             curl_easy_setopt(s.easy, CURLOPT_FOLLOWLOCATION, 1L);
             curl_easy_setopt(s.easy, CURLOPT_MAXREDIRS, 10L);
@@ -308,11 +318,12 @@ int main(int argc, char** argv) {
     const double secs =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double cpu_us = (cpu_seconds() - cpu0) * 1e6 / static_cast<double>(requests);
-    std::printf("%s %ld %.3f %.0f %.1f\n",
-                use_poll ? "curl-poll"
-                : nested ? "curl-nested"
-                         : "curl-socket",
-                b.done, secs, static_cast<double>(b.done) / secs, cpu_us);
+    const std::string name = std::string(use_poll ? "curl-poll"
+                                         : nested ? "curl-nested"
+                                                  : "curl-socket") +
+                             (features.empty() ? "" : "-features");
+    std::printf("%s %ld %.3f %.0f %.1f\n", name.c_str(), b.done, secs,
+                static_cast<double>(b.done) / secs, cpu_us);
     for (slot& s : slots) {
         curl_easy_cleanup(s.easy);
     }

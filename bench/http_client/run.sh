@@ -1,7 +1,9 @@
 #!/bin/sh
-# HTTP client throughput against a local nginx: weft::http::client, a hand-written Asio HTTP/1.1
+# HTTP client throughput against a local nginx: weft::http::client, raw libcurl (the same multi
+# interface driven by hand: the floor of any libcurl-based client), a hand-written Asio HTTP/1.1
 # client and Python aiohttp, same run, same page, same number in flight. Starts nginx itself on
-# 127.0.0.1 (generated config in a temp dir) and stops it at the end.
+# 127.0.0.1 (generated config in a temp dir, nginx.sh) and stops it at the end. profile.sh counts
+# syscalls and instructions per request for the same clients.
 #
 # Usage: bench/http_client/run.sh [BUILD_DIR=build/bench] [REQUESTS=10000] [INFLIGHT=64] [ROUNDS=3]
 # BUILD_DIR must be configured with -Dbuildtype=release -Dbench=enabled.
@@ -15,46 +17,23 @@ loops=$(nproc)  # weft::run's default: one loop per core
 here=$(cd "$(dirname "$0")" && pwd)
 weft_bin="$build/bench/http_client/weft-bench-http-client"
 asio_bin="$build/bench/http_client/weft-bench-http-client-asio"
-python=/usr/bin/python3
+curl_bin="$build/bench/http_client/weft-bench-http-client-curl"
+# What weft::http::client asks of libcurl by default beyond a bare GET (see curl_client.cpp).
+weft_features=headers,gzip,follow,limits,info
 
-for b in "$weft_bin" "$asio_bin"; do
+for b in "$weft_bin" "$asio_bin" "$curl_bin"; do
   [ -x "$b" ] || { echo "missing $b: ninja -C $build bench/http_client/$(basename "$b")" >&2; exit 2; }
 done
-nginx=$(command -v nginx || echo /usr/sbin/nginx)
-[ -x "$nginx" ] || { echo "nginx not found" >&2; exit 2; }
-
-dir=$(mktemp -d /tmp/weft-http-client-bench.XXXXXX)
-port=$($python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-chmod 755 "$dir"
-mkdir -p "$dir/html" "$dir/tmp"
-head -c 1024 /dev/zero | tr '\0' 'x' > "$dir/html/page.html"  # a 1 KiB page
-cat > "$dir/nginx.conf" <<CONF
-worker_processes auto;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $dir/tmp/body; proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi; uwsgi_temp_path $dir/tmp/uwsgi; scgi_temp_path $dir/tmp/scgi;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$port; root $dir/html; }
-}
-CONF
-"$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" -g 'daemon off;' &
-nginx_pid=$!
-trap 'kill $nginx_pid 2>/dev/null; wait $nginx_pid 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
-for _ in $(seq 100); do
-  $python -c "import socket; socket.create_connection(('127.0.0.1',$port)).close()" 2>/dev/null && break
-  sleep 0.05
-done
-url="http://127.0.0.1:$port/page.html"
+. "$here/nginx.sh"
 
 echo "nginx 1 KiB page, $requests requests, $inflight in flight, $rounds rounds (median req/s)"
 : > "$dir/results"
 for r in $(seq "$rounds"); do
   "$weft_bin" "$url" "$requests" "$inflight" 1 >> "$dir/results"
   "$weft_bin" "$url" "$requests" "$inflight" "$loops" >> "$dir/results"
+  "$curl_bin" "$url" "$requests" "$inflight" socket >> "$dir/results"
+  "$curl_bin" "$url" "$requests" "$inflight" socket "$weft_features" >> "$dir/results"
+  "$curl_bin" "$url" "$requests" "$inflight" poll >> "$dir/results"
   "$asio_bin" 127.0.0.1 "$port" /page.html "$requests" "$inflight" >> "$dir/results"
   $python "$here/aiohttp_client.py" "$url" "$requests" "$inflight" >> "$dir/results"
 done
@@ -68,14 +47,20 @@ for line in open(sys.argv[1]):
 med = {k: statistics.median(v) for k, v in rates.items()}
 cpu = {k: statistics.median(v) for k, v in cpus.items()}
 labels = {"weft": "weft, 1 loop", "weft-loops": f"weft, {sys.argv[2]} loops",
+          "curl-socket": "libcurl socket", "curl-socket-features": "libcurl socket+",
+          "curl-poll": "libcurl poll",
           "asio": "Asio client", "aiohttp": "aiohttp"}
+order = ("weft", "weft-loops", "curl-socket", "curl-socket-features", "curl-poll", "asio",
+         "aiohttp")
 print(f"  {'client':16s} {'req/s':>9s} {'CPU us/req':>11s}   runs (req/s)")
-for k in ("weft", "weft-loops", "asio", "aiohttp"):
+for k in order:
     if k in med:
         runs = ", ".join(f"{x:.0f}" for x in rates[k])
         print(f"  {labels[k]:16s} {med[k]:9.0f} {cpu[k]:11.1f}   {runs}")
-for k in ("weft", "weft-loops"):
+print("  (libcurl socket+: with weft's default options: header callback, Accept-Encoding, ...)")
+for k in ("weft", "weft-loops", "curl-socket", "curl-socket-features", "curl-poll"):
     if k in med:
         print(f"  {labels[k]}: {med[k] / med['aiohttp']:.1f}x aiohttp (target >= 10x), "
-              f"{med[k] / med['asio']:.2f}x the Asio client (target >= 0.7x)")
+              f"{med[k] / med['asio']:.2f}x the Asio client (target >= 0.7x), "
+              f"{med[k] / med['curl-socket-features']:.2f}x libcurl socket+")
 PY

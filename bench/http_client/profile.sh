@@ -1,0 +1,62 @@
+#!/bin/sh
+# Per-request costs of the clients that run.sh times, which load disturbs little: syscalls per
+# request (perf stat's raw_syscalls:sys_enter count, or strace -c -f where perf cannot count
+# tracepoints) and instructions per request (Callgrind), each as the difference between a run of
+# N1 and one of N2 requests divided by N2 - N1, so that start-up, warm-up and connecting cancel
+# out. Starts nginx itself (nginx.sh). Needs valgrind; perf for exact syscall counts (strace
+# slows the client down, which changes how many events each epoll_wait returns).
+#
+# Usage: bench/http_client/profile.sh [BUILD_DIR=build/bench] [INFLIGHT=64] [N1=1000] [N2=5000]
+set -eu
+
+build=${1:-build/bench}
+inflight=${2:-64}
+n1=${3:-1000}
+n2=${4:-5000}
+loops=$(nproc)
+here=$(cd "$(dirname "$0")" && pwd)
+weft_bin="$build/bench/http_client/weft-bench-http-client"
+asio_bin="$build/bench/http_client/weft-bench-http-client-asio"
+curl_bin="$build/bench/http_client/weft-bench-http-client-curl"
+weft_features=headers,gzip,follow,limits,info
+for b in "$weft_bin" "$asio_bin" "$curl_bin"; do
+  [ -x "$b" ] || { echo "missing $b: ninja -C $build bench/http_client/$(basename "$b")" >&2; exit 2; }
+done
+command -v valgrind > /dev/null || { echo "valgrind not found" >&2; exit 2; }
+. "$here/nginx.sh"
+
+if perf stat -e raw_syscalls:sys_enter -x, true > /dev/null 2>&1; then
+  syscall_tool=perf
+  syscalls() { perf stat -e raw_syscalls:sys_enter -x, -o "$dir/perf" "$@" > /dev/null
+               cut -d, -f1 "$dir/perf" | grep -E '^[0-9]+$'; }
+else
+  syscall_tool="strace -c -f"
+  syscalls() { strace -c -f -o "$dir/strace" "$@" > /dev/null
+               awk '/total/ {print $(NF-2) ~ /^[0-9]+$/ ? $(NF-2) : $(NF-1)}' "$dir/strace"; }
+fi
+instructions() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 > /dev/null |
+                 sed -n 's/.*Collected : \([0-9]*\).*/\1/p'; }
+
+# cmd N: the command line of one client for N requests.
+cmd() {
+  case $1 in
+    weft) echo "$weft_bin $url $2 $inflight 1" ;;
+    weft-loops) echo "$weft_bin $url $2 $inflight $loops" ;;
+    weft-nodecompress) echo "$weft_bin $url $2 $inflight 1 nodecompress" ;;
+    curl-socket) echo "$curl_bin $url $2 $inflight socket" ;;
+    curl-socket-features) echo "$curl_bin $url $2 $inflight socket $weft_features" ;;
+    curl-poll) echo "$curl_bin $url $2 $inflight poll" ;;
+    asio) echo "$asio_bin 127.0.0.1 $port /page.html $2 $inflight" ;;
+    aiohttp) echo "$python $here/aiohttp_client.py $url $2 $inflight" ;;
+  esac
+}
+
+echo "per request, between $n1 and $n2 requests, $inflight in flight (syscalls: $syscall_tool)"
+printf '  %-22s %9s %13s\n' client syscalls instructions
+for c in weft weft-loops weft-nodecompress curl-socket curl-socket-features curl-poll asio aiohttp; do
+  s1=$(syscalls $(cmd $c $n1)); s2=$(syscalls $(cmd $c $n2))
+  i1=$(instructions $(cmd $c $n1)); i2=$(instructions $(cmd $c $n2))
+  $python -c "import sys; c, s1, s2, i1, i2, n1, n2 = sys.argv[1:]; d = int(n2) - int(n1)
+print(f'  {c:22s} {(int(s2) - int(s1)) / d:9.2f} {(int(i2) - int(i1)) / d:13.0f}')" \
+    "$c" "$s1" "$s2" "$i1" "$i2" "$n1" "$n2"
+done
