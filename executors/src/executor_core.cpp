@@ -6,6 +6,30 @@
 
 namespace weft::detail {
 
+namespace {
+
+/// This thread's counter slot: given round robin on first use, so that up to shard_count
+/// threads (the loops and the workers) each count on their own cache line.
+std::size_t thread_slot(std::size_t count) noexcept {
+    static std::atomic<std::size_t> next{0};
+    thread_local const std::size_t slot = next.fetch_add(1, std::memory_order_relaxed);
+    return slot % count;
+}
+
+} // namespace
+
+executor_core::counter_shard& executor_core::my_shard() noexcept {
+    return shards_[thread_slot(shard_count)];
+}
+
+std::uint64_t executor_core::sum(std::atomic<std::uint64_t> counter_shard::*c) const noexcept {
+    std::uint64_t total = 0;
+    for (const counter_shard& s : shards_) {
+        total += (s.*c).load(std::memory_order_seq_cst);
+    }
+    return total;
+}
+
 void executor_core::check_open() const {
     if (is_shut_down()) {
         throw executor_shut_down("executor '" + name_ + "' is shut down: no new calls accepted");
@@ -14,27 +38,27 @@ void executor_core::check_open() const {
 
 void executor_core::accept(job j) {
     check_open();
-    submitted_.fetch_add(1, std::memory_order_seq_cst);
+    my_shard().submitted.fetch_add(1, std::memory_order_seq_cst);
     try {
         (void)enqueue(j, /*wait_for_room=*/true);
     } catch (...) {
-        submitted_.fetch_sub(1, std::memory_order_seq_cst);
+        my_shard().submitted.fetch_sub(1, std::memory_order_seq_cst);
         throw;
     }
 }
 
 bool executor_core::try_accept(job& j) {
     check_open();
-    submitted_.fetch_add(1, std::memory_order_seq_cst);
+    my_shard().submitted.fetch_add(1, std::memory_order_seq_cst);
     bool ok = false;
     try {
         ok = enqueue(j, /*wait_for_room=*/false);
     } catch (...) {
-        submitted_.fetch_sub(1, std::memory_order_seq_cst);
+        my_shard().submitted.fetch_sub(1, std::memory_order_seq_cst);
         throw;
     }
     if (!ok) {
-        submitted_.fetch_sub(1, std::memory_order_seq_cst);
+        my_shard().submitted.fetch_sub(1, std::memory_order_seq_cst);
     }
     return ok;
 }
@@ -65,15 +89,16 @@ void executor_core::room_freed() noexcept {
 }
 
 bool executor_core::begin_job(bool abandoned) noexcept {
-    started_.fetch_add(1, std::memory_order_relaxed);
+    my_shard().started.fetch_add(1, std::memory_order_relaxed);
     return !abandoned && !cancel_pending_.load(std::memory_order_acquire);
 }
 
 void executor_core::end_job(job_end how) noexcept {
-    std::atomic<std::uint64_t>& counter = how == job_end::completed   ? completed_
-                                          : how == job_end::failed    ? failed_
-                                          : how == job_end::discarded ? discarded_
-                                                                      : cancelled_;
+    counter_shard& shard = my_shard();
+    std::atomic<std::uint64_t>& counter = how == job_end::completed   ? shard.completed
+                                          : how == job_end::failed    ? shard.failed
+                                          : how == job_end::discarded ? shard.discarded
+                                                                      : shard.cancelled;
     // Once shutdown(wait) waits, the count goes up under the mutex with a notify, so that
     // shutdown() (which checks under the same mutex) cannot see the last call end, return and let
     // the executor be freed while this thread still touches it. Otherwise the increment is this
@@ -89,8 +114,8 @@ void executor_core::end_job(job_end how) noexcept {
 }
 
 std::uint64_t executor_core::ended() const noexcept {
-    return completed_.load(std::memory_order_seq_cst) + failed_.load(std::memory_order_seq_cst) +
-           discarded_.load(std::memory_order_seq_cst) + cancelled_.load(std::memory_order_seq_cst);
+    return sum(&counter_shard::completed) + sum(&counter_shard::failed) +
+           sum(&counter_shard::discarded) + sum(&counter_shard::cancelled);
 }
 
 bool executor_core::shutdown(bool wait, bool cancel_pending,
@@ -109,7 +134,7 @@ bool executor_core::shutdown(bool wait, bool cancel_pending,
         // Counters only grow and every call ends after it was submitted, so ended() reaching
         // submitted (read first) means every call accepted so far has ended.
         auto is_idle = [this] {
-            const std::uint64_t submitted = submitted_.load(std::memory_order_seq_cst);
+            const std::uint64_t submitted = sum(&counter_shard::submitted);
             return ended() >= submitted;
         };
         const auto deadline = timeout ? std::chrono::steady_clock::now() + *timeout
@@ -141,14 +166,14 @@ bool executor_core::shutdown(bool wait, bool cancel_pending,
 executor_stats executor_core::stats() const noexcept {
     executor_stats s;
     s.max_workers = max_workers();
-    s.completed = completed_.load(std::memory_order_relaxed);
-    s.failed = failed_.load(std::memory_order_relaxed);
-    s.cancelled = cancelled_.load(std::memory_order_relaxed);
-    s.discarded = discarded_.load(std::memory_order_relaxed);
+    s.completed = sum(&counter_shard::completed);
+    s.failed = sum(&counter_shard::failed);
+    s.cancelled = sum(&counter_shard::cancelled);
+    s.discarded = sum(&counter_shard::discarded);
     // Read the later stages first, so that no difference below goes negative.
     const std::uint64_t ended = s.completed + s.failed + s.discarded + s.cancelled;
-    const std::uint64_t started = std::max(started_.load(std::memory_order_acquire), ended);
-    const std::uint64_t submitted = std::max(submitted_.load(std::memory_order_acquire), started);
+    const std::uint64_t started = std::max(sum(&counter_shard::started), ended);
+    const std::uint64_t submitted = std::max(sum(&counter_shard::submitted), started);
     s.submitted = submitted;
     s.queued = static_cast<std::size_t>(submitted - started);
     // Calls cancelled before they started count as started and ended, but never ran.

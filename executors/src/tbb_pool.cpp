@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -132,6 +133,12 @@ public:
                 s.idle.fetch_add(1, std::memory_order_acq_rel);
                 continue;
             }
+            // A call often follows soon (a task awaiting one call after another, the next burst
+            // of a gather): stay idle a few microseconds, so that it needs no enqueue and no
+            // wake-up of a sleeping worker.
+            if (linger(s)) {
+                continue;
+            }
             // Out of work: leave, unless a call arrived after our look (its submitter saw us idle
             // and started nobody).
             s.idle.fetch_sub(1, std::memory_order_seq_cst);
@@ -157,6 +164,22 @@ public:
     }
 
 private:
+    /// Yields for up to linger_time while the queue is empty; true when a call arrived.
+    static bool linger(drain_state& s) noexcept {
+        const auto until = std::chrono::steady_clock::now() + linger_time;
+        for (int i = 1;; ++i) {
+            if (!s.queue.empty()) {
+                return true;
+            }
+            if ((i & 15) == 0 && std::chrono::steady_clock::now() >= until) {
+                return false;
+            }
+            std::this_thread::yield();
+        }
+    }
+
+    static constexpr std::chrono::microseconds linger_time{50};
+
     std::shared_ptr<drain_state> s_;
 };
 

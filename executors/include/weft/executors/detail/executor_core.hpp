@@ -78,16 +78,25 @@ private:
     /// Calls that ended, in any way (the workers' counters summed).
     [[nodiscard]] std::uint64_t ended() const noexcept;
 
-    // Counters, split by the thread that writes them so the submitting loop and the workers do
-    // not share a cache line: no counter is written by both sides. queued and running are
-    // derived (submitted - started, started - ended), and shutdown(wait) waits for ended to
-    // reach submitted.
-    alignas(64) std::atomic<std::uint64_t> submitted_{0};
-    alignas(64) std::atomic<std::uint64_t> started_{0};
-    std::atomic<std::uint64_t> completed_{0};
-    std::atomic<std::uint64_t> failed_{0};
-    std::atomic<std::uint64_t> cancelled_{0};
-    std::atomic<std::uint64_t> discarded_{0};
+    // Counters, sharded by the thread that writes them, so that loops submitting and workers
+    // running calls do not share cache lines (one shard per thread slot; a slot is given to each
+    // thread on its first count, round robin). queued and running are derived (submitted -
+    // started, started - ended), and shutdown(wait) waits for ended to reach submitted.
+    struct alignas(64) counter_shard {
+        std::atomic<std::uint64_t> submitted{0};
+        std::atomic<std::uint64_t> started{0};
+        std::atomic<std::uint64_t> completed{0};
+        std::atomic<std::uint64_t> failed{0};
+        std::atomic<std::uint64_t> cancelled{0};
+        std::atomic<std::uint64_t> discarded{0};
+    };
+    static constexpr std::size_t shard_count = 16;
+    /// This thread's shard.
+    [[nodiscard]] counter_shard& my_shard() noexcept;
+    /// Sum of one counter over the shards.
+    [[nodiscard]] std::uint64_t sum(std::atomic<std::uint64_t> counter_shard::*c) const noexcept;
+
+    counter_shard shards_[shard_count];
     /// Set (under mtx_) once shutdown(wait) waits: ending calls then count under mtx_ and notify.
     std::atomic<bool> waiting_{false};
 
