@@ -78,6 +78,11 @@ connection make_connection(int fd, int family, const sockaddr* peer, socklen_t p
 
 // ---- the read/write operation -------------------------------------------------------------------
 
+/// err_ of an operation awaited from a loop other than the connection's.
+constexpr int wrong_loop = -1;
+/// err_ of a read that took its bytes after its cancellation was delivered.
+constexpr int redeliver_cancel = -2;
+
 struct io_op_access {
     static void ready(io_op& op, const asio::error_code& ec) noexcept {
         if (op.c_ != nullptr) {
@@ -105,6 +110,36 @@ struct io_op_access {
         // the handler, so the task may close or destroy the socket.
         op.h_.resume();
     }
+    // A read's completion: Asio's reactor did the recv when the socket became readable (one
+    // system call, no re-arming of the descriptor, unlike a readiness wait).
+    static void received(io_op& op, const asio::error_code& ec, std::size_t n) noexcept {
+        if (op.c_ != nullptr) {
+            op.c_->reading = nullptr;
+        }
+        if (op.c_ == nullptr) {
+            op.err_ = EBADF; // the connection was destroyed under the read
+        } else if (!ec || ec == asio::error::eof) {
+            op.done_ = ec ? 0 : n;
+            op.c_->drained = n < op.rlen_;
+            if (op.cancelled_) {
+                // The bytes are taken: deliver them, and leave the cancellation pending for the
+                // next suspension point.
+                op.cancelled_ = false;
+                op.err_ = redeliver_cancel;
+            }
+        } else if (op.cancelled_) {
+            // cancelled: await_resume throws
+        } else if (ec == asio::error::operation_aborted) {
+            if (op.c_->sock.is_open()) {
+                op.arm(); // another operation's cancellation cancelled this read too
+                return;
+            }
+            op.err_ = EBADF;
+        } else {
+            op.err_ = ec.value();
+        }
+        op.h_.resume();
+    }
     static bool& cancelled(io_op& op) noexcept { return op.cancelled_; }
     static void detach(io_op* op) noexcept {
         if (op != nullptr) {
@@ -118,9 +153,6 @@ connection_impl::~connection_impl() {
     io_op_access::detach(writing);
 }
 
-/// err_ of an operation awaited from a loop other than the connection's.
-constexpr int wrong_loop = -1;
-
 bool io_op::try_now() noexcept {
     if (c_ == nullptr || c_->fd < 0) {
         err_ = EBADF;
@@ -131,16 +163,21 @@ bool io_op::try_now() noexcept {
         return true;
     }
     if (!write_) {
+        if (c_->drained) {
+            return false; // the reactor reads when data arrives (see arm())
+        }
         for (;;) {
             const ssize_t n = ::recv(c_->fd, rbuf_, rlen_, 0);
             if (n >= 0) {
                 done_ = static_cast<std::size_t>(n);
+                c_->drained = done_ < rlen_;
                 return true;
             }
             if (errno == EINTR) {
                 continue;
             }
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                c_->drained = true;
                 return false;
             }
             err_ = errno;
@@ -195,8 +232,20 @@ bool io_op::try_now() noexcept {
 }
 
 void io_op::arm() noexcept {
-    (write_ ? c_->writing : c_->reading) = this;
-    c_->sock.async_wait(write_ ? asio::socket_base::wait_write : asio::socket_base::wait_read,
+    if (!write_) {
+        // Asio's reactor tries the recv at once, and otherwise queues it until the descriptor's
+        // (edge-triggered) readiness event: no system call beyond the recv, whereas a readiness
+        // wait (async_wait) re-arms the descriptor with an epoll_ctl each time. The recv that
+        // try_now skips on a drained socket is the one Asio makes here.
+        c_->reading = this;
+        c_->sock.async_receive(asio::buffer(rbuf_, rlen_),
+                               [this](const asio::error_code& ec, std::size_t n) {
+                                   io_op_access::received(*this, ec, n);
+                               });
+        return;
+    }
+    c_->writing = this;
+    c_->sock.async_wait(asio::socket_base::wait_write,
                         [this](const asio::error_code& ec) { io_op_access::ready(*this, ec); });
 }
 
@@ -214,6 +263,14 @@ bool io_op::on_cancel(void* self) noexcept {
 }
 
 void io_op::finish(const char* what) {
+    if (err_ == redeliver_cancel) {
+        err_ = 0;
+        leave(what);
+        if (slot_ != nullptr) {
+            slot_->request(); // pending again: the next suspension point is cancelled
+        }
+        return;
+    }
     leave(what);
     if (err_ == wrong_loop) {
         throw invalid_state_error(

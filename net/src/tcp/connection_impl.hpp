@@ -46,6 +46,9 @@ struct connection_impl {
     weft::loop* home = nullptr; ///< the loop whose io_context the socket is registered with
     io_op* reading = nullptr;   ///< the pending read's wait, if any
     io_op* writing = nullptr;   ///< the pending write's wait, if any
+    /// The last read took less than it asked for: the socket is probably drained, so the next
+    /// read waits for readiness instead of trying a recv that would fail (EAGAIN).
+    bool drained = false;
 
     [[nodiscard]] endpoint peer_endpoint() const;
 };
