@@ -185,6 +185,8 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
     set(t, CURLOPT_NOSIGNAL, 1L);
     set(t, CURLOPT_WRITEFUNCTION, &on_body);
     set(t, CURLOPT_HEADERFUNCTION, &on_header);
+    set(t, CURLOPT_CLOSESOCKETFUNCTION, &multi_ctx::close_socket);
+    set(t, CURLOPT_CLOSESOCKETDATA, static_cast<void*>(t.ctx.get()));
     set(t, CURLOPT_PROTOCOLS_STR, "http,https");
     set(t, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     if (o.decompress) {

@@ -230,8 +230,8 @@ void multi_ctx::close() noexcept {
 // socket libcurl no longer wants stays in the set, marked unwanted, and leaves it only if it
 // reports an event while unwanted (the server closed an idle connection, say); when libcurl wants
 // it again with the same events, no call is made. A socket libcurl closes leaves the set by
-// itself (the kernel drops a closed file from every epoll set), and its descriptor's next use
-// sees ENOENT and adds it afresh.
+// itself (the kernel drops a closed file from every epoll set; close_socket forgets it), and its
+// descriptor's next use adds it afresh.
 int multi_ctx::on_socket(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
                          void* /*socketp*/) {
     auto* self = static_cast<multi_ctx*>(userp);
@@ -282,6 +282,17 @@ int multi_ctx::on_socket(CURL* /*easy*/, curl_socket_t s, int what, void* userp,
     f.in_set = true;
     f.events = events;
     return 0;
+}
+
+// Every socket libcurl closes passes here (a connection keeps the callback it was made with, so
+// this holds for connections closed by the connection cache too): the kernel drops the closed
+// file from our set, and the descriptor number, when reused, starts afresh.
+int multi_ctx::close_socket(void* clientp, curl_socket_t s) noexcept {
+    auto* self = static_cast<multi_ctx*>(clientp);
+    if (s >= 0 && static_cast<std::size_t>(s) < self->fds_.size()) {
+        self->fds_[static_cast<std::size_t>(s)] = fd_state{};
+    }
+    return ::close(s);
 }
 
 // libcurl wants socket_action(CURL_SOCKET_TIMEOUT) after timeout_ms (0: as soon as possible, -1:

@@ -95,6 +95,10 @@ public:
 
     [[nodiscard]] weft::loop& home() const noexcept { return owner_; }
 
+    /// CURLOPT_CLOSESOCKETFUNCTION for this multi's easy handles (CURLOPT_CLOSESOCKETDATA: the
+    /// multi_ctx): forgets the descriptor's place in the epoll set, then closes it.
+    static int close_socket(void* clientp, curl_socket_t s) noexcept;
+
 private:
     static int on_socket(CURL* easy, curl_socket_t s, int what, void* userp, void* socketp);
     static int on_timer(CURLM* multi, long timeout_ms, void* userp);

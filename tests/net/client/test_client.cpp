@@ -415,6 +415,24 @@ TEST(http_client, a_pooled_connection_the_server_closed_is_replaced) {
     });
 }
 
+TEST(http_client, connections_evicted_from_a_full_pool_are_replaced) {
+    // One connection in all, two servers (plain and TLS) in turn: each request closes the other
+    // server's idle connection, whose descriptor number the new connection likely takes over.
+    NGINX_OR_SKIP(s);
+    run_on([s]() -> weft::task<> {
+        client c(client::options{.max_connections = 1, .ca_file = s->cert_file()});
+        for (int i = 0; i < 4; ++i) {
+            response plain = co_await c.get(s->url("/index.html?tag=evict&i=" + std::to_string(i)));
+            EXPECT_EQ(plain.status, 200);
+            EXPECT_EQ(plain.new_connections, 1) << "round " << i;
+            response tls = co_await c.get(s->tls_url("/text.txt"));
+            EXPECT_EQ(tls.body, s->file("text.txt"));
+            EXPECT_EQ(tls.new_connections, 1) << "round " << i;
+        }
+        EXPECT_EQ(s->connections_with("tag=evict&").size(), 4u);
+    });
+}
+
 TEST(http_client, per_host_connection_limit) {
     NGINX_OR_SKIP(s);
     run_on([s]() -> weft::task<> {
