@@ -23,6 +23,20 @@ constexpr std::array<bool, 256> tchar_table = [] {
     return t;
 }();
 
+// What a byte may be in a field value: a visible character or obs-text, optional whitespace
+// (SP, HTAB), or neither (CR, LF, NUL and the other controls, DEL).
+enum class field_byte : std::uint8_t { invalid, visible, ows };
+
+constexpr std::array<field_byte, 256> field_value_table = [] {
+    std::array<field_byte, 256> t{};
+    for (int c = 0x21; c < 0x100; ++c) {
+        t[static_cast<std::size_t>(c)] = c == 0x7f ? field_byte::invalid : field_byte::visible;
+    }
+    t[' '] = field_byte::ows;
+    t['\t'] = field_byte::ows;
+    return t;
+}();
+
 constexpr char lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
@@ -51,29 +65,6 @@ std::string_view trim(std::string_view s) noexcept {
         s.remove_suffix(1);
     }
     return s;
-}
-
-// A field value may hold HTAB, SP, visible characters and obs-text; no other control character.
-bool valid_value(std::string_view v) noexcept {
-    for (char ch : v) {
-        const auto c = static_cast<unsigned char>(ch);
-        if ((c < 0x20 && c != '\t') || c == 0x7f) {
-            return false;
-        }
-    }
-    return true;
-}
-
-bool valid_token(std::string_view s) noexcept {
-    if (s.empty()) {
-        return false;
-    }
-    for (char c : s) {
-        if (!tchar_table[static_cast<unsigned char>(c)]) {
-            return false;
-        }
-    }
-    return true;
 }
 
 // Calls f(element) for each element of a comma-separated list, trimmed; empty ones are skipped
@@ -187,45 +178,53 @@ parse_status head_parser::parse(std::string_view buf, request_head& out) {
     }
 }
 
+// The head is checked and split in one pass per line: each scan stops at the first byte its
+// part may not hold, and that byte tells whether the part ended where it should. parse() made
+// sure that every LF of the head follows a CR and that the head ends with an empty line, so every
+// scan stops inside it (CR belongs to no part).
 parse_status head_parser::finish(std::string_view head, request_head& out) {
     const parser_limits& lim = *limits_;
-    // ---- request line: method SP request-target SP HTTP-version
-    const auto eol = head.find("\r\n");
-    std::string_view line = head.substr(0, eol);
-    head.remove_prefix(eol + 2);
+    const char* p = head.data();
+    const char* const end = head.data() + head.size();
 
-    const auto sp1 = line.find(' ');
-    if (sp1 == std::string_view::npos) {
-        return fail(400, "malformed request line");
+    // ---- request line: method SP request-target SP HTTP-version CRLF
+    const char* const method = p;
+    while (tchar_table[static_cast<unsigned char>(*p)]) {
+        ++p;
     }
-    out.method = line.substr(0, sp1);
-    if (!valid_token(out.method)) {
-        return fail(400, "invalid method");
+    if (*p != ' ' || p == method) {
+        return fail(400, *p == '\r' ? "malformed request line" : "invalid method");
     }
-    std::string_view rest = line.substr(sp1 + 1);
-    const auto sp2 = rest.find(' ');
-    if (sp2 == std::string_view::npos) {
-        return fail(400, "malformed request line");
+    out.method = std::string_view(method, static_cast<std::size_t>(p - method));
+    const char* const target = ++p;
+    while (static_cast<unsigned char>(*p - 0x21) < 0x5e) { // visible ASCII
+        ++p;
     }
-    out.target = rest.substr(0, sp2);
-    if (out.target.empty()) {
+    if (*p != ' ') {
+        return fail(400,
+                    *p == '\r' ? "malformed request line" : "invalid character in request target");
+    }
+    if (p == target) {
         return fail(400, "empty request target");
     }
-    for (char ch : out.target) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c >= 0x7f) {
-            return fail(400, "invalid character in request target");
+    out.target = std::string_view(target, static_cast<std::size_t>(p - target));
+    ++p;
+    // "HTTP/d.d" CRLF
+    if (end - p >= 10 && std::memcmp(p, "HTTP/1.1\r\n", 10) == 0) {
+        out.version_minor = 1;
+    } else {
+        const std::string_view rest(p, static_cast<std::size_t>(end - p));
+        const std::string_view version = rest.substr(0, rest.find("\r\n"));
+        if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
+            version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9') {
+            return fail(400, "malformed HTTP version");
         }
+        if (version[5] != '1') {
+            return fail(505, "HTTP version not supported");
+        }
+        out.version_minor = version[7] == '0' ? 0 : 1;
     }
-    const std::string_view version = rest.substr(sp2 + 1);
-    if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
-        version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9') {
-        return fail(400, "malformed HTTP version");
-    }
-    if (version[5] != '1') {
-        return fail(505, "HTTP version not supported");
-    }
-    out.version_minor = version[7] == '0' ? 0 : 1;
+    p += 10;
 
     const char first = out.target.front();
     if (first == '*') {
@@ -241,7 +240,7 @@ parse_status head_parser::finish(std::string_view head, request_head& out) {
         }
     }
 
-    // ---- header fields
+    // ---- header fields: field-name ":" OWS field-value OWS CRLF, up to the empty line
     bool have_length = false;
     bool have_te = false;
     bool te_chunked_last = false;
@@ -249,25 +248,43 @@ parse_status head_parser::finish(std::string_view head, request_head& out) {
     bool conn_close = false;
     bool conn_keep_alive = false;
     std::size_t hosts = 0;
-    while (!head.empty()) {
-        const auto end = head.find("\r\n");
-        line = head.substr(0, end);
-        head.remove_prefix(end + 2);
-        if (line.empty()) {
-            break; // the blank line that ends the head
+    for (;;) {
+        if (*p == '\r') {
+            if (p[1] != '\n') {
+                return fail(400, "invalid header field name");
+            }
+            break; // the empty line that ends the head
         }
-        const auto colon = line.find(':');
-        if (colon == std::string_view::npos) {
-            return fail(400, "header line without a colon");
+        const char* const name_at = p;
+        while (tchar_table[static_cast<unsigned char>(*p)]) {
+            ++p;
         }
-        const std::string_view name = line.substr(0, colon);
-        if (!valid_token(name)) {
-            return fail(400, "invalid header field name");
+        if (*p != ':' || p == name_at) {
+            return fail(400,
+                        *p == '\r' ? "header line without a colon" : "invalid header field name");
         }
-        const std::string_view value = trim(line.substr(colon + 1));
-        if (!valid_value(value)) {
+        const std::string_view name(name_at, static_cast<std::size_t>(p - name_at));
+        ++p;
+        while (*p == ' ' || *p == '\t') {
+            ++p;
+        }
+        const char* const value_at = p;
+        const char* value_end = p; // past the last byte that is not OWS
+        for (;;) {
+            const field_byte k = field_value_table[static_cast<unsigned char>(*p)];
+            if (k == field_byte::visible) {
+                value_end = ++p;
+            } else if (k == field_byte::ows) {
+                ++p;
+            } else {
+                break;
+            }
+        }
+        if (*p != '\r' || p[1] != '\n') {
             return fail(400, "invalid character in header field value");
         }
+        p += 2;
+        const std::string_view value(value_at, static_cast<std::size_t>(value_end - value_at));
         out.fields.push_back({name, value});
         if (out.fields.size() > lim.max_headers) {
             return fail(431, "too many header fields");

@@ -41,7 +41,7 @@ void router::add(std::string_view method, std::string_view pattern, handler h) {
         throw weft::error("weft::http::server::route: empty handler for \"" + std::string(pattern) +
                           "\"");
     }
-    route r{std::string(method), {}, std::move(h)};
+    route r{std::string(method), {}, std::move(h), std::string(pattern)};
     for_each_segment(pattern, [&](std::string_view seg) {
         if (!seg.empty() && seg.front() == '{') {
             if (seg.size() < 3 || seg.back() != '}' ||
@@ -50,6 +50,7 @@ void router::add(std::string_view method, std::string_view pattern, handler h) {
                                   std::string(seg) + "\" in \"" + std::string(pattern) + "\"");
             }
             r.segments.push_back({std::string(seg.substr(1, seg.size() - 2)), true});
+            r.has_params = true;
         } else {
             if (seg.find_first_of("{}") != std::string_view::npos) {
                 throw weft::error("weft::http::server::route: a parameter must be a whole segment "
@@ -65,6 +66,9 @@ void router::add(std::string_view method, std::string_view pattern, handler h) {
 
 bool router::matches(const route& r, std::string_view path,
                      std::vector<std::pair<std::string, std::string>>* params) const {
+    if (!r.has_params && !path.empty() && path.front() == '/') {
+        return path == r.pattern; // the same segments, joined the same way
+    }
     std::size_t i = 0;
     const bool all = for_each_segment(path, [&](std::string_view seg) {
         if (i >= r.segments.size()) {
@@ -106,7 +110,9 @@ router::match router::find(std::string_view method, std::string_view path,
     }
     if (fallback != nullptr) {
         params.clear();
-        matches(*fallback, path, &params);
+        if (fallback->has_params) {
+            matches(*fallback, path, &params);
+        }
         m.found = &fallback->h;
         return m;
     }

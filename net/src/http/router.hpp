@@ -39,6 +39,8 @@ private:
         std::string method;
         std::vector<segment> segments;
         handler h;
+        std::string pattern; // as given
+        bool has_params = false;
     };
 
     bool matches(const route& r, std::string_view path,

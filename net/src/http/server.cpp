@@ -290,8 +290,27 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     std::mutex refs_mtx;
     std::unordered_set<std::shared_ptr<connection_ref>> refs;
 
-    counter connections_open, connections_total, requests, bad_requests, too_large, not_implemented,
-        timeouts, not_found, method_not_allowed, handler_errors, io_errors;
+    counter connections_open, connections_total, bad_requests, too_large, not_implemented, timeouts,
+        not_found, method_not_allowed, handler_errors, io_errors;
+    // Responses sent, counted per loop: one counter that every loop bumps per request would
+    // bounce its cache line between the cores. Guarded by refs_mtx; never shrinks.
+    struct loop_requests {
+        weft::loop* home = nullptr;
+        counter n;
+    };
+    std::vector<std::unique_ptr<loop_requests>> requests;
+
+    // The request counter of loop l (refs_mtx held).
+    counter& requests_of(weft::loop* l) {
+        for (const std::unique_ptr<loop_requests>& r : requests) {
+            if (r->home == l) {
+                return r->n;
+            }
+        }
+        requests.push_back(std::make_unique<loop_requests>());
+        requests.back()->home = l;
+        return requests.back()->n;
+    }
 
     void count_error_status(int status) noexcept {
         switch (status) {
@@ -333,6 +352,7 @@ public:
         ref_->conn = &conn_;
         std::lock_guard lock(srv_.refs_mtx);
         srv_.refs.insert(ref_);
+        requests_ = &srv_.requests_of(ref_->home);
     }
     session(const session&) = delete;
     session& operator=(const session&) = delete;
@@ -387,6 +407,7 @@ private:
     std::string_view gather_; // the body to send after out_, in the same gathered write
     date_line date_;
     std::shared_ptr<connection_ref> ref_;
+    counter* requests_ = nullptr; // this loop's
     std::size_t served_ = 0;
     bool head_request_ = false;
 
@@ -520,7 +541,7 @@ task<void> session::linger_close() {
 
 task<void> session::fail(int status, std::string_view reason) {
     srv_.count_error_status(status);
-    srv_.requests.add();
+    requests_->add();
     if (http_log().should_log(spdlog::level::debug)) {
         http_log().debug("{}: {} {} ({})", req_.remote_address(), status,
                          detail::reason_phrase(status), reason);
@@ -748,7 +769,7 @@ bool session::prepare(server_response& resp) {
             keep = false;
         }
     }
-    srv_.requests.add();
+    requests_->add();
     gather_ = {};
     if (resp.is_streamed()) {
         return keep;
@@ -1026,7 +1047,12 @@ server_stats server::stats() const noexcept {
     server_stats s;
     s.connections_open = i.connections_open.get();
     s.connections_total = i.connections_total.get();
-    s.requests = i.requests.get();
+    {
+        std::lock_guard lock(impl_->refs_mtx);
+        for (const auto& r : impl_->requests) {
+            s.requests += r->n.get();
+        }
+    }
     s.bad_requests = i.bad_requests.get();
     s.too_large = i.too_large.get();
     s.not_implemented = i.not_implemented.get();
