@@ -9,11 +9,19 @@ namespace weft::detail {
 namespace {
 
 /// This thread's counter slot: given round robin on first use, so that up to shard_count
-/// threads (the loops and the workers) each count on their own cache line.
+/// threads (the loops and the workers) each count on their own cache line. Initial-exec TLS: a
+/// plain load, where the default model for a shared library calls __tls_get_addr on every count.
+constexpr std::size_t no_slot = ~std::size_t{0};
+[[gnu::tls_model("initial-exec")]] thread_local std::size_t my_slot = no_slot;
+
 std::size_t thread_slot(std::size_t count) noexcept {
-    static std::atomic<std::size_t> next{0};
-    thread_local const std::size_t slot = next.fetch_add(1, std::memory_order_relaxed);
-    return slot % count;
+    std::size_t slot = my_slot;
+    if (slot == no_slot) [[unlikely]] {
+        static std::atomic<std::size_t> next{0};
+        slot = next.fetch_add(1, std::memory_order_relaxed) % count;
+        my_slot = slot;
+    }
+    return slot;
 }
 
 } // namespace

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -83,6 +84,19 @@ struct drain_state {
 
     alignas(64) std::atomic<int> alive{0}; ///< drainers enqueued and not finished
     std::atomic<int> idle{0};              ///< of them, those not running a call
+    std::atomic<int> parked{0};            ///< of those, the ones asleep on park_cv
+
+    std::mutex park_mtx;
+    std::condition_variable park_cv;
+    bool closing = false; ///< the pool is gone: parked drainers leave (under park_mtx)
+
+    /// Wakes a parked drainer for a call just queued, if one is parked.
+    void wake_parked() noexcept {
+        if (parked.load(std::memory_order_seq_cst) != 0) {
+            { std::lock_guard lock(park_mtx); }
+            park_cv.notify_one();
+        }
+    }
 };
 
 /// One oneTBB task that runs queued calls until the queue is empty. The pool keeps at most
@@ -136,7 +150,7 @@ public:
             // A call often follows soon (a task awaiting one call after another, the next burst
             // of a gather): stay idle a few microseconds, so that it needs no enqueue and no
             // wake-up of a sleeping worker.
-            if (linger(s)) {
+            if (linger(s) || park(s)) {
                 continue;
             }
             // Out of work: leave, unless a call arrived after our look (its submitter saw us idle
@@ -164,6 +178,24 @@ public:
     }
 
 private:
+    /// Sleeps for up to park_time while the queue is empty, still counted idle, so that a trickle
+    /// of calls (one every few milliseconds) wakes this thread instead of enqueueing a task into
+    /// the arena each time, which makes oneTBB wake all of its idle workers. True when a call
+    /// arrived.
+    static bool park(drain_state& s) {
+        std::unique_lock lock(s.park_mtx);
+        s.parked.fetch_add(1, std::memory_order_seq_cst);
+        // Pairs with the submitter's fence: either it sees us parked and wakes us, or we see its
+        // call here.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        const bool woken =
+            s.park_cv.wait_for(lock, park_time, [&] { return s.closing || !s.queue.empty(); });
+        s.parked.fetch_sub(1, std::memory_order_seq_cst);
+        return woken && !s.closing;
+    }
+
+    static constexpr std::chrono::milliseconds park_time{50};
+
     /// Yields for up to linger_time while the queue is empty; true when a call arrived.
     static bool linger(drain_state& s) noexcept {
         const auto until = std::chrono::steady_clock::now() + linger_time;
@@ -197,7 +229,15 @@ public:
         drain_->arena = &arena_;
     }
 
-    ~tbb_pool_core() override = default;
+    ~tbb_pool_core() override {
+        // Every call has ended (the pool shut down with wait first); parked drainers leave now
+        // rather than at the end of their park_time.
+        {
+            std::lock_guard lock(drain_->park_mtx);
+            drain_->closing = true;
+        }
+        drain_->park_cv.notify_all();
+    }
 
     [[nodiscard]] std::size_t max_workers() const noexcept override { return workers_; }
 
@@ -208,6 +248,8 @@ protected:
         std::atomic_thread_fence(std::memory_order_seq_cst);
         if (drain_->idle.load(std::memory_order_relaxed) == 0) {
             drainer::start_if_room(drain_);
+        } else {
+            drain_->wake_parked();
         }
         return true;
     }
