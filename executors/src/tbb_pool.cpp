@@ -184,6 +184,11 @@ private:
     /// arrived.
     static bool park(drain_state& s) {
         std::unique_lock lock(s.park_mtx);
+        // One parked drainer at most: a parked drainer holds a oneTBB worker thread that other
+        // arenas (a tbb::parallel_for elsewhere in the program) could use.
+        if (s.parked.load(std::memory_order_relaxed) != 0) {
+            return false;
+        }
         s.parked.fetch_add(1, std::memory_order_seq_cst);
         // Pairs with the submitter's fence: either it sees us parked and wakes us, or we see its
         // call here.
