@@ -34,4 +34,12 @@ wait "$pid" 2>/dev/null || true
 dump=$(ls -t "$out"/callgrind.out.*.* 2>/dev/null | head -1)
 callgrind_annotate --inclusive=no "$dump" >"$out/annotate.txt" 2>/dev/null
 total=$(awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1; exit}' "$out/annotate.txt")
-echo "$which: $requests requests, $total instructions, $((total / requests)) per request (profile: $out/annotate.txt)"
+# Calls to malloc (operator new included), from the call records of the dump.
+mallocs=$(awk '/^cfn=/ { f = $0; sub(/^cfn=/, "", f); sp = index(f, " ");
+                         if (sp > 0) { id = substr(f, 1, sp - 1); name[id] = substr(f, sp + 1) } else { id = f }
+                         callee = name[id]; next }
+               /^calls=/ { if (callee == "malloc") { split($1, a, "="); n += a[2] } }
+               END { print n + 0 }' "$dump")
+echo "$which: $requests requests, $total instructions, $((total / requests)) per request," \
+    "$(awk -v m="$mallocs" -v r="$requests" 'BEGIN { printf "%.2f", m / r }') mallocs per request" \
+    "(profile: $out/annotate.txt)"
