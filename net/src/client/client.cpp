@@ -170,7 +170,13 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
     const auto [easy, configured] = t.ctx->acquire_easy(t.plain);
     t.easy = easy;
     // Per request.
-    set(t, CURLOPT_URL, t.url.c_str());
+    CURLUcode urc = CURLUE_OK;
+    t.parsed_url = t.ctx->parsed_url(t.url, urc);
+    if (t.parsed_url == nullptr) {
+        throw invalid_url_error(
+            t.method + " " + t.url + ": invalid URL (" + curl_url_strerror(urc) + ")", t.url);
+    }
+    set(t, CURLOPT_CURLU, t.parsed_url.get());
     set(t, CURLOPT_PRIVATE, static_cast<void*>(&t));
     set(t, CURLOPT_ERRORBUFFER, t.errbuf);
     set(t, CURLOPT_WRITEDATA, static_cast<void*>(&t));

@@ -150,6 +150,29 @@ void multi_ctx::release_easy(CURL* easy, bool plain) noexcept {
     to.push_back(easy);
 }
 
+std::shared_ptr<CURLU> multi_ctx::parsed_url(const std::string& url, CURLUcode& rc) {
+    rc = CURLUE_OK;
+    if (auto it = urls_.find(url); it != urls_.end()) {
+        return it->second;
+    }
+    std::shared_ptr<CURLU> u(curl_url(), &curl_url_cleanup);
+    if (u == nullptr) {
+        throw std::bad_alloc();
+    }
+    // The flags libcurl parses a CURLOPT_URL string with (less guessing a missing scheme, which
+    // the client refuses before).
+    rc = curl_url_set(u.get(), CURLUPART_URL, url.c_str(), CURLU_NON_SUPPORT_SCHEME);
+    if (rc != CURLUE_OK) {
+        return nullptr;
+    }
+    constexpr std::size_t max_cached = 64;
+    if (urls_.size() >= max_cached) {
+        urls_.clear(); // transfers keep the handles they use
+    }
+    urls_.emplace(url, u);
+    return u;
+}
+
 void multi_ctx::start() {
     wait_events();
 }
@@ -210,6 +233,7 @@ void multi_ctx::close() noexcept {
         curl_multi_cleanup(multi_); // closes the pooled connections
         multi_ = nullptr;
     }
+    urls_.clear();
     for (auto* idle : {&idle_plain_, &idle_other_}) {
         for (CURL* e : *idle) {
             curl_easy_cleanup(e);
