@@ -13,6 +13,8 @@
 //   gzip-list  CURLOPT_ACCEPT_ENCODING "deflate, gzip, br, zstd" (the same list, given)
 //   gzip-header  CURLOPT_ACCEPT_ENCODING "", and the same Accept-Encoding as a custom header
 //            (libcurl then sends only that one, which it need not format per request)
+//   headers-api  the same fields read with curl_easy_nextheader once the transfer is done
+//   curlu    the URL given parsed (CURLOPT_CURLU) instead of as a string
 //   follow   CURLOPT_FOLLOWLOCATION, CURLOPT_MAXREDIRS 10
 //   smallbuf, bigbuf  CURLOPT_BUFFERSIZE 4 KiB, 256 KiB (libcurl's default: 16 KiB)
 //   limits   CURLOPT_CONNECTTIMEOUT_MS, CURLOPT_PROTOCOLS_STR, CURLOPT_REDIR_PROTOCOLS_STR,
@@ -26,6 +28,7 @@
 // in its loop's.)
 
 #include <curl/curl.h>
+#include <curl/header.h>
 
 #include <chrono>
 #include <cstdio>
@@ -127,6 +130,13 @@ struct bench {
             curl_multi_remove_handle(multi, easy);
             long status = 0;
             curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+            if (want_header_api) {
+                sl->headers.clear();
+                curl_header* prev = nullptr;
+                while ((prev = curl_easy_nextheader(easy, CURLH_HEADER, -1, prev)) != nullptr) {
+                    sl->headers.emplace_back(prev->name, prev->value);
+                }
+            }
             if (want_info) {
                 char* eff = nullptr;
                 long v = 0;
@@ -159,6 +169,7 @@ struct bench {
     [[nodiscard]] bool running() const noexcept { return done < target; }
     long target = 0;
     bool want_info = false;
+    bool want_header_api = false;
     int outer = -1; ///< nested: an epoll set holding epfd (edge-triggered), waited on instead
 
     void run_socket() {
@@ -290,6 +301,14 @@ int main(int argc, char** argv) {
         if (want("bigbuf")) {
             curl_easy_setopt(s.easy, CURLOPT_BUFFERSIZE, 256L * 1024);
         }
+        if (want("curlu")) {
+            static CURLU* u = [&] {
+                CURLU* h = curl_url();
+                curl_url_set(h, CURLUPART_URL, url.c_str(), 0);
+                return h;
+            }();
+            curl_easy_setopt(s.easy, CURLOPT_CURLU, u);
+        }
         if (want("follow")) {
             curl_easy_setopt(s.easy, CURLOPT_FOLLOWLOCATION, 1L);
             curl_easy_setopt(s.easy, CURLOPT_MAXREDIRS, 10L);
@@ -304,6 +323,7 @@ int main(int argc, char** argv) {
         }
     }
     b.want_info = want("info");
+    b.want_header_api = want("headers-api");
     auto run = [&](long n) {
         b.left = n;
         b.done = 0;
