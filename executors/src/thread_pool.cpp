@@ -2,13 +2,14 @@
 
 #include <weft/runtime/log.hpp>
 
+#include <oneapi/tbb/concurrent_queue.h>
 #include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,7 +19,10 @@ namespace weft {
 
 namespace detail {
 
-/// Dedicated threads over one FIFO queue.
+/// Dedicated threads over one FIFO queue. The queue is lock-free (oneTBB's concurrent_queue);
+/// the mutex and condition variables are only for threads that sleep: a worker with nothing to do
+/// looks for a call for a few microseconds, then sleeps, and a submitter wakes one only when one
+/// sleeps; a submitter to a full bounded queue sleeps until a worker takes a call.
 class thread_pool_core final : public executor_core {
 public:
     explicit thread_pool_core(const thread_pool::options& o)
@@ -40,22 +44,15 @@ public:
 
 protected:
     bool enqueue(job& j, bool wait_for_room) override {
-        std::unique_lock lock(mtx_);
-        if (max_queue_ != 0 && queue_.size() >= max_queue_) {
-            if (!wait_for_room) {
-                return false;
-            }
-            room_cv_.wait(lock, [this] { return stopping_ || queue_.size() < max_queue_; });
-            if (stopping_) {
-                throw executor_shut_down("executor '" + name() +
-                                         "' shut down while waiting for room");
-            }
+        if (max_queue_ != 0 && !reserve_room(wait_for_room)) {
+            return false;
         }
-        queue_.push_back(std::move(j));
-        queued_.store(queue_.size(), std::memory_order_release);
-        const bool someone_sleeps = sleepers_ != 0;
-        lock.unlock();
-        if (someone_sleeps) {
+        queue_.push(std::move(j));
+        // Pairs with a worker's fence before it sleeps: either it sees this call, or we see it
+        // asleep and wake it.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (sleepers_.load(std::memory_order_relaxed) != 0) {
+            { std::lock_guard lock(mtx_); }
             work_cv_.notify_one();
         }
         return true;
@@ -64,7 +61,7 @@ protected:
     void stop_workers(bool wait) noexcept override {
         {
             std::lock_guard lock(mtx_);
-            stopping_ = true;
+            stopping_.store(true, std::memory_order_seq_cst);
         }
         work_cv_.notify_all();
         room_cv_.notify_all();
@@ -83,45 +80,90 @@ protected:
     }
 
 private:
-    void work(std::size_t index) {
-        std::string label = name().substr(0, 10) + "/" + std::to_string(index);
-        pthread_setname_np(pthread_self(), label.substr(0, 15).c_str());
+    /// Takes one of the max_queue places; false when full and not waiting.
+    /// @throws executor_shut_down when the pool stops while this waits.
+    bool reserve_room(bool wait_for_room) {
+        std::size_t n = queued_.load(std::memory_order_relaxed);
         for (;;) {
-            job j;
-            {
-                std::unique_lock lock(mtx_);
-                if (queue_.empty() && !stopping_) {
-                    // A call often follows soon (a loop awaiting one call after another, the next
-                    // burst of a gather): look for one briefly before sleeping, which would cost
-                    // the submitter a wake-up of about 40 us on a busy machine.
-                    lock.unlock();
-                    spin_for_work();
-                    lock.lock();
+            if (n < max_queue_) {
+                if (queued_.compare_exchange_weak(n, n + 1, std::memory_order_seq_cst,
+                                                  std::memory_order_relaxed)) {
+                    return true;
                 }
-                ++sleepers_;
-                work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-                --sleepers_;
-                if (queue_.empty()) {
-                    return; // stopping and drained
-                }
-                j = std::move(queue_.front());
-                queue_.pop_front();
-                queued_.store(queue_.size(), std::memory_order_release);
+                continue;
             }
-            if (max_queue_ != 0) {
-                room_cv_.notify_one();
-                room_freed();
+            if (!wait_for_room) {
+                return false;
             }
-            j();
+            std::unique_lock lock(mtx_);
+            room_waiters_.fetch_add(1, std::memory_order_seq_cst);
+            room_cv_.wait(lock, [this] {
+                return stopping_.load(std::memory_order_seq_cst) ||
+                       queued_.load(std::memory_order_seq_cst) < max_queue_;
+            });
+            room_waiters_.fetch_sub(1, std::memory_order_seq_cst);
+            if (stopping_.load(std::memory_order_seq_cst)) {
+                throw executor_shut_down("executor '" + name() +
+                                         "' shut down while waiting for room");
+            }
+            n = queued_.load(std::memory_order_relaxed);
         }
     }
 
-    /// Yields for a few microseconds while the queue is empty.
-    void spin_for_work() const noexcept {
+    /// A worker took a call from a bounded queue: one place is free.
+    void release_room() noexcept {
+        queued_.fetch_sub(1, std::memory_order_seq_cst);
+        if (room_waiters_.load(std::memory_order_seq_cst) != 0) {
+            { std::lock_guard lock(mtx_); }
+            room_cv_.notify_one();
+        }
+        room_freed();
+    }
+
+    void work(std::size_t index) {
+        std::string label = name().substr(0, 10) + "/" + std::to_string(index);
+        pthread_setname_np(pthread_self(), label.substr(0, 15).c_str());
+        job j;
+        for (;;) {
+            if (queue_.try_pop(j)) {
+                if (max_queue_ != 0) {
+                    release_room();
+                }
+                j();
+                j = {};
+                continue;
+            }
+            // A call often follows soon (a loop awaiting one call after another, the next burst
+            // of a gather): look for one briefly before sleeping, which would cost the submitter
+            // a wake-up of about 40 us on a busy machine.
+            if (spin_for_work()) {
+                continue;
+            }
+            std::unique_lock lock(mtx_);
+            sleepers_.fetch_add(1, std::memory_order_seq_cst);
+            std::atomic_thread_fence(std::memory_order_seq_cst);
+            work_cv_.wait(lock, [this] {
+                return stopping_.load(std::memory_order_seq_cst) || !queue_.empty();
+            });
+            sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+            if (stopping_.load(std::memory_order_seq_cst) && queue_.empty()) {
+                return; // stopping and drained
+            }
+        }
+    }
+
+    /// Yields for a few microseconds while the queue is empty; true when a call arrived.
+    bool spin_for_work() const noexcept {
         const auto until = std::chrono::steady_clock::now() + spin_time;
-        for (int i = 0; queued_.load(std::memory_order_acquire) == 0; ++i) {
-            if ((i & 15) == 15 && std::chrono::steady_clock::now() >= until) {
-                return;
+        for (int i = 1;; ++i) {
+            if (!queue_.empty()) {
+                return true;
+            }
+            if (stopping_.load(std::memory_order_relaxed)) {
+                return false;
+            }
+            if ((i & 15) == 0 && std::chrono::steady_clock::now() >= until) {
+                return false;
             }
             std::this_thread::yield();
         }
@@ -130,13 +172,15 @@ private:
     static constexpr std::chrono::microseconds spin_time{50};
 
     const std::size_t max_queue_;
-    std::atomic<std::size_t> queued_{0}; ///< queue_.size(), readable without the mutex
-    std::size_t sleepers_ = 0;           ///< workers waiting on work_cv_ (under mtx_)
+    // std::allocator, not oneTBB's: ThreadSanitizer then sees the queue's memory come and go.
+    tbb::concurrent_queue<job, std::allocator<job>> queue_;
+    std::atomic<std::size_t> queued_{0}; ///< places taken in a bounded queue
+    alignas(64) std::atomic<int> sleepers_{0};
+    std::atomic<int> room_waiters_{0};
+    std::atomic<bool> stopping_{false};
     std::mutex mtx_;
     std::condition_variable work_cv_;
     std::condition_variable room_cv_;
-    std::deque<job> queue_;
-    bool stopping_ = false;
     std::mutex join_mtx_;
     std::vector<std::thread> threads_;
 };
