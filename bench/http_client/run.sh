@@ -19,7 +19,7 @@ weft_bin="$build/bench/http_client/weft-bench-http-client"
 asio_bin="$build/bench/http_client/weft-bench-http-client-asio"
 curl_bin="$build/bench/http_client/weft-bench-http-client-curl"
 # What weft::http::client asks of libcurl by default beyond a bare GET (see curl_client.cpp).
-weft_features=headers,gzip,follow,limits,info
+weft_features=headers,gzip,follow,limits,info,curlu
 
 for b in "$weft_bin" "$asio_bin" "$curl_bin"; do
   [ -x "$b" ] || { echo "missing $b: ninja -C $build bench/http_client/$(basename "$b")" >&2; exit 2; }
@@ -57,7 +57,7 @@ for k in order:
     if k in med:
         runs = ", ".join(f"{x:.0f}" for x in rates[k])
         print(f"  {labels[k]:16s} {med[k]:9.0f} {cpu[k]:11.1f}   {runs}")
-print("  (libcurl socket+: with weft's default options: header callback, Accept-Encoding, ...)")
+print("  (libcurl socket+: with what weft asks of libcurl: header callback, Accept-Encoding, parsed URL, ...)")
 for k in ("weft", "weft-loops", "curl-socket", "curl-socket-features", "curl-poll"):
     if k in med:
         print(f"  {labels[k]}: {med[k] / med['aiohttp']:.1f}x aiohttp (target >= 10x), "
