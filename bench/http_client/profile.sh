@@ -6,13 +6,18 @@
 # out. Starts nginx itself (nginx.sh). Needs valgrind; perf for exact syscall counts (strace
 # slows the client down, which changes how many events each epoll_wait returns).
 #
+# The counts still move by several percent from run to run (how many events each epoll_wait
+# returns depends on timing): each is the median of REPS runs.
+#
 # Usage: bench/http_client/profile.sh [BUILD_DIR=build/bench] [INFLIGHT=64] [N1=1000] [N2=5000]
+#        [REPS=3]
 set -eu
 
 build=${1:-build/bench}
 inflight=${2:-64}
 n1=${3:-1000}
 n2=${4:-5000}
+reps=${5:-3}
 loops=$(nproc)
 here=$(cd "$(dirname "$0")" && pwd)
 weft_bin="$build/bench/http_client/weft-bench-http-client"
@@ -51,12 +56,22 @@ cmd() {
   esac
 }
 
-echo "per request, between $n1 and $n2 requests, $inflight in flight (syscalls: $syscall_tool)"
+echo "per request, between $n1 and $n2 requests, $inflight in flight, median of $reps" \
+  "(syscalls: $syscall_tool)"
 printf '  %-22s %9s %13s\n' client syscalls instructions
 for c in weft weft-loops weft-nodecompress curl-socket curl-socket-features curl-poll asio aiohttp; do
-  s1=$(syscalls $(cmd $c $n1)); s2=$(syscalls $(cmd $c $n2))
-  i1=$(instructions $(cmd $c $n1)); i2=$(instructions $(cmd $c $n2))
-  $python -c "import sys; c, s1, s2, i1, i2, n1, n2 = sys.argv[1:]; d = int(n2) - int(n1)
-print(f'  {c:22s} {(int(s2) - int(s1)) / d:9.2f} {(int(i2) - int(i1)) / d:13.0f}')" \
-    "$c" "$s1" "$s2" "$i1" "$i2" "$n1" "$n2"
+  : > "$dir/counts"
+  for _ in $(seq "$reps"); do
+    s1=$(syscalls $(cmd $c $n1)); s2=$(syscalls $(cmd $c $n2))
+    i1=$(instructions $(cmd $c $n1)); i2=$(instructions $(cmd $c $n2))
+    echo "$s1 $s2 $i1 $i2" >> "$dir/counts"
+  done
+  $python - "$c" "$n1" "$n2" "$dir/counts" <<'PY'
+import statistics, sys
+c, n1, n2, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+rows = [[int(x) for x in line.split()] for line in open(path)]
+sc = statistics.median((s2 - s1) / (n2 - n1) for s1, s2, _, _ in rows)
+ins = statistics.median((i2 - i1) / (n2 - n1) for _, _, i1, i2 in rows)
+print(f"  {c:22s} {sc:9.2f} {ins:13.0f}")
+PY
 done
