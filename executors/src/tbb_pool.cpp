@@ -129,8 +129,10 @@ public:
     void operator()() const {
         drain_state& s = *s_;
         executor_core::job j;
+        int misses = 0; // calls seen while lingering and taken by another drainer, in a row
         for (;;) {
             if (s.queue.try_pop(j)) {
+                misses = 0;
                 // Busy now: if nobody else is idle and more calls wait, start a helper first.
                 if (s.idle.fetch_sub(1, std::memory_order_seq_cst) == 1) {
                     std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -150,7 +152,14 @@ public:
             // A call often follows soon (a task awaiting one call after another, the next burst
             // of a gather): stay idle a few microseconds, so that it needs no enqueue and no
             // wake-up of a sleeping worker.
-            if (linger(s) || park(s)) {
+            // A drainer that keeps losing the calls it waited for to other drainers is one too
+            // many (say, after a burst, for calls that now come one at a time): it stops
+            // lingering, so that idle drainers do not compete with the loops for the cores.
+            if (misses < max_misses && linger(s)) {
+                ++misses;
+                continue;
+            }
+            if (park(s)) {
                 continue;
             }
             // Out of work: leave, unless a call arrived after our look (its submitter saw us idle
@@ -200,6 +209,7 @@ private:
     }
 
     static constexpr std::chrono::milliseconds park_time{50};
+    static constexpr int max_misses = 8;
 
     /// Yields for up to linger_time while the queue is empty; true when a call arrived.
     static bool linger(drain_state& s) noexcept {
