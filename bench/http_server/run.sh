@@ -3,6 +3,7 @@
 # weft (1 and 2 loops), nginx (return 200, 2 workers, access log off) and a plain Asio coroutine
 # server (2 threads), all in the same run. Prints a markdown table with wrk's latency percentiles.
 #   bench/http_server/run.sh [duration, default 10s] [rounds, default 1]
+# PIN=0,1 runs the servers and wrk under taskset -c 0,1 (two CPUs of a larger machine).
 set -euo pipefail
 duration=${1:-10s}
 rounds=${2:-1}
@@ -60,18 +61,22 @@ wait_port() {
 }
 
 # run NAME PORT START-COMMAND...: starts the server, checks the body, runs wrk, stops the server.
+pin=()
+if [ -n "${PIN:-}" ]; then
+    pin=(taskset -c "$PIN")
+fi
 results=()
 run() {
     local name=$1 port=$2
     shift 2
-    "$@" &
+    "${pin[@]}" "$@" &
     local pid=$!
     pids+=("$pid")
     wait_port "$port"
     local size
     size=$(curl -s "http://127.0.0.1:$port/" | wc -c)
     [ "$size" = 1024 ] || { echo "$name answered $size bytes, not 1024" >&2; exit 1; }
-    wrk -t2 -c64 -d"$duration" --latency "http://127.0.0.1:$port/" >"$work/$name.txt"
+    "${pin[@]}" wrk -t2 -c64 -d"$duration" --latency "http://127.0.0.1:$port/" >"$work/$name.txt"
     kill "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
     local rps p50 p90 p99
