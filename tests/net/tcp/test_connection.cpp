@@ -249,6 +249,53 @@ WEFT_TCP_TEST(connection, cancelling_a_task_cancels_its_read) {
     co_await srv.wait_closed(0ms);
 }
 
+// A read queued on the reactor may take its bytes just before its task is cancelled: it returns
+// them, and the cancellation reaches the task's next suspension point instead.
+WEFT_TCP_TEST(connection, a_read_cancelled_as_it_takes_its_bytes_returns_them) {
+    const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    WEFT_CO_ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    WEFT_CO_ASSERT_EQ(::listen(lfd, 1), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
+    connection c = co_await connection::connect("127.0.0.1", ntohs(a.sin_port));
+    const int peer = ::accept(lfd, nullptr, nullptr); // the handshake is done: no wait
+    ::close(lfd);
+    WEFT_CO_ASSERT_GE(peer, 0);
+    char buf[64];
+    // A read that takes less than its buffer: the next one goes straight to the reactor.
+    WEFT_CO_ASSERT_EQ(::send(peer, "ab", 2, 0), 2);
+    std::size_t n = co_await c.read_some(buf);
+    WEFT_CO_ASSERT_EQ(n, 2u);
+    // Loopback: the bytes are in the socket when send returns.
+    WEFT_CO_ASSERT_EQ(::send(peer, "cdef", 4, 0), 4);
+    std::string got;
+    bool cancelled_after = false;
+    auto reader = [&]() -> weft::task<void> {
+        const std::size_t k = co_await c.read_some(buf);
+        got.assign(buf, k);
+        try {
+            co_await weft::sleep(10s);
+        } catch (const weft::cancelled_error&) {
+            cancelled_after = true;
+            throw;
+        }
+    };
+    auto f = weft::create_task(reader());
+    co_await weft::yield(); // the reader queues its read, whose recv succeeds at once
+    f.cancel();
+    try {
+        co_await f;
+    } catch (const weft::cancelled_error&) {
+    }
+    EXPECT_EQ(got, "cdef");
+    EXPECT_TRUE(cancelled_after);
+    EXPECT_TRUE(f.cancelled());
+    ::close(peer);
+}
+
 WEFT_TCP_TEST(connection, pending_connect_is_cancellable) {
     // A listener with a full accept queue that never accepts: the kernel drops further SYNs, so a
     // connect stays pending until cancelled.
