@@ -26,7 +26,8 @@
 namespace weft::net::detail {
 
 /// A connected stream socket on one loop's io_context. The descriptor is non-blocking; reads and
-/// writes are plain system calls, and the io_context's reactor only tells when to retry them.
+/// writes are plain system calls, tried at once; a read that cannot finish is queued on the
+/// io_context's reactor, a write waits for its readiness.
 struct connection_impl {
     /// Takes ownership of fd (a connected, non-blocking stream socket of the given family).
     connection_impl(asio::io_context& io, int fd, int family, const sockaddr* peer,

@@ -21,10 +21,12 @@ struct connection_impl;
 struct io_op_access;
 
 /// One read or write on a connection, awaited in the caller's frame: it first tries the system
-/// call at once (non-blocking), and only when the socket is not ready arms a readiness wait on the
-/// loop's reactor; the wait's completion retries the call on the loop thread and resumes the
-/// awaiting task there. No allocation per operation. Cancellable: a cancellation cancels the wait
-/// (no data is lost: the bytes are only taken when the call succeeds).
+/// call at once (non-blocking; a read skips that when the previous one drained the socket), and
+/// only when the socket is not ready hands it to the loop's reactor (a read is queued there and
+/// done when data arrives; a write waits for readiness and is retried), which resumes the
+/// awaiting task on the loop thread. No allocation per operation. Cancellable, and no data is
+/// lost: a read cancelled before it took bytes throws cancelled_error; one that took them returns
+/// them, and the cancellation reaches the task's next suspension point.
 class io_op : protected weft::detail::cancellable_wait {
 protected:
     io_op(connection_impl* c, bool write) noexcept : c_(c), write_(write) {}
