@@ -146,6 +146,13 @@ public:
                 }
                 j();
                 j = {};
+                // Straight on to the next call while there is one, still counted busy: the
+                // submitters read `idle` on every call, so it changes only when a drainer runs
+                // out of calls or finds one again.
+                while (s.queue.try_pop(j)) {
+                    j();
+                    j = {};
+                }
                 s.idle.fetch_add(1, std::memory_order_acq_rel);
                 continue;
             }
