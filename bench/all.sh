@@ -62,7 +62,7 @@ else
     run_area runtime-executors bench/run.sh
     run_area primitives bench/primitives_run.sh
     run_area process-pool bench/process_pool/run.sh "$build"
-    run_area http-server bench/http_server/run.sh 10s 1
+    run_area http-server bench/http_server/run.sh 10s 3
     run_area http-client bench/http_client/run.sh "$build" 10000 64 3
     stress_args=(-n 2000)
 fi
