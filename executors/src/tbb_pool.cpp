@@ -1,5 +1,7 @@
 #include <weft/executors/tbb_pool.hpp>
 
+#include "yield_until.hpp"
+
 #include <weft/runtime/log.hpp>
 
 #include <oneapi/tbb/concurrent_queue.h>
@@ -109,20 +111,16 @@ public:
 
     /// Starts a drainer when there is room for one; called with a call in flight.
     static void start_if_room(const std::shared_ptr<drain_state>& s) {
-        int a = s->alive.load(std::memory_order_relaxed);
-        while (a < s->max_drainers) {
-            if (s->alive.compare_exchange_weak(a, a + 1, std::memory_order_acq_rel,
-                                               std::memory_order_relaxed)) {
-                s->idle.fetch_add(1, std::memory_order_acq_rel);
-                try {
-                    s->arena->enqueue(drainer(s));
-                } catch (...) {
-                    s->idle.fetch_sub(1, std::memory_order_acq_rel);
-                    s->alive.fetch_sub(1, std::memory_order_acq_rel);
-                    throw;
-                }
-                return;
-            }
+        if (!take_slot(*s)) {
+            return;
+        }
+        s->idle.fetch_add(1, std::memory_order_acq_rel);
+        try {
+            s->arena->enqueue(drainer(s));
+        } catch (...) {
+            s->idle.fetch_sub(1, std::memory_order_acq_rel);
+            s->alive.fetch_sub(1, std::memory_order_acq_rel);
+            throw;
         }
     }
 
@@ -144,15 +142,13 @@ public:
                         }
                     }
                 }
-                j();
-                j = {};
-                // Straight on to the next call while there is one, still counted busy: the
+                // Then straight on to the next call while there is one, still counted busy: the
                 // submitters read `idle` on every call, so it changes only when a drainer runs
                 // out of calls or finds one again.
-                while (s.queue.try_pop(j)) {
+                do {
                     j();
                     j = {};
-                }
+                } while (s.queue.try_pop(j));
                 s.idle.fetch_add(1, std::memory_order_acq_rel);
                 continue;
             }
@@ -162,7 +158,8 @@ public:
             // A drainer that keeps losing the calls it waited for to other drainers is one too
             // many (say, after a burst, for calls that now come one at a time): it stops
             // lingering, so that idle drainers do not compete with the loops for the cores.
-            if (misses < max_misses && linger(s)) {
+            if (misses < max_misses &&
+                yield_until([&s] { return !s.queue.empty(); }, linger_time)) {
                 ++misses;
                 continue;
             }
@@ -177,16 +174,7 @@ public:
             if (s.queue.empty()) {
                 return;
             }
-            int a = s.alive.load(std::memory_order_relaxed);
-            bool back = false;
-            while (a < s.max_drainers) {
-                if (s.alive.compare_exchange_weak(a, a + 1, std::memory_order_acq_rel,
-                                                  std::memory_order_relaxed)) {
-                    back = true;
-                    break;
-                }
-            }
-            if (!back) {
+            if (!take_slot(s)) {
                 return; // max_workers drainers are alive: they take it
             }
             s.idle.fetch_add(1, std::memory_order_acq_rel);
@@ -194,6 +182,18 @@ public:
     }
 
 private:
+    /// Counts one more drainer alive if fewer than max_workers are; false when none may start.
+    static bool take_slot(drain_state& s) noexcept {
+        int a = s.alive.load(std::memory_order_relaxed);
+        while (a < s.max_drainers) {
+            if (s.alive.compare_exchange_weak(a, a + 1, std::memory_order_acq_rel,
+                                              std::memory_order_relaxed)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// Sleeps for up to park_time while the queue is empty, still counted idle, so that a trickle
     /// of calls (one every few milliseconds) wakes this thread instead of enqueueing a task into
     /// the arena each time, which makes oneTBB wake all of its idle workers. True when a call
@@ -217,22 +217,6 @@ private:
 
     static constexpr std::chrono::milliseconds park_time{50};
     static constexpr int max_misses = 8;
-
-    /// Yields for up to linger_time while the queue is empty; true when a call arrived.
-    static bool linger(drain_state& s) noexcept {
-        const auto until = std::chrono::steady_clock::now() + linger_time;
-        for (int i = 1;; ++i) {
-            if (!s.queue.empty()) {
-                return true;
-            }
-            if ((i & 15) == 0 && std::chrono::steady_clock::now() >= until) {
-                return false;
-            }
-            std::this_thread::yield();
-        }
-    }
-
-    static constexpr std::chrono::microseconds linger_time{50};
 
     std::shared_ptr<drain_state> s_;
 };

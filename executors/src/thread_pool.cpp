@@ -1,5 +1,7 @@
 #include <weft/executors/thread_pool.hpp>
 
+#include "yield_until.hpp"
+
 #include <weft/runtime/log.hpp>
 
 #include <oneapi/tbb/concurrent_queue.h>
@@ -7,7 +9,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -136,7 +137,10 @@ private:
             // A call often follows soon (a loop awaiting one call after another, the next burst
             // of a gather): look for one briefly before sleeping, which would cost the submitter
             // a wake-up of about 40 us on a busy machine.
-            if (spin_for_work()) {
+            if (yield_until(
+                    [this] { return !queue_.empty() || stopping_.load(std::memory_order_relaxed); },
+                    linger_time) &&
+                !queue_.empty()) {
                 continue;
             }
             std::unique_lock lock(mtx_);
@@ -151,25 +155,6 @@ private:
             }
         }
     }
-
-    /// Yields for a few microseconds while the queue is empty; true when a call arrived.
-    bool spin_for_work() const noexcept {
-        const auto until = std::chrono::steady_clock::now() + spin_time;
-        for (int i = 1;; ++i) {
-            if (!queue_.empty()) {
-                return true;
-            }
-            if (stopping_.load(std::memory_order_relaxed)) {
-                return false;
-            }
-            if ((i & 15) == 0 && std::chrono::steady_clock::now() >= until) {
-                return false;
-            }
-            std::this_thread::yield();
-        }
-    }
-
-    static constexpr std::chrono::microseconds spin_time{50};
 
     const std::size_t max_queue_;
     // std::allocator, not oneTBB's: ThreadSanitizer then sees the queue's memory come and go.
