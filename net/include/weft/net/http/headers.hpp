@@ -38,9 +38,56 @@ struct header_field {
     std::string value;
 };
 
+namespace detail {
+
+/// The lookups every header container offers, over Derived's fields in order (begin()/end(), each
+/// field with a name and a value convertible to std::string_view).
+template <class Derived>
+class header_lookups {
+public:
+    /// The value of the first field called name, or nullopt.
+    [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const noexcept {
+        for (const auto& f : self()) {
+            if (iequals(f.name, name)) {
+                return std::string_view(f.value);
+            }
+        }
+        return std::nullopt;
+    }
+
+    /// The value of the first field called name, or fallback.
+    [[nodiscard]] std::string_view get_or(std::string_view name,
+                                          std::string_view fallback) const noexcept {
+        return get(name).value_or(fallback);
+    }
+
+    /// The values of every field called name, in order.
+    [[nodiscard]] std::vector<std::string_view> get_all(std::string_view name) const {
+        std::vector<std::string_view> out;
+        for (const auto& f : self()) {
+            if (iequals(f.name, name)) {
+                out.emplace_back(f.value);
+            }
+        }
+        return out;
+    }
+
+    /// Whether a field called name is present.
+    [[nodiscard]] bool contains(std::string_view name) const noexcept {
+        return get(name).has_value();
+    }
+
+private:
+    [[nodiscard]] const Derived& self() const noexcept {
+        return static_cast<const Derived&>(*this);
+    }
+};
+
+} // namespace detail
+
 /// HTTP header fields in order of arrival, with case-insensitive lookup by name. Repeated fields
 /// stay separate entries (Set-Cookie must not be folded); get() returns the first.
-class headers {
+class headers : public detail::header_lookups<headers> {
 public:
     using const_iterator = std::vector<header_field>::const_iterator;
 
@@ -64,37 +111,6 @@ public:
         fields_.erase(std::remove_if(fields_.begin() + first + 1, fields_.end(),
                                      [&](const header_field& f) { return iequals(f.name, name); }),
                       fields_.end());
-    }
-
-    /// The value of the first field called name, or nullopt.
-    [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const noexcept {
-        for (const header_field& f : fields_) {
-            if (iequals(f.name, name)) {
-                return std::string_view(f.value);
-            }
-        }
-        return std::nullopt;
-    }
-
-    /// The value of the first field called name, or fallback.
-    [[nodiscard]] std::string_view get_or(std::string_view name,
-                                          std::string_view fallback) const noexcept {
-        return get(name).value_or(fallback);
-    }
-
-    /// The values of every field called name, in order.
-    [[nodiscard]] std::vector<std::string_view> get_all(std::string_view name) const {
-        std::vector<std::string_view> out;
-        for (const header_field& f : fields_) {
-            if (iequals(f.name, name)) {
-                out.emplace_back(f.value);
-            }
-        }
-        return out;
-    }
-
-    [[nodiscard]] bool contains(std::string_view name) const noexcept {
-        return get(name).has_value();
     }
 
     /// Removes every field called name; returns how many were removed.

@@ -26,38 +26,10 @@ struct header_view {
 /// A request's header fields in order of arrival, as views into the connection's read buffer
 /// (no copy), with the lookups of http::headers (case-insensitive names; repeated fields stay
 /// separate entries, get() returns the first).
-class request_headers {
+class request_headers : public detail::header_lookups<request_headers> {
 public:
     using const_iterator = std::vector<header_view>::const_iterator;
 
-    /// The value of the first field called name, or nullopt.
-    [[nodiscard]] std::optional<std::string_view> get(std::string_view name) const noexcept {
-        for (const header_view& f : fields_) {
-            if (iequals(f.name, name)) {
-                return f.value;
-            }
-        }
-        return std::nullopt;
-    }
-    /// The value of the first field called name, or fallback.
-    [[nodiscard]] std::string_view get_or(std::string_view name,
-                                          std::string_view fallback) const noexcept {
-        return get(name).value_or(fallback);
-    }
-    /// The values of every field called name, in order.
-    [[nodiscard]] std::vector<std::string_view> get_all(std::string_view name) const {
-        std::vector<std::string_view> out;
-        for (const header_view& f : fields_) {
-            if (iequals(f.name, name)) {
-                out.push_back(f.value);
-            }
-        }
-        return out;
-    }
-    /// Whether a field called name is present.
-    [[nodiscard]] bool contains(std::string_view name) const noexcept {
-        return get(name).has_value();
-    }
     /// How many fields (repeated ones counted each).
     [[nodiscard]] std::size_t size() const noexcept { return fields_.size(); }
     /// Whether there is no field.
