@@ -373,6 +373,7 @@ private:
     }
     std::span<char> read_space();
     void arm_watchdog(std::chrono::milliseconds timeout);
+    void arm_watchdog_until(clock::time_point due);
     task<std::size_t> timed_read(std::span<char> into, std::chrono::milliseconds timeout);
     static void on_watchdog(weft::detail::timer_node* n) noexcept;
     task<bool> read_body();
@@ -438,8 +439,12 @@ void session::on_watchdog(weft::detail::timer_node* n) noexcept {
 }
 
 void session::arm_watchdog(std::chrono::milliseconds timeout) {
+    arm_watchdog_until(weft::detail::loop_time(*ref_->home) + timeout);
+}
+
+void session::arm_watchdog_until(clock::time_point due) {
     weft::loop& home = *ref_->home;
-    read_due_ = weft::detail::loop_time(home) + timeout;
+    read_due_ = due;
     if (!watchdog_.armed()) {
         watchdog_.owner = this;
         watchdog_.fire = &on_watchdog;
@@ -731,25 +736,35 @@ public:
         if (data.empty()) {
             co_return;
         }
-        if (chunked_) {
-            char size[24];
-            auto [end, ec] = std::to_chars(size, size + sizeof size - 2, data.size(), 16);
-            *end++ = '\r';
-            *end++ = '\n';
-            static constexpr char crlf[] = "\r\n";
-            const std::array<std::span<const char>, 3> parts{
-                std::span<const char>(size, static_cast<std::size_t>(end - size)),
-                std::span<const char>(data.data(), data.size()), std::span<const char>(crlf, 2)};
-            co_await conn_.write_all(std::span<const std::span<const char>>(parts));
-        } else {
-            co_await conn_.write_all(std::span<const char>(data.data(), data.size()));
+        try {
+            if (chunked_) {
+                char size[24];
+                auto [end, ec] = std::to_chars(size, size + sizeof size - 2, data.size(), 16);
+                *end++ = '\r';
+                *end++ = '\n';
+                static constexpr char crlf[] = "\r\n";
+                const std::array<std::span<const char>, 3> parts{
+                    std::span<const char>(size, static_cast<std::size_t>(end - size)),
+                    std::span<const char>(data.data(), data.size()),
+                    std::span<const char>(crlf, 2)};
+                co_await conn_.write_all(std::span<const std::span<const char>>(parts));
+            } else {
+                co_await conn_.write_all(std::span<const char>(data.data(), data.size()));
+            }
+        } catch (const net::error&) {
+            io_failed_ = true; // the client is gone: not the producer's failure
+            throw;
         }
         written_ += data.size();
     }
 
+    /// Whether a write to the client failed.
+    [[nodiscard]] bool io_failed() const noexcept { return io_failed_; }
+
 private:
     net::connection& conn_;
     bool chunked_;
+    bool io_failed_ = false;
 };
 
 // Decides whether the connection stays open after resp, and for an in-memory body formats the
@@ -814,13 +829,22 @@ task<bool> session::send_streamed(server_response& resp, bool keep) {
             throw;
         } catch (const std::exception& e) {
             failed = true;
-            http_log().error("body producer for {} {} threw: {}", req_.method(), req_.target(),
-                             e.what());
+            if (w.io_failed()) {
+                http_log().debug("{}: client gone during the body of {} {}: {}",
+                                 req_.remote_address(), req_.method(), req_.target(), e.what());
+            } else {
+                http_log().error("body producer for {} {} threw: {}", req_.method(), req_.target(),
+                                 e.what());
+            }
         }
         if (failed) {
             // Too late for a 500: end the connection without the last chunk, so the client
             // sees an incomplete body.
-            srv_.handler_errors.add();
+            if (!w.io_failed()) {
+                srv_.handler_errors.add();
+            } else if (!srv_.closing.load(std::memory_order_relaxed)) {
+                srv_.io_errors.add();
+            }
             access_log(status, w.bytes_written());
             conn_.abort();
             co_return false;
@@ -841,6 +865,9 @@ task<void> session::run() {
         detail::request_access::reset(req_);
         pinned_ = false;
         parser_.reset();
+        // header_timeout bounds the whole head from its first byte, not each read: a client
+        // that drips the head a byte at a time still gets 408 (slowloris).
+        clock::time_point head_due{};
         for (;;) {
             const parse_status st = parser_.parse(buffered(), head_);
             if (st == parse_status::complete) {
@@ -863,7 +890,14 @@ task<void> session::run() {
             // on timeout.
             const std::span<char> space = read_space();
             ref_->idle = idle;
-            arm_watchdog(idle ? srv_.opts.idle_timeout : srv_.opts.header_timeout);
+            if (idle) {
+                arm_watchdog(srv_.opts.idle_timeout);
+            } else {
+                if (head_due == clock::time_point{}) {
+                    head_due = weft::detail::loop_time(*ref_->home) + srv_.opts.header_timeout;
+                }
+                arm_watchdog_until(head_due);
+            }
             const std::size_t n = co_await conn_.read_some(space);
             reading_ = false;
             ref_->idle = false;
