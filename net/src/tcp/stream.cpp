@@ -19,7 +19,10 @@ namespace weft::net {
 namespace detail {
 
 struct stream_state {
-    explicit stream_state(connection c) : conn(std::move(c)) { flush_idle.set(); }
+    explicit stream_state(connection c) : conn(std::move(c)) {
+        flush_idle.set();
+        write_idle.set();
+    }
 
     connection conn;
     // Read side: rdata[rpos, rend) is buffered and unread (a plain buffer: growing it does not
@@ -32,6 +35,12 @@ struct stream_state {
     // Write side.
     std::string wbuf;
     std::size_t in_flight = 0; ///< bytes handed to a write_all that has not finished
+    // The socket write in progress runs as a task of its own, so that cancelling drain() (as
+    // wait_for does) stops the waiting, not the write: no byte is lost or sent out of order.
+    std::string out; ///< the bytes of that write
+    bool writing = false;
+    weft::event write_idle; ///< set when no write runs
+    future<void> writer;
     std::size_t high_water = 64 * 1024;
     std::exception_ptr write_error;
     bool flushing = false;
@@ -89,7 +98,7 @@ struct stream_state {
 
     /// Sends what the socket takes now, without waiting; keeps the rest.
     void send_now() {
-        if (wbuf.empty() || write_error || !conn.is_open()) {
+        if (wbuf.empty() || write_error || writing || !conn.is_open()) {
             return;
         }
         std::size_t sent = 0;
@@ -115,25 +124,25 @@ struct stream_state {
         wbuf.erase(0, sent);
     }
 
-    task<void> flush() {
-        while (!wbuf.empty()) {
+    /// Sends everything buffered (self is this state, kept alive by the write task).
+    task<void> flush(const std::shared_ptr<stream_state>& self) {
+        for (;;) {
+            while (writing) {
+                co_await write_idle.wait(); // cancellable; the write goes on
+            }
             if (write_error) {
                 std::rethrow_exception(write_error);
             }
-            std::string out = std::move(wbuf);
+            send_now(); // what the socket takes at once, without a task
+            if (wbuf.empty() || write_error) {
+                break;
+            }
+            out = std::move(wbuf);
             wbuf.clear();
             in_flight = out.size();
-            try {
-                co_await conn.write_all(std::span<const char>(out.data(), out.size()));
-            } catch (const cancelled_error&) {
-                in_flight = 0;
-                throw;
-            } catch (...) {
-                in_flight = 0;
-                write_error = std::current_exception();
-                throw;
-            }
-            in_flight = 0;
+            writing = true;
+            write_idle.clear();
+            writer = weft::create_task(write_out(self));
         }
         if (write_error) {
             std::rethrow_exception(write_error);
@@ -141,6 +150,26 @@ struct stream_state {
         if (eof_pending) {
             eof_pending = false;
             conn.shutdown_write();
+        }
+    }
+
+    /// The task of one socket write: out, whole.
+    static task<void> write_out(std::shared_ptr<stream_state> s) {
+        try {
+            co_await s->conn.write_all(std::span<const char>(s->out.data(), s->out.size()));
+        } catch (const cancelled_error&) { // the loop is shutting down
+            s->write_error = std::make_exception_ptr(
+                error("write to " + s->conn.peer_endpoint().to_string() + " was cancelled"));
+        } catch (...) {
+            s->write_error = std::current_exception();
+        }
+        s->out.clear();
+        s->in_flight = 0;
+        s->writing = false;
+        s->write_idle.set();
+        if (s->eof_pending && !s->flushing && s->wbuf.empty() && !s->write_error) {
+            s->eof_pending = false; // write_eof() came while this write ran
+            s->conn.shutdown_write();
         }
     }
 };
@@ -152,7 +181,7 @@ task<void> flush_and_close(std::shared_ptr<stream_state> s) {
         while (s->flushing) { // a drain() is sending: let it finish first
             co_await s->flush_idle.wait();
         }
-        co_await s->flush();
+        co_await s->flush(s);
     } catch (const cancelled_error&) {
         s->conn.close();
         throw;
@@ -278,7 +307,7 @@ void stream_writer::write(std::string_view data) {
     }
     const bool was_empty = s_->wbuf.empty();
     s_->wbuf.append(data);
-    if (was_empty && !s_->flushing) {
+    if (was_empty && !s_->flushing) { // (send_now leaves it to a write in progress)
         s_->send_now();
     }
 }
@@ -298,7 +327,7 @@ task<void> stream_writer::drain() {
             s->flush_idle.set();
         }
     } guard{s.get()};
-    co_await s->flush();
+    co_await s->flush(s);
 }
 
 std::size_t stream_writer::buffered() const noexcept {
@@ -317,7 +346,7 @@ void stream_writer::set_high_water(std::size_t bytes) noexcept {
 
 void stream_writer::write_eof() {
     detail::require(s_);
-    if (s_->wbuf.empty() && !s_->flushing) {
+    if (s_->wbuf.empty() && !s_->flushing && !s_->writing) {
         s_->conn.shutdown_write();
     } else {
         s_->eof_pending = true;
@@ -329,7 +358,7 @@ void stream_writer::close() {
         return;
     }
     s_->closing = true;
-    if (s_->wbuf.empty() && !s_->flushing) {
+    if (s_->wbuf.empty() && !s_->flushing && !s_->writing) {
         s_->conn.close();
         return;
     }

@@ -70,6 +70,8 @@ public:
     void write(std::string_view data);
 
     /// Sends everything buffered; suspends while the peer does not read (backpressure).
+    /// Cancelling it (wait_for running out) ends the waiting, not the sending: no byte is lost,
+    /// and a later drain() or close() finishes the job.
     /// @throws connection_reset, net::error (also for a failure of an earlier write()),
     /// cancelled_error; invalid_state_error when another drain() is running.
     [[nodiscard]] task<void> drain();
