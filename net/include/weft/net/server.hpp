@@ -23,8 +23,9 @@ struct server_options {
     /// Length of each listening socket's accept queue.
     int backlog = 1024;
     /// Connections served at once, over all loops (0: no limit). At the limit the server stops
-    /// accepting: new connections wait in the kernel's backlog (and are refused by the kernel
-    /// once it is full) until a handler finishes.
+    /// accepting: new connections wait in the kernel's backlog until a handler finishes. Once the
+    /// backlog is full too, Linux drops further connection attempts (the client's connect keeps
+    /// retrying until its own timeout; no refusal, unless net.ipv4.tcp_abort_on_overflow is 1).
     std::size_t max_connections = 0;
     /// How many loops accept (0: every loop of the runtime). Each gets its own SO_REUSEPORT
     /// listening socket on the same port, and each connection lives on the loop that accepted it.
