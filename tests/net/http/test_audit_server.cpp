@@ -1,7 +1,8 @@
 // The HTTP server's promises that the other server tests leave out: a head dripped in byte by
 // byte still ends at header_timeout (slowloris), close() and wait_closed() with requests in
 // flight, HEAD of a streamed route, a handler's own `Connection: close`, a client that vanishes
-// mid-response (io_errors), max_connections, and IPv6.
+// mid-response (io_errors), max_connections, IPv6, the access log being off by default, and the
+// Date header's value.
 
 #include "http_test.hpp"
 
@@ -10,12 +11,15 @@
 #include <weft/net/http/server.hpp>
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/event.hpp>
+#include <weft/runtime/log.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/wait_for.hpp>
 #include <weft/testing/co_test.hpp>
 #include <weft/testing/util.hpp>
 
 #include <gtest/gtest.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/ostream_sink.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -23,7 +27,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -368,4 +375,56 @@ TEST(http_audit, serves_over_ipv6) {
         GTEST_SKIP() << "::1 is not available here";
     }
     weft::testing::detail::run_test_body(serve_over_ipv6(), 1);
+}
+
+namespace {
+
+/// Sends one GET /hello and returns the whole answer.
+weft::task<std::string> one_hello() {
+    server srv;
+    srv.route("GET", "/hello", [](request&) -> weft::task<server_response> {
+        co_return server_response::text("hello");
+    });
+    co_await srv.listen("127.0.0.1", 0);
+    std::string out = co_await exchange(
+        srv.port(), "GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    srv.close();
+    co_await srv.wait_closed();
+    co_return out;
+}
+
+weft::task<void> no_access_log_by_default(std::ostringstream& lines) {
+    const std::string out = co_await one_hello();
+    EXPECT_EQ(first_line(out), "HTTP/1.1 200 OK");
+    EXPECT_EQ(lines.str().find("\"GET /hello HTTP/1.1\" 200"), std::string::npos) << lines.str();
+}
+
+} // namespace
+
+// The access log is off unless asked for: the "weft.http" logger starts at warn.
+TEST(http_audit, the_access_log_is_off_by_default) {
+    if (std::getenv("WEFT_LOG_LEVEL") != nullptr) {
+        GTEST_SKIP() << "WEFT_LOG_LEVEL is set";
+    }
+    spdlog::logger& log = weft::log::get("weft.http");
+    EXPECT_FALSE(log.should_log(spdlog::level::info));
+    std::ostringstream lines;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(lines);
+    log.sinks().push_back(sink);
+    weft::testing::detail::run_test_body(no_access_log_by_default(lines), 1);
+    log.sinks().pop_back();
+}
+
+// The Date header is the current time (RFC 9110 IMF-fixdate, GMT), not just well formed.
+WEFT_CO_TEST(http_audit, the_date_header_is_now) {
+    const std::string out = co_await one_hello();
+    const auto at = out.find("\r\nDate: ");
+    WEFT_CO_ASSERT_NE(at, std::string::npos) << out;
+    const std::string value = out.substr(at + 8, 29);
+    std::tm tm{};
+    const char* end = ::strptime(value.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    WEFT_CO_ASSERT_TRUE(end != nullptr && *end == '\0') << value;
+    const std::time_t sent = ::timegm(&tm);
+    const std::time_t now = std::time(nullptr);
+    EXPECT_LE(std::abs(static_cast<long>(now - sent)), 5L) << value;
 }
