@@ -122,19 +122,19 @@ WEFT_CO_TEST(http_audit, a_head_dripped_byte_by_byte_still_times_out) {
 // A pipelined second request's head that arrives slowly gets the same bound.
 WEFT_CO_TEST(http_audit, the_header_timeout_restarts_with_each_request) {
     server_options o;
-    o.header_timeout = 400ms;
+    o.header_timeout = 1s;
     server srv(o);
     srv.route("GET", "/hello", [](request&) -> weft::task<server_response> {
         co_return server_response::text("hello");
     });
     co_await srv.listen("127.0.0.1", 0);
     weft::net::connection c = co_await weft::net::connection::connect("127.0.0.1", srv.port());
-    // Three requests, each head sent in two halves 150 ms apart: each head takes 150 ms, well
-    // inside its own 400 ms, though all three take longer than 400 ms together.
+    // Three requests, each head sent in two halves 400 ms apart: each head takes 400 ms, well
+    // inside its own 1 s, though all three take longer than 1 s together.
     std::string out;
     for (int i = 0; i < 3; ++i) {
         co_await send(c, "GET /hello HTTP/1.1\r\n");
-        co_await weft::sleep(150ms); // the client's pace, not a synchronisation
+        co_await weft::sleep(400ms); // the client's pace, not a synchronisation
         co_await send(c, "Host: t\r\n\r\n");
         char buf[4096];
         while (count(out, "hello") < static_cast<std::size_t>(i + 1)) {
