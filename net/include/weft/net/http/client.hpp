@@ -84,8 +84,9 @@ struct client_options {
     std::size_t max_connections = 0;
     /// The User-Agent header; empty = "weft/<version>".
     std::string user_agent{};
-    /// Use the proxy named by http_proxy/https_proxy/all_proxy/no_proxy (libcurl's default), as
-    /// the environment was when the client was made; false = never use a proxy.
+    /// Use the proxy named by http_proxy/https_proxy/all_proxy/no_proxy (libcurl's default, which
+    /// reads them at each request); when none of them is set as the client is made, it never
+    /// uses one (no look-up per request); false = never use a proxy.
     bool proxy_from_environment = true;
     /// Verify the server's certificate and host name. Turn off only for tests.
     bool verify_tls = true;
