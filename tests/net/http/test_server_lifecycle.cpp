@@ -79,7 +79,7 @@ weft::task<void> send(weft::net::connection& c, std::string_view s) {
 // header_timeout bounds the whole head, not each read: a client that sends one byte every 50 ms
 // (well inside the timeout for each read) still gets 408 once 300 ms have passed since the head
 // began, long before its 120 bytes (6 s) are out.
-WEFT_CO_TEST(http_audit, a_head_dripped_byte_by_byte_still_times_out) {
+WEFT_CO_TEST(http_server_lifecycle, a_head_dripped_byte_by_byte_still_times_out) {
     server_options o;
     o.header_timeout = 300ms;
     o.idle_timeout = 10s;
@@ -120,7 +120,7 @@ WEFT_CO_TEST(http_audit, a_head_dripped_byte_by_byte_still_times_out) {
 }
 
 // A pipelined second request's head that arrives slowly gets the same bound.
-WEFT_CO_TEST(http_audit, the_header_timeout_restarts_with_each_request) {
+WEFT_CO_TEST(http_server_lifecycle, the_header_timeout_restarts_with_each_request) {
     server_options o;
     o.header_timeout = 1s;
     server srv(o);
@@ -152,7 +152,7 @@ WEFT_CO_TEST(http_audit, the_header_timeout_restarts_with_each_request) {
 
 // close() while a handler runs: the request is still answered, with `Connection: close`, and the
 // connection ends; wait_closed() waits for it.
-WEFT_CO_TEST(http_audit, close_lets_a_request_in_flight_finish_with_connection_close) {
+WEFT_CO_TEST(http_server_lifecycle, close_lets_a_request_in_flight_finish_with_connection_close) {
     server srv;
     weft::event release;
     std::atomic<int> entered{0};
@@ -186,7 +186,7 @@ WEFT_CO_TEST(http_audit, close_lets_a_request_in_flight_finish_with_connection_c
 }
 
 // wait_closed(grace): a handler still running when the grace period ends is cancelled.
-WEFT_CO_TEST(http_audit, wait_closed_cancels_a_handler_that_outlives_the_grace_period) {
+WEFT_CO_TEST(http_server_lifecycle, wait_closed_cancels_a_handler_that_outlives_the_grace_period) {
     server srv;
     std::atomic<int> entered{0};
     std::atomic<int> cancelled{0};
@@ -217,7 +217,7 @@ WEFT_CO_TEST(http_audit, wait_closed_cancels_a_handler_that_outlives_the_grace_p
 
 // HEAD of a route whose GET streams its body: the head of the GET (chunked), no body, and the
 // connection stays usable for the next request.
-WEFT_CO_TEST(http_audit, head_of_a_streamed_route_sends_no_body_and_keeps_the_connection) {
+WEFT_CO_TEST(http_server_lifecycle, head_of_a_streamed_route_sends_no_body_and_keeps_the_connection) {
     server srv;
     std::atomic<int> produced{0};
     srv.route("GET", "/stream", [&](request&) -> weft::task<server_response> {
@@ -247,7 +247,7 @@ WEFT_CO_TEST(http_audit, head_of_a_streamed_route_sends_no_body_and_keeps_the_co
 
 // A handler that answers with `Connection: close` ends the connection after its response, and
 // the pipelined request behind it is not answered.
-WEFT_CO_TEST(http_audit, a_handlers_connection_close_ends_the_connection) {
+WEFT_CO_TEST(http_server_lifecycle, a_handlers_connection_close_ends_the_connection) {
     server srv;
     srv.route("GET", "/bye", [](request&) -> weft::task<server_response> {
         server_response r = server_response::text("bye");
@@ -267,7 +267,7 @@ WEFT_CO_TEST(http_audit, a_handlers_connection_close_ends_the_connection) {
 
 // A client that resets the connection while its streamed response is being written: the server
 // counts an I/O error, keeps serving, and leaks no connection.
-WEFT_CO_TEST(http_audit, a_client_gone_mid_response_counts_as_an_io_error) {
+WEFT_CO_TEST(http_server_lifecycle, a_client_gone_mid_response_counts_as_an_io_error) {
     server srv;
     std::atomic<int> producer_failed{0};
     srv.route("GET", "/endless", [&](request&) -> weft::task<server_response> {
@@ -308,7 +308,7 @@ WEFT_CO_TEST(http_audit, a_client_gone_mid_response_counts_as_an_io_error) {
 }
 
 // max_connections: at the limit, a further connection is accepted only once one ends.
-WEFT_CO_TEST(http_audit, max_connections_serves_the_next_connection_when_one_ends) {
+WEFT_CO_TEST(http_server_lifecycle, max_connections_serves_the_next_connection_when_one_ends) {
     server_options o;
     o.max_connections = 1;
     server srv(o);
@@ -370,7 +370,7 @@ weft::task<void> serve_over_ipv6() {
 
 } // namespace
 
-TEST(http_audit, serves_over_ipv6) {
+TEST(http_server_lifecycle, serves_over_ipv6) {
     if (!ipv6_loopback_available()) {
         GTEST_SKIP() << "::1 is not available here";
     }
@@ -402,7 +402,7 @@ weft::task<void> no_access_log_by_default(std::ostringstream& lines) {
 } // namespace
 
 // The access log is off unless asked for: the "weft.http" logger starts at warn.
-TEST(http_audit, the_access_log_is_off_by_default) {
+TEST(http_server_lifecycle, the_access_log_is_off_by_default) {
     if (std::getenv("WEFT_LOG_LEVEL") != nullptr) {
         GTEST_SKIP() << "WEFT_LOG_LEVEL is set";
     }
@@ -416,7 +416,7 @@ TEST(http_audit, the_access_log_is_off_by_default) {
 }
 
 // The Date header is the current time (RFC 9110 IMF-fixdate, GMT), not just well formed.
-WEFT_CO_TEST(http_audit, the_date_header_is_now) {
+WEFT_CO_TEST(http_server_lifecycle, the_date_header_is_now) {
     const std::string out = co_await one_hello();
     const auto at = out.find("\r\nDate: ");
     WEFT_CO_ASSERT_NE(at, std::string::npos) << out;

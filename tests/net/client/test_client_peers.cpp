@@ -118,7 +118,7 @@ private:
 
 } // namespace
 
-WEFT_CO_TEST(http_client_audit, a_weft_server_receives_method_headers_body_and_user_agent) {
+WEFT_CO_TEST(http_client_peers, a_weft_server_receives_method_headers_body_and_user_agent) {
     auto seen = std::make_shared<seen_request>();
     weft::http::server srv;
     add_routes(srv, seen);
@@ -126,13 +126,13 @@ WEFT_CO_TEST(http_client_audit, a_weft_server_receives_method_headers_body_and_u
     {
         client c;
         weft::http::headers h;
-        h.add("X-Test", "audit");
+        h.add("X-Test", "peer-check");
         const std::string body(2u << 20, 'b');
         response r = co_await c.request("PUT", url_of(srv, "/record/a%20b?x=1"), h, body);
         EXPECT_EQ(r.status, 200);
         EXPECT_EQ(r.body, "PUT /record/a%20b?x=1 " + std::to_string(body.size()));
         EXPECT_EQ(seen->method, "PUT");
-        EXPECT_EQ(seen->x_test, "audit");
+        EXPECT_EQ(seen->x_test, "peer-check");
         EXPECT_EQ(seen->body_size, body.size());
         EXPECT_EQ(seen->expect, "") << "no 100-continue round trip unless asked for";
         EXPECT_EQ(seen->user_agent, std::string("weft/") + WEFT_VERSION_STRING);
@@ -150,16 +150,16 @@ WEFT_CO_TEST(http_client_audit, a_weft_server_receives_method_headers_body_and_u
     EXPECT_EQ(srv.stats().connections_total, 1u) << "one pooled connection, counted by the server";
     EXPECT_EQ(srv.stats().requests, 4u);
     {
-        client custom(client::options{.user_agent = "audit-agent/1.0"});
+        client custom(client::options{.user_agent = "peer-check-agent/1.0"});
         response r = co_await custom.get(url_of(srv, "/record"));
         EXPECT_EQ(r.status, 200);
-        EXPECT_EQ(seen->user_agent, "audit-agent/1.0");
+        EXPECT_EQ(seen->user_agent, "peer-check-agent/1.0");
     }
     srv.close();
     co_await srv.wait_closed();
 }
 
-WEFT_CO_TEST(http_client_audit, deflate_bodies_are_decoded) {
+WEFT_CO_TEST(http_client_peers, deflate_bodies_are_decoded) {
     auto seen = std::make_shared<seen_request>();
     weft::http::server srv;
     add_routes(srv, seen);
@@ -183,12 +183,12 @@ WEFT_CO_TEST(http_client_audit, deflate_bodies_are_decoded) {
 // http_proxy names a weft server: a client made while it is set sends its plain-http requests
 // there in absolute form (even for a host that does not resolve); one with
 // proxy_from_environment = false goes straight to the host.
-WEFT_CO_TEST(http_client_audit, the_proxy_from_the_environment_is_used_unless_turned_off) {
+WEFT_CO_TEST(http_client_peers, the_proxy_from_the_environment_is_used_unless_turned_off) {
     auto seen = std::make_shared<seen_request>();
     weft::http::server proxy;
     add_routes(proxy, seen);
     co_await proxy.listen("127.0.0.1", 0);
-    const std::string target = "http://weft-audit-origin.invalid/record/via-proxy?q=1";
+    const std::string target = "http://weft-test-origin.invalid/record/via-proxy?q=1";
     {
         scoped_env http_proxy("http_proxy", url_of(proxy, ""));
         scoped_env no_proxy("no_proxy", std::nullopt);
@@ -263,7 +263,7 @@ private:
 
 } // namespace
 
-TEST(http_client_audit, connect_timeout_is_a_typed_error_naming_the_url) {
+TEST(http_client_peers, connect_timeout_is_a_typed_error_naming_the_url) {
     full_listener unreachable;
     if (!unreachable.full()) {
         GTEST_SKIP() << "the kernel accepted every connection into the queue";

@@ -57,7 +57,7 @@ std::string peer_of(const weft::net::server& srv) {
 
 // A write_all that waits for the peer to read is ended by wait_for (and by cancelling its task);
 // the connection can then be closed cleanly.
-WEFT_TCP_TEST(audit_stream, a_pending_write_is_cancellable) {
+WEFT_TCP_TEST(stream_io, a_pending_write_is_cancellable) {
     auto p = std::make_shared<stalled_peer>();
     weft::net::server srv = co_await start_stalled(p);
     connection c = co_await connection::connect("127.0.0.1", srv.port());
@@ -98,7 +98,7 @@ WEFT_TCP_TEST(audit_stream, a_pending_write_is_cancellable) {
 
 // drain() waiting for a peer that does not read is ended by wait_for, and nothing written is
 // lost: the write goes on, a later drain() finishes it, and the peer gets every byte in order.
-WEFT_TCP_TEST(audit_stream, a_cancelled_drain_loses_no_data) {
+WEFT_TCP_TEST(stream_io, a_cancelled_drain_loses_no_data) {
     auto p = std::make_shared<stalled_peer>();
     auto sum = std::make_shared<std::string>();
     auto handler = [p, sum](connection c) -> weft::task<void> {
@@ -132,7 +132,7 @@ WEFT_TCP_TEST(audit_stream, a_cancelled_drain_loses_no_data) {
 
 // A stream read cancelled while waiting loses nothing: a read_exactly that has part of its bytes
 // keeps them buffered, and the next read_exactly returns them with the rest.
-WEFT_TCP_TEST(audit_stream, a_cancelled_stream_read_keeps_what_it_buffered) {
+WEFT_TCP_TEST(stream_io, a_cancelled_stream_read_keeps_what_it_buffered) {
     // The server sends "0123" at once, then "456789" once it reads a byte.
     auto handler = [](connection c) -> weft::task<void> {
         co_await c.write_all(std::span<const char>("0123", 4));
@@ -159,7 +159,7 @@ WEFT_TCP_TEST(audit_stream, a_cancelled_stream_read_keeps_what_it_buffered) {
 }
 
 // The peer resets the connection: a stream read throws connection_reset naming the peer.
-WEFT_TCP_TEST(audit_stream, a_reset_under_a_stream_read_is_connection_reset_with_the_peer) {
+WEFT_TCP_TEST(stream_io, a_reset_under_a_stream_read_is_connection_reset_with_the_peer) {
     auto handler = [](connection c) -> weft::task<void> {
         char b;
         (void)co_await c.read_some(std::span<char>(&b, 1));
@@ -179,7 +179,7 @@ WEFT_TCP_TEST(audit_stream, a_reset_under_a_stream_read_is_connection_reset_with
 }
 
 // The stream ends early: incomplete_read and limit_overrun name the peer.
-WEFT_TCP_TEST(audit_stream, eof_and_overrun_errors_name_the_peer) {
+WEFT_TCP_TEST(stream_io, eof_and_overrun_errors_name_the_peer) {
     auto handler = [](stream_reader, stream_writer w) -> weft::task<void> {
         w.write("0123456789");
         w.close();
@@ -205,7 +205,7 @@ WEFT_TCP_TEST(audit_stream, eof_and_overrun_errors_name_the_peer) {
 }
 
 // The peer is gone: drain() throws connection_reset naming the peer (never SIGPIPE).
-WEFT_TCP_TEST(audit_stream, drain_to_a_closed_peer_is_connection_reset_with_the_peer) {
+WEFT_TCP_TEST(stream_io, drain_to_a_closed_peer_is_connection_reset_with_the_peer) {
     auto handler = [](connection c) -> weft::task<void> {
         c.close();
         co_return;
@@ -255,7 +255,7 @@ struct held {
 // options.backlog reaches listen(2): with one connection served (max_connections) and a backlog
 // of 1, the kernel completes only a couple more handshakes and drops the rest; with the default
 // backlog every connect completes.
-WEFT_TCP_TEST(audit_stream, the_backlog_option_bounds_the_accept_queue) {
+WEFT_TCP_TEST(stream_io, the_backlog_option_bounds_the_accept_queue) {
     auto h = std::make_shared<held>();
     auto handler = [h](connection) -> weft::task<void> {
         h->running.fetch_add(1);
@@ -286,8 +286,8 @@ WEFT_TCP_TEST(audit_stream, the_backlog_option_bounds_the_accept_queue) {
 }
 
 // The raw connection form over a Unix socket: endpoints name the path, data goes both ways.
-WEFT_TCP_TEST(audit_stream, raw_connections_over_a_unix_socket) {
-    const std::string path = "/tmp/weft-audit-" + std::to_string(::getpid()) + ".sock";
+WEFT_TCP_TEST(stream_io, raw_connections_over_a_unix_socket) {
+    const std::string path = "/tmp/weft-test-" + std::to_string(::getpid()) + ".sock";
     weft::net::server_options o;
     o.unix_path = path;
     weft::net::server srv =
@@ -344,7 +344,7 @@ weft::task<void> streams_over_ipv6() {
 
 } // namespace
 
-TEST(audit_stream, streams_over_ipv6) {
+TEST(stream_io, streams_over_ipv6) {
     if (!ipv6_loopback_available()) {
         GTEST_SKIP() << "::1 is not available here";
     }
