@@ -217,7 +217,8 @@ WEFT_CO_TEST(http_server_lifecycle, wait_closed_cancels_a_handler_that_outlives_
 
 // HEAD of a route whose GET streams its body: the head of the GET (chunked), no body, and the
 // connection stays usable for the next request.
-WEFT_CO_TEST(http_server_lifecycle, head_of_a_streamed_route_sends_no_body_and_keeps_the_connection) {
+WEFT_CO_TEST(http_server_lifecycle,
+             head_of_a_streamed_route_sends_no_body_and_keeps_the_connection) {
     server srv;
     std::atomic<int> produced{0};
     srv.route("GET", "/stream", [&](request&) -> weft::task<server_response> {
