@@ -76,6 +76,15 @@ std::string base(const weft::http::server& srv) {
     return "http://127.0.0.1:" + std::to_string(srv.port());
 }
 
+/// The URLs of /page/1 to /page/n on srv, each followed by a space.
+std::string page_urls(const weft::http::server& srv, int n) {
+    std::string urls;
+    for (int i = 1; i <= n; ++i) {
+        urls += base(srv) + "/page/" + std::to_string(i) + " ";
+    }
+    return urls;
+}
+
 /// Reads `weft fetch --json`'s output from a file and prints one line per run and per result
 /// (path, status, bytes, error kind); exits non-zero when the output is not valid JSON.
 constexpr std::string_view summarise_py = R"(
@@ -129,10 +138,7 @@ WEFT_CO_TEST(weft_fetch, sequential_and_concurrency_limits_are_kept) {
     weft::http::server srv;
     add_pages(srv, f, 50ms);
     co_await srv.listen("127.0.0.1", 0);
-    std::string urls;
-    for (int i = 1; i <= 9; ++i) {
-        urls += base(srv) + "/page/" + std::to_string(i) + " ";
-    }
+    const std::string urls = page_urls(srv, 9);
     command_result r = co_await fetch_json("--sequential " + urls);
     EXPECT_EQ(r.out.substr(0, r.out.find('\n')), "sequential 1 9 True");
     EXPECT_NE(r.out.find("exit=0\n"), std::string::npos) << r.out;
@@ -208,10 +214,7 @@ WEFT_CO_TEST(weft_fetch, compare_prints_both_totals_the_speed_up_and_a_chart) {
     weft::http::server srv;
     add_pages(srv, f, 100ms);
     co_await srv.listen("127.0.0.1", 0);
-    std::string urls;
-    for (int i = 1; i <= 4; ++i) {
-        urls += base(srv) + "/page/" + std::to_string(i) + " ";
-    }
+    const std::string urls = page_urls(srv, 4);
     const command_result r =
         co_await run_command_async(weft_exe() + " fetch --compare " + urls + "; echo exit=$?");
     EXPECT_NE(r.out.find("sequential: 4 URLs, 1000 bytes, 0 failed"), std::string::npos) << r.out;

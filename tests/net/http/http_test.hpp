@@ -66,22 +66,41 @@ inline std::string write_temp_file(std::string_view name, std::string_view text)
     return path;
 }
 
-/// Sends data on a new connection to 127.0.0.1:port and returns everything the server sends
-/// until it closes (each read bounded by 10 s).
-inline task<std::string> exchange(std::uint16_t port, std::string data) {
-    net::connection c = co_await net::connection::connect("127.0.0.1", port);
-    co_await c.write_all(std::span<const char>(data.data(), data.size()));
+/// Reads from c until the peer closes (each read bounded by 10 s).
+inline task<std::string> read_to_end(net::connection& c) {
     std::string out;
     char buf[8192];
     for (;;) {
         const std::size_t n =
             co_await weft::wait_for(c.read_some(std::span<char>(buf)), std::chrono::seconds(10));
         if (n == 0) {
-            break;
+            co_return out;
         }
         out.append(buf, n);
     }
-    co_return out;
+}
+
+/// Reads from c, appending to out, until out contains needle (each read bounded by 10 s); false
+/// if the peer closes first.
+inline task<bool> read_until_seen(net::connection& c, std::string& out, std::string_view needle) {
+    char buf[8192];
+    while (out.find(needle) == std::string::npos) {
+        const std::size_t n =
+            co_await weft::wait_for(c.read_some(std::span<char>(buf)), std::chrono::seconds(10));
+        if (n == 0) {
+            co_return false;
+        }
+        out.append(buf, n);
+    }
+    co_return true;
+}
+
+/// Sends data on a new connection to 127.0.0.1:port and returns everything the server sends
+/// until it closes (each read bounded by 10 s).
+inline task<std::string> exchange(std::uint16_t port, std::string data) {
+    net::connection c = co_await net::connection::connect("127.0.0.1", port);
+    co_await c.write_all(std::span<const char>(data.data(), data.size()));
+    co_return co_await read_to_end(c);
 }
 
 /// The first line of s, without its CRLF.

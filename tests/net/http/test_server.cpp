@@ -374,14 +374,11 @@ WEFT_CO_TEST(http_server, close_ends_idle_keep_alive_connections) {
     const std::string req = "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n";
     co_await c.write_all(std::span<const char>(req.data(), req.size()));
     std::string out;
-    char buf[4096];
-    while (out.find("hello") == std::string::npos) {
-        const std::size_t n = co_await weft::wait_for(c.read_some(std::span<char>(buf)), 10s);
-        WEFT_CO_ASSERT_GT(n, 0u);
-        out.append(buf, n);
-    }
+    const bool answered = co_await read_until_seen(c, out, "hello");
+    WEFT_CO_ASSERT_TRUE(answered);
     // The connection now idles in keep-alive; closing the server ends it promptly.
     r.srv.close();
+    char buf[4096];
     const std::size_t n = co_await weft::wait_for(c.read_some(std::span<char>(buf)), 10s);
     EXPECT_EQ(n, 0u);
     co_await r.srv.wait_closed(5s);

@@ -15,6 +15,7 @@
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/wait_for.hpp>
 #include <weft/testing/co_test.hpp>
+#include <weft/testing/loopback.hpp>
 #include <weft/testing/util.hpp>
 
 #include <gtest/gtest.h>
@@ -41,34 +42,9 @@ using weft::http::server_options;
 using weft::http::server_response;
 using namespace weft::testing::http;
 
+using weft::testing::ipv6_loopback_available;
+
 namespace {
-
-/// Reads from c until the peer closes (each read bounded by 10 s).
-weft::task<std::string> read_to_end(weft::net::connection& c) {
-    std::string out;
-    char buf[8192];
-    for (;;) {
-        const std::size_t n = co_await weft::wait_for(c.read_some(std::span<char>(buf)), 10s);
-        if (n == 0) {
-            co_return out;
-        }
-        out.append(buf, n);
-    }
-}
-
-/// Reads from c until out contains needle (each read bounded by 10 s); false at EOF first.
-weft::task<bool> read_until_seen(weft::net::connection& c, std::string& out,
-                                 std::string_view needle) {
-    char buf[8192];
-    while (out.find(needle) == std::string::npos) {
-        const std::size_t n = co_await weft::wait_for(c.read_some(std::span<char>(buf)), 10s);
-        if (n == 0) {
-            co_return false;
-        }
-        out.append(buf, n);
-    }
-    co_return true;
-}
 
 weft::task<void> send(weft::net::connection& c, std::string_view s) {
     co_await c.write_all(std::span<const char>(s.data(), s.size()));
@@ -339,19 +315,6 @@ WEFT_CO_TEST(http_server_lifecycle, max_connections_serves_the_next_connection_w
 }
 
 namespace {
-
-bool ipv6_loopback_available() {
-    const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return false;
-    }
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_addr = in6addr_loopback;
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
 
 weft::task<void> serve_over_ipv6() {
     server srv;

@@ -45,6 +45,32 @@ std::uint16_t closed_port() {
     return ntohs(a.sin_port);
 }
 
+/// A plain listening socket on 127.0.0.1, on a port of the kernel's choosing.
+struct raw_listener {
+    int fd = -1; ///< -1 when the socket could not be made, bound or set listening
+    std::uint16_t port = 0;
+};
+
+raw_listener listen_raw(int backlog) {
+    raw_listener l;
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::listen(fd, backlog) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+        return l;
+    }
+    l.fd = fd;
+    l.port = ntohs(a.sin_port);
+    return l;
+}
+
 weft::task<void> close_at_once(connection c) {
     c.close();
     co_return;
@@ -252,17 +278,11 @@ WEFT_TCP_TEST(connection, cancelling_a_task_cancels_its_read) {
 // A read queued on the reactor may take its bytes just before its task is cancelled: it returns
 // them, and the cancellation reaches the task's next suspension point instead.
 WEFT_TCP_TEST(connection, a_read_cancelled_as_it_takes_its_bytes_returns_them) {
-    const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    WEFT_CO_ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    WEFT_CO_ASSERT_EQ(::listen(lfd, 1), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
-    connection c = co_await connection::connect("127.0.0.1", ntohs(a.sin_port));
-    const int peer = ::accept(lfd, nullptr, nullptr); // the handshake is done: no wait
-    ::close(lfd);
+    const raw_listener l = listen_raw(1);
+    WEFT_CO_ASSERT_GE(l.fd, 0);
+    connection c = co_await connection::connect("127.0.0.1", l.port);
+    const int peer = ::accept(l.fd, nullptr, nullptr); // the handshake is done: no wait
+    ::close(l.fd);
     WEFT_CO_ASSERT_GE(peer, 0);
     char buf[64];
     // A read that takes less than its buffer: the next one goes straight to the reactor.
@@ -299,15 +319,9 @@ WEFT_TCP_TEST(connection, a_read_cancelled_as_it_takes_its_bytes_returns_them) {
 WEFT_TCP_TEST(connection, pending_connect_is_cancellable) {
     // A listener with a full accept queue that never accepts: the kernel drops further SYNs, so a
     // connect stays pending until cancelled.
-    const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    WEFT_CO_ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    WEFT_CO_ASSERT_EQ(::listen(lfd, 0), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
-    const std::uint16_t port = ntohs(a.sin_port);
+    const raw_listener l = listen_raw(0);
+    WEFT_CO_ASSERT_GE(l.fd, 0);
+    const std::uint16_t port = l.port;
     std::vector<connection> queued;
     bool timed_out = false;
     for (int i = 0; i < 8 && !timed_out; ++i) {
@@ -320,7 +334,7 @@ WEFT_TCP_TEST(connection, pending_connect_is_cancellable) {
     }
     EXPECT_TRUE(timed_out) << "every connect completed: " << queued.size();
     queued.clear();
-    ::close(lfd);
+    ::close(l.fd);
 }
 
 WEFT_TCP_TEST(connection, closing_under_a_pending_read_fails_it) {
@@ -402,17 +416,11 @@ WEFT_TCP_TEST(connection, the_end_of_stream_right_behind_the_last_bytes_is_seen)
     // shorter than its buffer must not be taken for "drained until the next event" (nginx's rule,
     // which needs EPOLLRDHUP to be safe), or the EOF behind the bytes is never read: an
     // edge-triggered reactor raises no second event for it.
-    const int lfd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    WEFT_CO_ASSERT_EQ(::bind(lfd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-    WEFT_CO_ASSERT_EQ(::listen(lfd, 1), 0);
-    socklen_t len = sizeof a;
-    ::getsockname(lfd, reinterpret_cast<sockaddr*>(&a), &len);
-    connection c = co_await connection::connect("127.0.0.1", ntohs(a.sin_port));
-    const int peer = ::accept(lfd, nullptr, nullptr); // the handshake is done: no wait
-    ::close(lfd);
+    const raw_listener l = listen_raw(1);
+    WEFT_CO_ASSERT_GE(l.fd, 0);
+    connection c = co_await connection::connect("127.0.0.1", l.port);
+    const int peer = ::accept(l.fd, nullptr, nullptr); // the handshake is done: no wait
+    ::close(l.fd);
     WEFT_CO_ASSERT_GE(peer, 0);
     char buf[64];
     // A read waiting on the reactor takes 2 bytes of its 64: a short read.

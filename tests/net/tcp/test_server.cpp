@@ -11,6 +11,7 @@
 #include <weft/runtime/gather.hpp>
 #include <weft/runtime/loop.hpp>
 #include <weft/runtime/wait_for.hpp>
+#include <weft/testing/loopback.hpp>
 #include <weft/testing/util.hpp>
 
 #include <gtest/gtest.h>
@@ -31,6 +32,8 @@ using namespace std::chrono_literals;
 using weft::net::connection;
 using weft::net::testing::echo_handler;
 using weft::net::testing::read_all;
+
+using weft::testing::ipv6_loopback_available;
 
 namespace {
 
@@ -222,19 +225,6 @@ WEFT_TCP_TEST(server, address_in_use_is_an_error) {
 }
 
 namespace {
-
-bool ipv6_loopback_available() {
-    const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return false;
-    }
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_addr = in6addr_loopback;
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
 
 weft::task<void> ipv6_round_trip() {
     weft::net::server srv = co_await weft::net::start_server(echo_handler, "::1", 0);

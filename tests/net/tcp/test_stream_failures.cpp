@@ -12,6 +12,7 @@
 #include <weft/runtime/error.hpp>
 #include <weft/runtime/event.hpp>
 #include <weft/runtime/wait_for.hpp>
+#include <weft/testing/loopback.hpp>
 #include <weft/testing/util.hpp>
 
 #include <gtest/gtest.h>
@@ -31,6 +32,8 @@ using weft::net::connection;
 using weft::net::stream_reader;
 using weft::net::stream_writer;
 using weft::net::testing::read_all;
+
+using weft::testing::ipv6_loopback_available;
 
 namespace {
 
@@ -307,19 +310,6 @@ WEFT_TCP_TEST(stream_io, raw_connections_over_a_unix_socket) {
 }
 
 namespace {
-
-bool ipv6_loopback_available() {
-    const int fd = ::socket(AF_INET6, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return false;
-    }
-    sockaddr_in6 a{};
-    a.sin6_family = AF_INET6;
-    a.sin6_addr = in6addr_loopback;
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
-}
 
 weft::task<void> streams_over_ipv6() {
     auto handler = [](stream_reader r, stream_writer w) -> weft::task<void> {
