@@ -34,11 +34,9 @@ struct stream_state {
     bool eof = false;
     // Write side.
     std::string wbuf;
-    std::size_t in_flight = 0; ///< bytes handed to a write_all that has not finished
     // The socket write in progress runs as a task of its own, so that cancelling drain() (as
     // wait_for does) stops the waiting, not the write: no byte is lost or sent out of order.
-    std::string out; ///< the bytes of that write
-    bool writing = false;
+    std::string out;        ///< the bytes of that write, handed to write_all; empty when none runs
     weft::event write_idle; ///< set when no write runs
     future<void> writer;
     std::size_t high_water = 64 * 1024;
@@ -50,6 +48,8 @@ struct stream_state {
     future<void> closer;
 
     [[nodiscard]] std::size_t available() const noexcept { return rend - rpos; }
+    /// Whether a socket write task runs (it never starts with nothing to send).
+    [[nodiscard]] bool writing() const noexcept { return !out.empty(); }
     [[nodiscard]] std::string_view unread() const noexcept {
         return {rdata.get() + rpos, available()};
     }
@@ -98,7 +98,7 @@ struct stream_state {
 
     /// Sends what the socket takes now, without waiting; keeps the rest.
     void send_now() {
-        if (wbuf.empty() || write_error || writing || !conn.is_open()) {
+        if (wbuf.empty() || write_error || writing() || !conn.is_open()) {
             return;
         }
         std::size_t sent = 0;
@@ -127,7 +127,7 @@ struct stream_state {
     /// Sends everything buffered (self is this state, kept alive by the write task).
     task<void> flush(const std::shared_ptr<stream_state>& self) {
         for (;;) {
-            while (writing) {
+            while (writing()) {
                 co_await write_idle.wait(); // cancellable; the write goes on
             }
             if (write_error) {
@@ -139,8 +139,6 @@ struct stream_state {
             }
             out = std::move(wbuf);
             wbuf.clear();
-            in_flight = out.size();
-            writing = true;
             write_idle.clear();
             writer = weft::create_task(write_out(self));
         }
@@ -164,8 +162,6 @@ struct stream_state {
             s->write_error = std::current_exception();
         }
         s->out.clear();
-        s->in_flight = 0;
-        s->writing = false;
         s->write_idle.set();
         if (s->eof_pending && !s->flushing && s->wbuf.empty() && !s->write_error) {
             s->eof_pending = false; // write_eof() came while this write ran
@@ -331,11 +327,11 @@ task<void> stream_writer::drain() {
 }
 
 std::size_t stream_writer::buffered() const noexcept {
-    return s_ != nullptr ? s_->wbuf.size() + s_->in_flight : 0;
+    return s_ != nullptr ? s_->wbuf.size() + s_->out.size() : 0;
 }
 
 bool stream_writer::above_high_water() const noexcept {
-    return s_ != nullptr && s_->wbuf.size() + s_->in_flight > s_->high_water;
+    return s_ != nullptr && s_->wbuf.size() + s_->out.size() > s_->high_water;
 }
 
 void stream_writer::set_high_water(std::size_t bytes) noexcept {
@@ -346,7 +342,7 @@ void stream_writer::set_high_water(std::size_t bytes) noexcept {
 
 void stream_writer::write_eof() {
     detail::require(s_);
-    if (s_->wbuf.empty() && !s_->flushing && !s_->writing) {
+    if (s_->wbuf.empty() && !s_->flushing && !s_->writing()) {
         s_->conn.shutdown_write();
     } else {
         s_->eof_pending = true;
@@ -358,7 +354,7 @@ void stream_writer::close() {
         return;
     }
     s_->closing = true;
-    if (s_->wbuf.empty() && !s_->flushing && !s_->writing) {
+    if (s_->wbuf.empty() && !s_->flushing && !s_->writing()) {
         s_->conn.close();
         return;
     }
