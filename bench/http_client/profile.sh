@@ -20,13 +20,7 @@ n2=${4:-5000}
 reps=${5:-3}
 loops=$(nproc)
 here=$(cd "$(dirname "$0")" && pwd)
-weft_bin="$build/bench/http_client/weft-bench-http-client"
-asio_bin="$build/bench/http_client/weft-bench-http-client-asio"
-curl_bin="$build/bench/http_client/weft-bench-http-client-curl"
-weft_features=headers,gzip,follow,limits,info,curlu
-for b in "$weft_bin" "$asio_bin" "$curl_bin"; do
-  [ -x "$b" ] || { echo "missing $b: ninja -C $build bench/http_client/$(basename "$b")" >&2; exit 2; }
-done
+. "$here/clients.sh"
 command -v valgrind > /dev/null || { echo "valgrind not found" >&2; exit 2; }
 . "$here/nginx.sh"
 

@@ -15,15 +15,7 @@ inflight=${3:-64}
 rounds=${4:-3}
 loops=$(nproc)  # weft::run's default: one loop per core
 here=$(cd "$(dirname "$0")" && pwd)
-weft_bin="$build/bench/http_client/weft-bench-http-client"
-asio_bin="$build/bench/http_client/weft-bench-http-client-asio"
-curl_bin="$build/bench/http_client/weft-bench-http-client-curl"
-# What weft::http::client asks of libcurl by default beyond a bare GET (see curl_client.cpp).
-weft_features=headers,gzip,follow,limits,info,curlu
-
-for b in "$weft_bin" "$asio_bin" "$curl_bin"; do
-  [ -x "$b" ] || { echo "missing $b: ninja -C $build bench/http_client/$(basename "$b")" >&2; exit 2; }
-done
+. "$here/clients.sh"
 . "$here/nginx.sh"
 
 echo "nginx 1 KiB page, $requests requests, $inflight in flight, $rounds rounds (median req/s)"
