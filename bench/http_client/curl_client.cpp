@@ -27,6 +27,8 @@
 // (nested: the socket driver, its epoll set itself waited on through a second one, as weft's sits
 // in its loop's.)
 
+#include "cpu_time.hpp"
+
 #include <curl/curl.h>
 #include <curl/header.h>
 
@@ -40,18 +42,11 @@
 #include <vector>
 
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 namespace {
 
-/// CPU time (user + system) this process has used so far, in seconds.
-double cpu_seconds() {
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
+using weft_bench::cpu_seconds;
 
 struct slot {
     CURL* easy = nullptr;

@@ -4,6 +4,8 @@
 // Usage: weft-bench-http-client URL [requests=10000] [inflight=64] [loops=1] [nodecompress]
 // (nodecompress: client_options::decompress = false, no Accept-Encoding).
 
+#include "cpu_time.hpp"
+
 #include <weft/net/http/client.hpp>
 #include <weft/weft.hpp>
 
@@ -15,17 +17,9 @@
 #include <string_view>
 #include <vector>
 
-#include <sys/resource.h>
-
 namespace {
 
-/// CPU time (user + system) this process has used so far, in seconds.
-double cpu_seconds() {
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
+using weft_bench::cpu_seconds;
 
 struct shared {
     std::string url;
