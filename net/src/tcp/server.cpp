@@ -196,7 +196,8 @@ task<void> accept_loop(std::shared_ptr<server_state> st, std::size_t index, owne
                 logger().warn("dropping an accepted connection: {}", e.what());
                 continue;
             }
-            handlers.create_task(run_handler(st, std::move(c)));
+            // The group keeps the handler and joins it at close; its future is not needed.
+            (void)handlers.create_task(run_handler(st, std::move(c)));
         }
     } catch (const cancelled_error&) {
         // close() or the loop's shutdown: stop accepting, then wait for the handlers.
