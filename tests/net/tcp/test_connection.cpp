@@ -71,6 +71,25 @@ raw_listener listen_raw(int backlog) {
     return l;
 }
 
+/// A connection to a plain socket on 127.0.0.1, and that socket's accepted descriptor (the test
+/// writes to it and closes it).
+struct raw_peer {
+    connection conn;
+    int fd = -1; ///< -1 when the listener could not be set up or the accept failed
+};
+
+weft::task<raw_peer> connect_to_raw_peer() {
+    raw_peer p;
+    const raw_listener l = listen_raw(1);
+    if (l.fd < 0) {
+        co_return p;
+    }
+    p.conn = co_await connection::connect("127.0.0.1", l.port);
+    p.fd = ::accept(l.fd, nullptr, nullptr); // the handshake is done: no wait
+    ::close(l.fd);
+    co_return p;
+}
+
 weft::task<void> close_at_once(connection c) {
     c.close();
     co_return;
@@ -278,12 +297,10 @@ WEFT_TCP_TEST(connection, cancelling_a_task_cancels_its_read) {
 // A read queued on the reactor may take its bytes just before its task is cancelled: it returns
 // them, and the cancellation reaches the task's next suspension point instead.
 WEFT_TCP_TEST(connection, a_read_cancelled_as_it_takes_its_bytes_returns_them) {
-    const raw_listener l = listen_raw(1);
-    WEFT_CO_ASSERT_GE(l.fd, 0);
-    connection c = co_await connection::connect("127.0.0.1", l.port);
-    const int peer = ::accept(l.fd, nullptr, nullptr); // the handshake is done: no wait
-    ::close(l.fd);
-    WEFT_CO_ASSERT_GE(peer, 0);
+    raw_peer p = co_await connect_to_raw_peer();
+    WEFT_CO_ASSERT_GE(p.fd, 0);
+    connection& c = p.conn;
+    const int peer = p.fd;
     char buf[64];
     // A read that takes less than its buffer: the next one goes straight to the reactor.
     WEFT_CO_ASSERT_EQ(::send(peer, "ab", 2, 0), 2);
@@ -416,12 +433,10 @@ WEFT_TCP_TEST(connection, the_end_of_stream_right_behind_the_last_bytes_is_seen)
     // shorter than its buffer must not be taken for "drained until the next event" (nginx's rule,
     // which needs EPOLLRDHUP to be safe), or the EOF behind the bytes is never read: an
     // edge-triggered reactor raises no second event for it.
-    const raw_listener l = listen_raw(1);
-    WEFT_CO_ASSERT_GE(l.fd, 0);
-    connection c = co_await connection::connect("127.0.0.1", l.port);
-    const int peer = ::accept(l.fd, nullptr, nullptr); // the handshake is done: no wait
-    ::close(l.fd);
-    WEFT_CO_ASSERT_GE(peer, 0);
+    raw_peer p = co_await connect_to_raw_peer();
+    WEFT_CO_ASSERT_GE(p.fd, 0);
+    connection& c = p.conn;
+    const int peer = p.fd;
     char buf[64];
     // A read waiting on the reactor takes 2 bytes of its 64: a short read.
     auto reader = [&]() -> weft::task<std::size_t> { co_return co_await c.read_some(buf); };
