@@ -65,8 +65,9 @@ Scenarios (stress weft's runtime itself, instead of an executor):
 
 Each cell reports throughput, latency p50/p90/p99/p99.9/max (log-linear histogram, within 0.8%),
 CPU user/sys, context switches, threads used and their balance, errors and crashes, and checks
-that every call completed exactly once. After the sweep each executor idles for --idle seconds:
-one whose threads use more than 1% of a core meanwhile fails the run.
+that every call completed exactly once. After the sweep each executor settles (crashed process
+workers replaced) and then idles for --idle seconds, measured in 5 slices: one whose threads or
+worker processes use more than 1% of a core at the median slice's rate fails the run.
 Exit status: 0 all checks passed, 1 a check failed (a lost or doubled call, a spinning pool),
 2 bad arguments.
 
