@@ -128,22 +128,22 @@ constexpr std::array<bool, 256> reg_name_table = [] {
     return t;
 }();
 
-// *( unreserved / pct-encoded / sub-delims ), not empty: an http URI needs a host (RFC 9110
-// section 4.2.1). IPv4 addresses are reg-names as far as syntax goes.
-bool valid_reg_name(std::string_view s) noexcept {
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c == '%') {
-            if (i + 2 >= s.size() || hex_value(static_cast<unsigned char>(s[i + 1])) < 0 ||
-                hex_value(static_cast<unsigned char>(s[i + 2])) < 0) {
-                return false;
-            }
-            i += 2;
-        } else if (!reg_name_table[c]) {
-            return false;
+// Where the reg-name (*( unreserved / pct-encoded / sub-delims )) at the start of s ends. IPv4
+// addresses are reg-names as far as syntax goes.
+std::size_t reg_name_end(std::string_view s) noexcept {
+    std::size_t i = 0;
+    for (;;) {
+        while (i < s.size() && reg_name_table[static_cast<unsigned char>(s[i])]) {
+            ++i;
         }
+        if (i + 2 < s.size() && s[i] == '%' &&
+            hex_value(static_cast<unsigned char>(s[i + 1])) >= 0 &&
+            hex_value(static_cast<unsigned char>(s[i + 2])) >= 0) {
+            i += 3;
+            continue;
+        }
+        return i;
     }
-    return !s.empty();
 }
 
 // dec-octet "." dec-octet "." dec-octet "." dec-octet, no leading zeros.
@@ -242,40 +242,27 @@ bool valid_ip_literal(std::string_view s) noexcept {
 // uri-host [ ":" port ] with a host that is not empty and, when port_required, a port that is
 // not either. A port is at most five digits and 65535.
 bool valid_authority(std::string_view s, bool port_required = false) noexcept {
-    std::string_view host = s;
-    std::string_view port;
-    bool has_port = false;
+    std::size_t host_end = 0;
     if (!s.empty() && s.front() == '[') {
         const std::size_t close = s.find(']');
         if (close == std::string_view::npos || !valid_ip_literal(s.substr(1, close - 1))) {
             return false;
         }
-        host = s.substr(0, close + 1);
-        if (close + 1 < s.size()) {
-            if (s[close + 1] != ':') {
-                return false;
-            }
-            has_port = true;
-            port = s.substr(close + 2);
-        }
+        host_end = close + 1;
     } else {
-        const std::size_t colon = s.find(':');
-        if (colon != std::string_view::npos) {
-            has_port = true;
-            host = s.substr(0, colon);
-            port = s.substr(colon + 1);
-        }
-        if (!valid_reg_name(host)) {
-            return false;
+        host_end = reg_name_end(s);
+        if (host_end == 0) {
+            return false; // an http URI needs a host (RFC 9110 section 4.2.1)
         }
     }
-    if (port_required && port.empty()) {
+    if (host_end == s.size()) {
+        return !port_required;
+    }
+    if (s[host_end] != ':') {
         return false;
     }
-    if (!has_port) {
-        return true;
-    }
-    if (port.size() > 5) {
+    const std::string_view port = s.substr(host_end + 1);
+    if (port.size() > 5 || (port_required && port.empty())) {
         return false;
     }
     std::uint32_t value = 0;
@@ -523,25 +510,16 @@ parse_status head_parser::parse(std::string_view buf, request_head& out) {
 
     const parser_limits& lim = *limits_;
     for (;;) {
-        // A CR must be followed by LF (RFC 9112 section 2.2): a CR the last call ended with meets
-        // its next byte here, every other one is checked below as soon as the byte after it is in.
-        if (scanned_ < buf.size() && scanned_ > 0 && buf[scanned_ - 1] == '\r' &&
-            buf[scanned_] != '\n') {
-            return fail(400, "bare CR");
-        }
         const void* hit = scanned_ < buf.size()
                               ? std::memchr(buf.data() + scanned_, '\n', buf.size() - scanned_)
                               : nullptr;
-        // Up to the LF (or the end of what arrived), only the last byte may be a CR.
-        const std::size_t stop =
-            hit != nullptr ? static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data())
-                           : buf.size();
-        if (stop > scanned_ + 1 &&
-            std::memchr(buf.data() + scanned_, '\r', stop - 1 - scanned_) != nullptr) {
-            return fail(400, "bare CR");
-        }
         if (hit == nullptr) {
             scanned_ = buf.size();
+            // The head goes on: a CR not followed by LF fails now, not when the head ends
+            // (finish() finds the ones of a head that ended in this call).
+            if (!crs_paired(buf)) {
+                return fail(400, "bare CR");
+            }
             const std::size_t partial = scanned_ - line_start_;
             if (lines_ == 0 && partial > lim.max_request_line + 1) {
                 return fail(414, "request line too long");
@@ -551,7 +529,7 @@ parse_status head_parser::parse(std::string_view buf, request_head& out) {
             }
             return parse_status::need_more;
         }
-        const std::size_t nl = stop;
+        const auto nl = static_cast<std::size_t>(static_cast<const char*>(hit) - buf.data());
         scanned_ = nl + 1;
         if (nl == line_start_ || buf[nl - 1] != '\r') {
             return fail(400, "bare LF");
@@ -576,10 +554,28 @@ parse_status head_parser::parse(std::string_view buf, request_head& out) {
     }
 }
 
+// Every CR in buf is followed by LF (RFC 9112 section 2.2), but for a last byte still waiting for
+// the next. Picks up where the last call stopped, so a head fed in pieces is searched once.
+bool head_parser::crs_paired(std::string_view buf) noexcept {
+    while (cr_checked_ + 1 < buf.size()) {
+        const void* cr = std::memchr(buf.data() + cr_checked_, '\r', buf.size() - 1 - cr_checked_);
+        if (cr == nullptr) {
+            cr_checked_ = buf.size() - 1;
+            break;
+        }
+        const auto at = static_cast<std::size_t>(static_cast<const char*>(cr) - buf.data());
+        if (buf[at + 1] != '\n') {
+            return false;
+        }
+        cr_checked_ = at + 2;
+    }
+    return true;
+}
+
 // The head is checked and split in one pass per line: each scan stops at the first byte its
 // part may not hold, and that byte tells whether the part ended where it should. parse() made
-// sure that every LF of the head follows a CR, that every CR precedes an LF and that the head ends
-// with an empty line, so every scan stops inside it (CR belongs to no part).
+// sure that every LF of the head follows a CR and that the head ends with an empty line, so every
+// scan stops inside it (CR belongs to no part; one that no LF follows fails where a scan stops).
 parse_status head_parser::finish(std::string_view head, request_head& out) {
     const char* p = head.data();
     const char* const end = head.data() + head.size();
@@ -596,6 +592,9 @@ parse_status head_parser::finish(std::string_view head, request_head& out) {
     field_facts facts;
     for (;;) {
         if (*p == '\r') {
+            if (p[1] != '\n') {
+                return fail(400, "bare CR");
+            }
             break; // the empty line that ends the head
         }
         const char* const name_at = p;
@@ -623,8 +622,8 @@ parse_status head_parser::finish(std::string_view head, request_head& out) {
                 break;
             }
         }
-        if (*p != '\r') {
-            return fail(400, "invalid character in header field value");
+        if (*p != '\r' || p[1] != '\n') {
+            return fail(400, *p == '\r' ? "bare CR" : "invalid character in header field value");
         }
         p += 2;
         const std::string_view value(value_at, static_cast<std::size_t>(value_end - value_at));

@@ -100,6 +100,7 @@ public:
     /// Forgets the request, for the next one.
     void reset() noexcept {
         scanned_ = 0;
+        cr_checked_ = 0;
         line_start_ = 0;
         lines_ = 0;
         skip_ = 0;
@@ -114,9 +115,11 @@ private:
     }
     parse_status finish(std::string_view head, request_head& out);
     parse_status request_line(const char*& p, const char* end, request_head& out);
+    bool crs_paired(std::string_view buf) noexcept;
 
     const parser_limits* limits_;
     std::size_t scanned_ = 0;    // bytes of buf already checked
+    std::size_t cr_checked_ = 0; // bytes of buf already searched for a CR without its LF
     std::size_t line_start_ = 0; // where the current line begins
     std::size_t lines_ = 0;      // complete lines seen (request line included)
     std::size_t skip_ = 0;       // leading blank lines' bytes
