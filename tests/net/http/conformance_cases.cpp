@@ -596,6 +596,90 @@ void connection_cases(std::vector<verdict_case>& v) {
                        "/echo", "hi", "RFC 9110 9.3.1: GET with a body"));
 }
 
+// Cases in the spirit of llhttp's request tests (nodejs/llhttp, test/request/*.md), re-expressed
+// with weft's verdicts: where llhttp has a lenient mode, weft is always strict.
+void llhttp_style_cases(std::vector<verdict_case>& v) {
+    // Another protocol name in the version.
+    v.push_back(reject(head("GET /echo ICE/1.0", "Host: h\r\n"), 400, "llhttp: ICE/1.0"));
+    // A protocol name that only ends in HTTP.
+    v.push_back(reject(head("GET /echo IHTTP/1.0", "Host: h\r\n"), 400, "llhttp: IHTTP/1.0"));
+    // RTSP is not HTTP.
+    v.push_back(reject(head("PUT /echo RTSP/1.0", "Host: h\r\n"), 400, "llhttp: RTSP/1.0"));
+    // An unknown major version.
+    v.push_back(reject(head("GET /echo HTTP/5.6", "Host: h\r\n"), 505, "llhttp: HTTP/5.6"));
+    // The HTTP/2 connection preface sent to an HTTP/1 server.
+    v.push_back(reject("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505, "llhttp: HTTP/2 preface"));
+    // Two fields separated by CR alone.
+    v.push_back(reject(get("Foo: 1\rBar: 2\r\n"), 400, "llhttp: fields split by CR"));
+    // A Transfer-Encoding hidden behind a bare LF in another field's value.
+    v.push_back(reject(post("x:x\nTransfer-Encoding: chunked\r\n", "1\r\nA\r\n0\r\n\r\n"), 400,
+                       "llhttp: fields split by LF"));
+    // A request hidden behind "\rZ" where the blank line should be.
+    v.push_back(reject("GET /echo HTTP/1.1\r\nHost: h\r\n\rZGET /evil: HTTP/1.1\r\nHost: h\r\n\r\n",
+                       400, "llhttp: CR then junk instead of the empty line"));
+    // An empty value ended by CR alone, then Transfer-Encoding.
+    v.push_back(reject(post("x:\rTransfer-Encoding: chunked\r\n", "1\r\nA\r\n0\r\n\r\n"), 400,
+                       "llhttp: empty value and CR"));
+    // Control bytes in a field name.
+    v.push_back(reject(get("Foo\x01\\test: Bar\r\n"), 400, "llhttp: CTL in name"));
+    // A name folded onto the next line before its colon.
+    v.push_back(reject(get("name\r\n : value\r\n"), 400, "llhttp: folded name"));
+    // A corrupted Connection line: CR, ESC and a high byte inside the name.
+    v.push_back(reject(get("Connection\r\x1b\x35\xd5"
+                           "eep-Alive\r\nAccept-Encoding: gzip\r\n"),
+                       400, "llhttp: corrupted Connection"));
+    // A Content-Length behind a bare LF, covering a request that would be smuggled.
+    v.push_back(reject(get("Dummy: x\nContent-Length: 23\r\n") +
+                           "GET / HTTP/1.1\r\nDummy: GET /admin HTTP/1.1\r\nHost: h\r\n\r\n",
+                       400, "llhttp: CL behind a bare LF"));
+    // A Content-Length indented like a continuation line, covering a second request.
+    v.push_back(reject(post("Foo: bar\r\n Content-Length: 38\r\n", "") +
+                           "GET /bye HTTP/1.1\r\nHost: h\r\n\r\n",
+                       400, "llhttp: SP before a field"));
+    // Tabs around the Content-Length value are OWS.
+    v.push_back(accept(post("Content-Length:\t2\t  \r\n", "ab"), "POST", "/echo", "ab",
+                       "llhttp: tabs around Content-Length"));
+    // Digits split by a space.
+    v.push_back(reject(post("Content-Length: 13 37\r\n", ""), 400, "llhttp: '13 37'"));
+    // Words after the chunk size without a ';'.
+    v.push_back(reject(chunked("2 erfrferferf\r\naa\r\n0 rrrr\r\n\r\n"), 400,
+                       "llhttp: junk after the chunk size"));
+    // Quoted extension values with escapes, several extensions per chunk.
+    v.push_back(accept(chunked("5;ilovew3=\"I \\\"love\\\"; \\\\extensions\\\\\";somuchlove=\"are"
+                               "theseparametersfor\";blah;foo=bar\r\nhello\r\n6;blahblah;blah\r\n"
+                               " world\r\n0\r\n\r\n"),
+                       "POST", "/echo", "hello world", "llhttp: extension quoting"));
+    // A quoted extension value that never closes.
+    v.push_back(reject(chunked("5;ilovew3=\"abc\";somuchlove=\"def; ghi\r\nhello\r\n"
+                               "6;blahblah;blah\r\n world\r\n0\r\n\r\n"),
+                       400, "llhttp: unbalanced quoting"));
+    // A chunk size line ended by CR CR.
+    v.push_back(reject(chunked("5\r\r;ABCD\r\n34\r\nE\r\n0\r\n\r\n"), 400, "llhttp: CR CR"));
+    // Chunk data not followed by CRLF.
+    v.push_back(reject(chunked("5\r\nABCDE0\r\n\r\n"), 400, "llhttp: data without CRLF"));
+    // CONNECT in capitals with an HTTP/1.0 version: weft is no proxy.
+    v.push_back(
+        reject(head("CONNECT HOME0.NETSCAPE.COM:443 HTTP/1.0",
+                    "User-agent: Mozilla/1.1N\r\nProxy-authorization: basic aGVsbG86d29y\r\n"),
+               501, "llhttp: CONNECT"));
+    // Connection options split by a bare CR.
+    v.push_back(reject(get("Connection: keep\ralive\r\n"), 400, "llhttp: CR inside Connection"));
+    // Connection options folded over lines.
+    v.push_back(
+        reject(get("Connection: keep-alive,\r\n upgrade\r\n"), 400, "llhttp: folded Connection"));
+    // Whitespace before the colon of Connection.
+    v.push_back(reject(get("Connection : upgrade\r\n"), 400, "llhttp: 'Connection :'"));
+    // Trailing whitespace after close is OWS: the connection closes.
+    v.push_back(with_keep_alive(accept(get("Connection: close \t\r\n"), "GET", "/echo", "",
+                                       "llhttp: close followed by whitespace"),
+                                false));
+    // An Upgrade request: weft does not switch protocols, it answers the GET.
+    v.push_back(accept(get("Connection: Upgrade\r\nUpgrade: WebSocket\r\n"), "GET", "/echo", "",
+                       "llhttp: Upgrade is not honoured"));
+    // Empty lines between pipelined requests are skipped.
+    v.push_back(accept("\r\n" + get(), "GET", "/echo", "", "llhttp: CRLF between requests"));
+}
+
 } // namespace
 
 std::vector<verdict_case> conformance_cases() {
@@ -610,6 +694,7 @@ std::vector<verdict_case> conformance_cases() {
     chunk_cases(v);
     limit_cases(v);
     connection_cases(v);
+    llhttp_style_cases(v);
     return v;
 }
 
