@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 using namespace weft::http::detail;
@@ -192,7 +193,8 @@ server_options corpus_server_options() {
 
 void add_echo_routes(server& srv) {
     auto echo = [](request& req) -> weft::task<server_response> {
-        co_return server_response::text(std::string(req.method()) + "|" +
+        co_return server_response::text(std::string(req.method()) + "|" + std::string(req.path()) +
+                                        "|" + std::string(req.query()) + "|" +
                                         std::string(req.header("host").value_or("-")) + "|" +
                                         req.body());
     };
@@ -200,6 +202,17 @@ void add_echo_routes(server& srv) {
         srv.route(method, "/echo", echo);
     }
     srv.route("GET", "/", echo);
+}
+
+// The path and query a target names (RFC 9112 section 3.2; RFC 3986 section 3.3: an absolute
+// target's empty path is "/").
+std::pair<std::string, std::string> path_and_query(std::string_view target) {
+    if (const auto scheme = target.find("://"); target.front() != '/' && scheme != target.npos) {
+        target.remove_prefix(std::min(target.size(), target.find_first_of("/?#", scheme + 3)));
+    }
+    const auto q = target.find('?');
+    std::string path(target.substr(0, q));
+    return {path.empty() ? "/" : path, q == target.npos ? "" : std::string(target.substr(q + 1))};
 }
 
 // Sent behind every case: answered only when the case was accepted and kept the connection.
@@ -228,13 +241,14 @@ void check_served(const verdict_case& c, const outcome& parsed, std::string_view
             has_host = has_host || name == "host";
         }
         const std::string host = has_host ? std::string(parsed.head.authority) : "-";
-        EXPECT_EQ(rs[0].body, c.method + "|" + host + "|" + c.body);
+        const auto [path, query] = path_and_query(c.target);
+        EXPECT_EQ(rs[0].body, c.method + "|" + path + "|" + query + "|" + host + "|" + c.body);
     }
     const std::size_t expected = parsed.head.keep_alive ? 2 : 1;
     ASSERT_EQ(rs.size(), expected) << "keep-alive " << parsed.head.keep_alive;
     if (expected == 2) {
         EXPECT_EQ(rs[1].status, 200);
-        EXPECT_EQ(rs[1].body, "GET|next|");
+        EXPECT_EQ(rs[1].body, "GET|/echo||next|");
     }
 }
 
