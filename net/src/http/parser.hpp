@@ -8,6 +8,11 @@
 // O(n) in all. Once the blank line that ends the head is in the buffer it splits the head into
 // views into that buffer (no copy) and decides the body framing. The chunked decoder is a byte
 // state machine that can stop and resume anywhere.
+//
+// Where RFC 9112 lets a recipient choose between accepting a deviation and rejecting it, the
+// parser rejects (bare LF or CR, obs-fold, Transfer-Encoding with Content-Length, ...): two
+// parsers that frame a request differently are how request smuggling works. The rules, and the
+// corpus that checks them, are in docs/http-request-rules.md.
 
 #include <cstddef>
 #include <cstdint>
@@ -157,10 +162,10 @@ private:
     // ext-value a token or a quoted-string (RFC 9112 section 7.1.1).
     enum class state : std::uint8_t {
         size,
-        ext_bws,          // whitespace after the size or a value: more, ';' or CR
+        ext_bws,          // whitespace after the size or a value: more, then ';'
         ext_name_start,   // after ';': whitespace, then a token
         ext_name,         // in the name: token bytes, whitespace, '=', ';' or CR
-        ext_name_bws,     // whitespace after the name: more, '=', ';' or CR
+        ext_name_bws,     // whitespace after the name: more, then '=' or ';'
         ext_value_start,  // after '=': whitespace, then a token or '"'
         ext_token,        // in a token value: token bytes, whitespace, ';' or CR
         ext_quoted,       // in a quoted-string value
