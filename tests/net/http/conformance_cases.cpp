@@ -603,6 +603,26 @@ void connection_cases(std::vector<verdict_case>& v) {
                        "/echo", "hi", "RFC 9110 9.3.1: GET with a body"));
 }
 
+// NUL bytes: never part of a head, opaque in a body.
+void nul_cases(std::vector<verdict_case>& v) {
+    // RFC 9112 2.2: a NUL before the method.
+    v.push_back(reject("\0"s + get(), 400, "NUL before the request line"));
+    // RFC 9112 2.3: a NUL after the version.
+    v.push_back(reject(head("GET /echo HTTP/1.1\0"s, "Host: h\r\n"), 400, "NUL after the version"));
+    // RFC 9110 5.5: a NUL as a whole value.
+    v.push_back(reject(get("X: \0\r\n"s), 400, "NUL value"));
+    // RFC 9112 7.1: a NUL after the chunk size (C-string parsers stop there).
+    v.push_back(reject(chunked("5\0\r\nhello\r\n0\r\n\r\n"s), 400, "NUL after the chunk size"));
+    // RFC 9112 7.1.1: a NUL in a chunk extension.
+    v.push_back(reject(chunked("5;a=\0\r\nhello\r\n0\r\n\r\n"s), 400, "NUL in an extension"));
+    // RFC 9112 6: body bytes are opaque: NUL in a Content-Length body.
+    v.push_back(accept(post("Content-Length: 3\r\n", "a\0b"s), "POST", "/echo", "a\0b"s,
+                       "RFC 9112 6: NUL in a body"));
+    // RFC 9112 7.1: ... and in chunk data.
+    v.push_back(accept(chunked("3\r\na\0b\r\n0\r\n\r\n"s), "POST", "/echo", "a\0b"s,
+                       "RFC 9112 7.1: NUL in chunk data"));
+}
+
 // Cases in the spirit of llhttp's request tests (nodejs/llhttp, test/request/*.md), re-expressed
 // with weft's verdicts: where llhttp has a lenient mode, weft is always strict.
 void llhttp_style_cases(std::vector<verdict_case>& v) {
@@ -701,6 +721,7 @@ std::vector<verdict_case> conformance_cases() {
     chunk_cases(v);
     limit_cases(v);
     connection_cases(v);
+    nul_cases(v);
     llhttp_style_cases(v);
     return v;
 }
