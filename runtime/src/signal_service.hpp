@@ -48,7 +48,7 @@ private:
     asio::signal_set set_;
     std::map<int, handler> handlers_;
     std::map<int, int> default_deliveries_;
-    bool armed_ = false; ///< a wait is outstanding (armed once, re-armed by each delivery)
+    bool armed_ = false;     ///< a wait is outstanding (armed once, re-armed by each delivery)
     int interrupted_by_ = 0; ///< see interrupting_signal (written on the home loop's thread)
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };

@@ -127,7 +127,8 @@ TEST(signal_exit, throw_interrupted_makes_run_throw_the_signal_number) {
                                     .on_interrupt = weft::interrupt_action::throw_interrupted});
         } catch (const weft::interrupted& e) {
             got = e.signal();
-            EXPECT_STREQ(e.what(), sig == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM");
+            EXPECT_STREQ(e.what(),
+                         sig == SIGINT ? "interrupted by SIGINT" : "interrupted by SIGTERM");
         }
         EXPECT_EQ(got, sig);
     }

@@ -170,8 +170,8 @@ task<result> fetch_one(const http::client& c, std::string url) {
 
 /// Fetches every URL into out, at most `concurrency` at once (workers pulling from a shared
 /// index). out holds the finished ones (result::done) even when a cancellation ends it early.
-task<void> fetch_all(const http::client& c, const std::vector<std::string>& urls,
-                     int concurrency, bool show_progress, run_result& out) {
+task<void> fetch_all(const http::client& c, const std::vector<std::string>& urls, int concurrency,
+                     bool show_progress, run_result& out) {
     out.concurrency = std::max(1, std::min<int>(concurrency, static_cast<int>(urls.size())));
     out.results.assign(urls.size(), result{});
     progress bar(urls.size(), show_progress);
@@ -187,7 +187,9 @@ task<void> fetch_all(const http::client& c, const std::vector<std::string>& urls
     struct timing {
         run_result& out;
         steady_clock::time_point start;
-        ~timing() { out.seconds = std::chrono::duration<double>(steady_clock::now() - start).count(); }
+        ~timing() {
+            out.seconds = std::chrono::duration<double>(steady_clock::now() - start).count();
+        }
     } timed{out, start};
     std::vector<task<void>> workers;
     for (int w = 0; w < out.concurrency; ++w) {
@@ -476,8 +478,7 @@ int run_fetch(fetch_options o) {
     };
     int interrupted_by = 0;
     try {
-        weft::run(body(),
-                  {.loops = 1, .on_interrupt = weft::interrupt_action::throw_interrupted});
+        weft::run(body(), {.loops = 1, .on_interrupt = weft::interrupt_action::throw_interrupted});
     } catch (const weft::interrupted& e) {
         interrupted_by = e.signal();
     }
@@ -508,6 +509,19 @@ CLI::Validator finite_number() {
         "FINITE");
 }
 
+/// A CLI11 check for a size: CLI::AsSizeValue reads "-1" as a huge unsigned number.
+CLI::Validator not_negative() {
+    return CLI::Validator(
+        [](std::string& s) -> std::string {
+            const auto b = s.find_first_not_of(" \t");
+            if (b != std::string::npos && s[b] == '-') {
+                return "must not be negative, not " + s;
+            }
+            return {};
+        },
+        "SIZE");
+}
+
 command add_fetch_command(CLI::App& app) {
     auto o = std::make_shared<fetch_options>();
     CLI::App* sub = app.add_subcommand(
@@ -529,11 +543,13 @@ command add_fetch_command(CLI::App& app) {
                     "Largest response body accepted, counted after decoding (suffixes k, M, G: "
                     "256M); 0 = no limit; a larger body fails the URL with error_kind too-large")
         ->transform(CLI::AsSizeValue(false))
+        ->transform(not_negative()) // CLI11 runs the transform added last first
         ->capture_default_str();
     sub->add_option("--max-header-bytes", o->max_header_bytes,
                     "Largest response head accepted, all of a request's responses together "
                     "(suffixes k, M: 64k); 0 = libcurl's own limits only")
         ->transform(CLI::AsSizeValue(false))
+        ->transform(not_negative()) // CLI11 runs the transform added last first
         ->capture_default_str();
     sub->add_flag("--insecure,-k", o->insecure, "Do not verify TLS certificates");
     sub->add_flag("--quiet,-q", o->quiet, "Only the summary");

@@ -16,7 +16,6 @@
 
 namespace weft::http {
 
-
 std::string_view to_string(http_version v) noexcept {
     switch (v) {
     case http_version::http1_0:
@@ -151,14 +150,13 @@ void throw_for_limit(const transfer& t) {
                                     std::to_string(t.max_head) + " bytes); transfer aborted",
                                 t.url, t.max_head);
     case abort_reason::deadline:
-        throw timeout_error(what + "timed out receiving the body (client_options::timeout)",
-                            t.url);
+        throw timeout_error(what + "timed out receiving the body (client_options::timeout)", t.url);
     case abort_reason::none:
         break;
     }
     if (libcurl_head_limit(t)) {
-        const std::string why = t.errbuf[0] != '\0' ? std::string(t.errbuf)
-                                                      : std::string(curl_easy_strerror(t.code));
+        const std::string why =
+            t.errbuf[0] != '\0' ? std::string(t.errbuf) : std::string(curl_easy_strerror(t.code));
         throw headers_too_large(what + "the response head is larger than libcurl accepts (a " +
                                     "header line over " + std::to_string(CURL_MAX_HTTP_HEADER) +
                                     " bytes, or heads over 300 KiB): " + why,

@@ -15,8 +15,8 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
-#include <cstdio>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
@@ -295,7 +295,8 @@ WEFT_CO_TEST(weft_fetch, max_response_bytes_takes_sizes_and_fails_larger_bodies)
                          "/page/3 0 0 too-large True\n"
                          "exit=1\n");
     const command_result roomy = co_await fetch_json("--max-response-bytes 1k --max-header-bytes "
-                                                     "64K " + b + "/page/3");
+                                                     "64K " +
+                                                     b + "/page/3");
     EXPECT_EQ(roomy.out, "concurrent 1 1 True\n/page/3 200 300 - True\nexit=0\n");
     srv.close();
     co_await srv.wait_closed();
@@ -305,7 +306,7 @@ WEFT_CO_TEST(weft_fetch, max_response_bytes_takes_sizes_and_fails_larger_bodies)
 WEFT_CO_TEST(weft_fetch, nan_and_infinite_options_are_usage_errors) {
     for (const char* bad : {"--timeout nan", "--timeout inf", "--timeout -inf", "--timeout -1",
                             "--max-response-bytes -1", "--max-response-bytes lots",
-                            "--max-header-bytes 1Q"}) {
+                            "--max-header-bytes 1Q", "--max-header-bytes=-5k"}) {
         const command_result r = co_await run_command_async(
             weft_exe() + " fetch " + bad + " http://127.0.0.1:1/ 2>&1; echo exit=$?");
         EXPECT_NE(r.out.find("exit=2\n"), std::string::npos) << bad << ": " << r.out;
