@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <string>
 
 using namespace weft::stress;
@@ -304,6 +305,31 @@ TEST(stress_runner, idle_check_fails_pools_that_spin) {
     EXPECT_FALSE(r.ok());
     ASSERT_EQ(r.failures.size(), r.idle.size());
     EXPECT_NE(r.failures[0].find("spins"), std::string::npos);
+}
+
+// Ctrl-C in the middle of a sweep: the run unwinds and returns what finished (here the first of
+// two cells; the second, cut short, is dropped) with the signal, instead of aborting.
+TEST(stress_runner, an_interrupted_run_keeps_the_cells_that_finished) {
+    stress_options o = tiny("threads:2", "sleep:1000");
+    o.concurrency = {1, 2};
+    o.tasks = 0;
+    o.duration_s = 2; // the second cell runs 2 s: the signal lands well inside it
+    o.idle_s = 1;
+    bool sent = false;
+    const progress_fn interrupt_after_first_cell = [&sent](double done, std::string_view) {
+        if (done > 0.5 && !sent) { // the first of two cells finished, the second is running
+            sent = true;
+            std::raise(SIGINT);
+        }
+    };
+    const run_report r = run_stress(o, interrupt_after_first_cell);
+    EXPECT_TRUE(sent);
+    EXPECT_EQ(r.interrupted_by, SIGINT);
+    ASSERT_EQ(r.cells.size(), 1u);
+    EXPECT_EQ(r.cells[0].concurrency, 1u);
+    EXPECT_TRUE(r.cells[0].exactly_once());
+    EXPECT_TRUE(r.idle.empty()); // the idle check never ran
+    EXPECT_FALSE(r.advice.has_value());
 }
 
 TEST(stress_runner, a_lost_call_on_a_process_pool_fails_the_run) {

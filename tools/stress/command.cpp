@@ -5,9 +5,12 @@
 #include "report_table.hpp"
 #include "runner.hpp"
 
+#include <weft/runtime/run.hpp>
+
 #include <unistd.h>
 
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -254,6 +257,12 @@ int run_command(const command_line& cl) {
         for (const std::string& f : report.failures) {
             std::cerr << "weft stress: FAILED: " << f << "\n";
         }
+    }
+    if (report.interrupted_by != 0) {
+        std::cerr << "weft stress: interrupted by "
+                  << (report.interrupted_by == SIGINT ? "SIGINT" : "SIGTERM") << ": "
+                  << report.cells.size() << " cell(s) finished\n";
+        weft::exit_by_signal(report.interrupted_by); // status 130 / 143, as the shell expects
     }
     return report.ok() ? 0 : 1;
 }

@@ -140,7 +140,13 @@ std::string format_table(const run_report& r) {
         out += "\nrecommendation: " + r.advice->target + " at concurrency " +
                std::to_string(r.advice->concurrency) + "\n  why: " + r.advice->reason + "\n";
     }
-    if (r.failures.empty()) {
+    if (r.interrupted_by != 0) {
+        out += "\nresult: interrupted after " + std::to_string(r.cells.size()) + " cell(s)" +
+               (r.failures.empty() ? std::string() : std::string(", FAILED")) + "\n";
+        for (const std::string& f : r.failures) {
+            out += "  - " + f + "\n";
+        }
+    } else if (r.failures.empty()) {
         out += "\nresult: ok\n";
     } else {
         out += "\nresult: FAILED\n";

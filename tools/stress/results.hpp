@@ -85,6 +85,9 @@ struct run_report {
     std::vector<idle_result> idle;
     std::optional<recommendation> advice;
     std::vector<std::string> failures; ///< why the run fails (exit status 1); empty when it passes
+    /// The signal (SIGINT, SIGTERM) that stopped the run early; 0 when it ran to the end. The
+    /// cells are then those that finished, with no idle check and no advice.
+    int interrupted_by = 0;
 
     [[nodiscard]] bool ok() const noexcept { return failures.empty(); }
 };

@@ -387,7 +387,16 @@ run_report run_stress(const stress_options& o, const progress_fn& progress) {
                    0,
                    report,
                    {}};
-    weft::run(sweep(st, pools), weft::options{.loops = report.loops});
+    try {
+        weft::run(sweep(st, pools),
+                  weft::options{.loops = report.loops,
+                                .on_interrupt = weft::interrupt_action::throw_interrupted});
+    } catch (const weft::interrupted& e) {
+        // What finished is kept: the cells measured to the end (a cell cut short is dropped).
+        report.interrupted_by = e.signal();
+        judge(report);
+        return report;
+    }
     if (o.recommend) {
         report.advice = recommend(report.cells);
     }
