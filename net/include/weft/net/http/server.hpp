@@ -37,6 +37,10 @@ struct server_options {
     std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
     /// How long the server waits for each read of a request body: beyond it, 408 and close.
     std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};
+    /// How long a response write (in-memory or streamed body) may make no progress, the client
+    /// acknowledging no byte of it (it does not read): beyond it the connection is reset, which
+    /// also frees the kernel's send buffer, and stats().send_timeouts counts it.
+    std::chrono::milliseconds send_timeout{std::chrono::seconds(60)};
     /// Requests served on one connection before it is closed (0: no limit).
     std::size_t max_requests_per_connection = 0;
     /// Event loops that accept connections, one SO_REUSEPORT acceptor each (0: every loop of
@@ -44,8 +48,16 @@ struct server_options {
     std::size_t loops = 0;
     /// Listen backlog of each acceptor.
     int backlog = 1024;
-    /// Most connections open at once (0: no limit); beyond it, new ones wait in the kernel's
-    /// backlog until one closes.
+    /// Request body bytes buffered at once by the whole server (all its loops and connections
+    /// together). A body's buffer grows with the bytes that arrive (never sized from
+    /// Content-Length up front beyond 64 KiB): a request whose body needs more while the server
+    /// holds this much is answered 503 with `Connection: close`, and stats().over_budget counts
+    /// it. Keep it at least max_body_size, or bodies that large always get 503.
+    std::size_t max_buffered_bytes = 256 * 1024 * 1024;
+    /// Most connections open at once, over all loops; beyond it, new ones wait in the kernel's
+    /// backlog until one closes. 0 (the default): derived from the process's file descriptor
+    /// limit at listen(): the soft RLIMIT_NOFILE less a reserve for other files (1/16 of it, at
+    /// least 32), at least 1 (see default_max_connections()). SIZE_MAX: no limit.
     std::size_t max_connections = 0;
     /// The Server header (empty: none).
     std::string server_name = "weft";
@@ -64,7 +76,15 @@ struct server_stats {
     std::uint64_t method_not_allowed = 0; ///< 405 from the router
     std::uint64_t handler_errors = 0;     ///< 500: a handler threw
     std::uint64_t io_errors = 0;          ///< connections ended by a reset or a failed write
+    std::uint64_t send_timeouts = 0;      ///< connections reset: a response write stalled
+    std::uint64_t over_budget = 0;        ///< 503: max_buffered_bytes reached
+    std::uint64_t buffered_bytes = 0;     ///< request body bytes buffered now (all connections)
 };
+
+/// The max_connections used when server_options::max_connections is 0: the soft RLIMIT_NOFILE
+/// less a reserve of 1/16 of it (at least 32) for the process's other descriptors, at least 1,
+/// and at most 1,048,576 (an unlimited descriptor limit).
+[[nodiscard]] std::size_t default_max_connections() noexcept;
 
 /// An HTTP/1.1 server on the runtime's loops: one acceptor per loop, each connection served by a
 /// task on the loop that accepted it (keep-alive, pipelining, chunked bodies, Expect:
