@@ -14,6 +14,8 @@
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/wait_for.hpp>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -483,7 +485,9 @@ private:
         session* owner = nullptr;
     } watchdog_;
     clock::time_point due_{};
-    std::uint64_t sent_at_ = 0; // the connection's bytes sent when the write deadline was set
+    std::uint64_t sent_at_ = 0; // the connection's bytes sent at the write's last check
+    int queued_at_ = -1;        // the kernel's unsent bytes at the last check (-1: unknown)
+    int quiet_checks_ = 0;      // checks in a row that saw no progress
     wait_kind waiting_ = wait_kind::none;
     bool timed_out_ = false;
     bool send_timed_out_ = false;
@@ -508,22 +512,29 @@ void session::on_watchdog(weft::detail::timer_node* n) noexcept {
     ::shutdown(s.conn_.native_handle(), SHUT_RD);
 }
 
-// The write deadline passed: a write that handed the kernel more bytes since the deadline was set
-// (the client reads, however slowly) gets another send_timeout from now; one that made no progress
-// resets the connection (its pending write fails), which also drops the bytes queued in the
-// kernel.
+// A write's check, every send_timeout / 2: progress is bytes handed to the kernel since the last
+// check, or a change of the bytes the kernel holds unsent or unacknowledged (the client reads,
+// and acknowledges, however slowly). Two checks in a row without progress reset the connection
+// (its pending write fails), which also drops the bytes queued in the kernel.
 void session::send_stalled() noexcept {
-    weft::loop& home = *ref_->home;
     const std::uint64_t sent = conn_.impl()->bytes_sent;
-    if (sent != sent_at_) {
-        sent_at_ = sent;
-        due_ = weft::detail::loop_time(home) + srv_.opts.send_timeout;
-        watchdog_.deadline = due_;
-        weft::detail::add_timer(home, &watchdog_);
+    int queued = -1;
+    if (::ioctl(conn_.native_handle(), SIOCOUTQ, &queued) != 0) {
+        queued = -1;
+    }
+    const bool progress = sent != sent_at_ || (queued_at_ >= 0 && queued != queued_at_);
+    sent_at_ = sent;
+    queued_at_ = queued;
+    quiet_checks_ = progress ? 0 : quiet_checks_ + 1;
+    if (quiet_checks_ >= 2) {
+        send_timed_out_ = true;
+        conn_.abort();
         return;
     }
-    send_timed_out_ = true;
-    conn_.abort();
+    weft::loop& home = *ref_->home;
+    due_ = weft::detail::loop_time(home) + srv_.opts.send_timeout / 2;
+    watchdog_.deadline = due_;
+    weft::detail::add_timer(home, &watchdog_);
 }
 
 void session::arm_watchdog(std::chrono::milliseconds timeout) {
@@ -536,8 +547,12 @@ void session::arm_watchdog_until(clock::time_point due) {
 }
 
 void session::arm_send_watchdog() {
-    arm_timer(weft::detail::loop_time(*ref_->home) + srv_.opts.send_timeout);
+    // No system call here (one per response would show): the first check learns the kernel's
+    // queue, so a write that never moves is reset at the second one, send_timeout in.
+    arm_timer(weft::detail::loop_time(*ref_->home) + srv_.opts.send_timeout / 2);
     sent_at_ = conn_.impl()->bytes_sent;
+    queued_at_ = -1;
+    quiet_checks_ = 0;
     waiting_ = wait_kind::write;
 }
 

@@ -37,9 +37,12 @@ struct server_options {
     std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
     /// How long the server waits for each read of a request body: beyond it, 408 and close.
     std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};
-    /// How long a response write (in-memory or streamed body) may make no progress, the client
-    /// acknowledging no byte of it (it does not read): beyond it the connection is reset, which
-    /// also frees the kernel's send buffer, and stats().send_timeouts counts it.
+    /// How long a response write (head, in-memory or streamed body) may make no progress: no
+    /// byte handed to the kernel, none of the kernel's queued bytes taken by the client (it does
+    /// not read). Checked every send_timeout / 2; two checks in a row without progress reset the
+    /// connection (a client that never reads is reset send_timeout after the write stalled, one
+    /// that stops reading within 1.5 x send_timeout), which also frees the kernel's send buffer.
+    /// Counted in stats().send_timeouts.
     std::chrono::milliseconds send_timeout{std::chrono::seconds(60)};
     /// Requests served on one connection before it is closed (0: no limit).
     std::size_t max_requests_per_connection = 0;
