@@ -865,7 +865,12 @@ bool session::grow_body(std::string& body, std::size_t keep, std::size_t need, s
         return false;
     }
     std::string bigger;
-    bigger.reserve(target);
+    try {
+        bigger.reserve(target);
+    } catch (...) {
+        srv_.buffered.sub(target - charged_);
+        throw;
+    }
     bigger.append(body.data(), std::min(keep, body.size()));
     body.swap(bigger);
     charged_ = target;
