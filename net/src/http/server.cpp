@@ -761,16 +761,17 @@ task<bool> session::read_body() {
     if (head_.framing == body_framing::content_length) {
         const auto length = static_cast<std::size_t>(head_.content_length);
         const std::size_t take = std::min(length, end_ - begin_);
+        // The body is read straight into its own buffer, past the connection's; that buffer
+        // grows with the bytes that arrive, not with what Content-Length announces. Its first
+        // part is taken from the budget before a client that waits is told to send.
+        if (!grow_body(body, 0, std::max<std::size_t>(take, 1), length)) {
+            co_await fail(503, "request body budget reached");
+            co_return false;
+        }
         if (take < length && head_.expect_continue) {
             out_.append("HTTP/1.1 100 Continue\r\n\r\n");
         }
         co_await flush();
-        // The rest is read straight into the body, past the connection's buffer; the body's
-        // buffer grows with the bytes that arrive, not with what Content-Length announces.
-        if (!grow_body(body, 0, take, length)) {
-            co_await fail(503, "request body budget reached");
-            co_return false;
-        }
         body.resize(std::min(charged_, length));
         std::memcpy(body.data(), buf_.get() + begin_, take);
         begin_ += take;
@@ -1199,8 +1200,10 @@ task<void> server::impl::serve_connection(std::shared_ptr<impl> self, net::conne
     }
     if (s.send_timed_out()) {
         self->send_timeouts.add();
-        http_log().debug("{}: connection reset: a response write made no progress for {} ms",
-                         conn.peer_endpoint().to_string(), self->opts.send_timeout.count());
+        if (http_log().should_log(spdlog::level::debug)) {
+            http_log().debug("connection reset: a response write made no progress for {} ms",
+                             self->opts.send_timeout.count());
+        }
     }
 }
 

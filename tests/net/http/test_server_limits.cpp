@@ -1,6 +1,7 @@
 // The HTTP server's resource bounds against abusive clients: a request body's buffer grows with
 // the bytes that arrive (not with the Content-Length a head claims), the server-wide budget of
-// buffered bodies (503 past it), send_timeout for a client that does not read its response
+// buffered bodies (503 past it, for Content-Length and chunked bodies, before any 100 Continue),
+// send_timeout for a client that does not read its response
 // (in-memory or streamed) while a slow reader is spared, and fairness: a streamed body to a client
 // whose socket always has room, and a flood of pipelined requests, both let the loop's other tasks
 // run. Clients are raw sockets on 127.0.0.1; waits poll a condition with a generous deadline.
@@ -221,6 +222,59 @@ WEFT_CO_TEST(http_server_limits, a_body_past_the_memory_budget_gets_503) {
     EXPECT_TRUE(answered) << a_out;
     EXPECT_EQ(first_line(a_out), "HTTP/1.1 200 OK") << a_out;
     a.close();
+    auto released = [&] {
+        const auto s = srv.stats();
+        return s.connections_open == 0 && s.buffered_bytes == 0;
+    };
+    const bool all_released = co_await eventually(released);
+    EXPECT_TRUE(all_released) << srv.stats().buffered_bytes << " bytes still buffered";
+    srv.close();
+    co_await srv.wait_closed();
+}
+
+// A client that waits for 100 Continue is not told to send a body the budget has no room for:
+// it gets 503 at once.
+WEFT_CO_TEST(http_server_limits, no_100_continue_for_a_body_past_the_budget) {
+    server_options o;
+    o.max_buffered_bytes = 1000;
+    server srv(o);
+    add_sum_route(srv);
+    co_await srv.listen("127.0.0.1", 0);
+    const std::string out = co_await exchange(
+        srv.port(),
+        "POST /sum HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n");
+    EXPECT_EQ(first_line(out), "HTTP/1.1 503 Service Unavailable") << out;
+    EXPECT_EQ(out.find("100 Continue"), std::string::npos) << out;
+    EXPECT_EQ(srv.stats().over_budget, 1u);
+    srv.close();
+    co_await srv.wait_closed();
+}
+
+// A chunked body counts against the budget as it is decoded.
+WEFT_CO_TEST(http_server_limits, a_chunked_body_past_the_budget_gets_503) {
+    server_options o;
+    o.max_buffered_bytes = 256 * KiB;
+    server srv(o);
+    add_sum_route(srv);
+    co_await srv.listen("127.0.0.1", 0);
+    std::string request = "POST /sum HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+    for (int i = 0; i < 75; ++i) { // 300 KiB in 4 KiB chunks
+        request += "1000\r\n" + std::string(4 * KiB, 'c') + "\r\n";
+    }
+    request += "0\r\n\r\n";
+    weft::net::connection c = co_await weft::net::connection::connect("127.0.0.1", srv.port());
+    auto sending = [&]() -> weft::task<void> {
+        try {
+            co_await send(c, request);
+        } catch (const weft::net::error&) {
+            // the server may close before it read all of it
+        }
+    };
+    weft::future<void> sent = weft::create_task(sending());
+    const std::string out = co_await read_to_end(c);
+    co_await sent;
+    EXPECT_EQ(first_line(out), "HTTP/1.1 503 Service Unavailable") << out;
+    EXPECT_EQ(srv.stats().over_budget, 1u);
     auto released = [&] {
         const auto s = srv.stats();
         return s.connections_open == 0 && s.buffered_bytes == 0;
