@@ -1,10 +1,10 @@
 // The HTTP server's resource bounds against abusive clients: a request body's buffer grows with
 // the bytes that arrive (not with the Content-Length a head claims), the server-wide budget of
 // buffered bodies (503 past it, for Content-Length and chunked bodies, before any 100 Continue),
-// send_timeout for a client that does not read its response
-// (in-memory or streamed) while a slow reader is spared, and fairness: a streamed body to a client
-// whose socket always has room, and a flood of pipelined requests, both let the loop's other tasks
-// run. Clients are raw sockets on 127.0.0.1; waits poll a condition with a generous deadline.
+// send_timeout for a client that does not read its response (in-memory or streamed) while a
+// slow reader is spared, and fairness: a streamed body to a client whose socket always has room,
+// and a flood of pipelined requests, both let the loop's other tasks run. Clients are raw sockets
+// on 127.0.0.1; waits poll a condition with a generous deadline.
 
 #include "http_test.hpp"
 
