@@ -26,6 +26,7 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <coroutine>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
@@ -398,17 +399,31 @@ public:
     /// Whether a response write stalled past send_timeout (the connection was reset).
     [[nodiscard]] bool send_timed_out() const noexcept { return send_timed_out_; }
 
-    // Bounds a response write: from construction to destruction, a write that makes no progress
-    // for send_timeout resets the connection.
-    class timed_write {
+    // Awaits a connection's write (`co_await timed(*this, op)`), bounded by send_timeout from
+    // the moment it has to wait for the socket: a write that completes at once arms nothing,
+    // and what its first attempt sent does not count as progress of a stalled one.
+    template <class Write>
+    class timed {
     public:
-        explicit timed_write(session& s) : s_(s) { s_.arm_send_watchdog(); }
-        timed_write(const timed_write&) = delete;
-        timed_write& operator=(const timed_write&) = delete;
-        ~timed_write() { s_.waiting_ = wait_kind::none; }
+        timed(session& s, Write& op) noexcept : s_(s), op_(op) {}
+        bool await_ready() { return op_.await_ready(); }
+        template <class P>
+        bool await_suspend(std::coroutine_handle<P> h) {
+            s_.arm_send_watchdog();
+            armed_ = true;
+            return op_.await_suspend(h);
+        }
+        void await_resume() {
+            if (armed_) {
+                s_.waiting_ = wait_kind::none;
+            }
+            op_.await_resume();
+        }
 
     private:
         session& s_;
+        Write& op_;
+        bool armed_ = false;
     };
 
     /// Counts n bytes moved in this loop step; true when the task should yield to the loop now.
@@ -547,8 +562,8 @@ void session::arm_watchdog_until(clock::time_point due) {
 }
 
 void session::arm_send_watchdog() {
-    // No system call here (one per response would show): the first check learns the kernel's
-    // queue, so a write that never moves is reset at the second one, send_timeout in.
+    // No system call here: the first check learns the kernel's queue, so a write that never
+    // moves is reset at the second one, send_timeout after it began to wait.
     arm_timer(weft::detail::loop_time(*ref_->home) + srv_.opts.send_timeout / 2);
     sent_at_ = conn_.impl()->bytes_sent;
     queued_at_ = -1;
@@ -628,10 +643,8 @@ std::span<char> session::read_space() {
 }
 
 task<void> session::write_out() {
-    {
-        timed_write bound(*this);
-        co_await conn_.write_all(out_.bytes());
-    }
+    auto op = conn_.write_all(out_.bytes());
+    co_await timed(*this, op);
     out_.clear();
 }
 
@@ -920,7 +933,6 @@ public:
             co_return;
         }
         try {
-            session::timed_write bound(session_);
             if (chunked_) {
                 char size[24];
                 auto [end, ec] = std::to_chars(size, size + sizeof size - 2, data.size(), 16);
@@ -931,9 +943,11 @@ public:
                     std::span<const char>(size, static_cast<std::size_t>(end - size)),
                     std::span<const char>(data.data(), data.size()),
                     std::span<const char>(crlf, 2)};
-                co_await conn_.write_all(std::span<const std::span<const char>>(parts));
+                auto op = conn_.write_all(std::span<const std::span<const char>>(parts));
+                co_await session::timed(session_, op);
             } else {
-                co_await conn_.write_all(std::span<const char>(data.data(), data.size()));
+                auto op = conn_.write_all(std::span<const char>(data.data(), data.size()));
+                co_await session::timed(session_, op);
             }
         } catch (const net::error&) {
             io_failed_ = true; // the client is gone: not the producer's failure
@@ -1152,10 +1166,8 @@ task<void> session::run() {
         } else if (!gather_.empty()) {
             const std::array<std::span<const char>, 2> parts{
                 out_.bytes(), std::span<const char>(gather_.data(), gather_.size())};
-            {
-                timed_write bound(*this);
-                co_await conn_.write_all(std::span<const std::span<const char>>(parts));
-            }
+            auto op = conn_.write_all(std::span<const std::span<const char>>(parts));
+            co_await timed(*this, op);
             out_.clear();
             gather_ = {};
         } else if (!keep || begin_ == end_ || out_.size() >= pipeline_flush) {
