@@ -273,8 +273,9 @@ constexpr std::size_t linger_bytes = 1024 * 1024;
 constexpr std::size_t body_reserve = 64 * 1024; // a body's first buffer, whatever its length
 constexpr std::size_t body_keep = 16 * 1024;    // a body buffer kept for the next request
 // Fairness: a connection's task yields to the loop after this many bytes of body read or
-// streamed, or this many requests answered, in a row (a client that pipelines without pause, or
-// reads as fast as a producer writes, would otherwise keep the loop).
+// streamed, or this many requests answered, without having waited for its socket in between (a
+// client that pipelines without pause, or reads as fast as a producer writes, would otherwise
+// keep the loop).
 constexpr std::size_t fair_bytes = 64 * 1024;
 constexpr std::size_t fair_requests = 32;
 
@@ -411,6 +412,7 @@ public:
         bool await_suspend(std::coroutine_handle<P> h) {
             s_.arm_send_watchdog();
             armed_ = true;
+            s_.waited();
             return op_.await_suspend(h);
         }
         void await_resume() {
@@ -425,6 +427,31 @@ public:
         Write& op_;
         bool armed_ = false;
     };
+
+    // Awaits a connection's read (`co_await noted(*this, op)`), noting whether it had to wait.
+    template <class Read>
+    class noted {
+    public:
+        noted(session& s, Read& op) noexcept : s_(s), op_(op) {}
+        bool await_ready() { return op_.await_ready(); }
+        template <class P>
+        bool await_suspend(std::coroutine_handle<P> h) {
+            s_.waited();
+            return op_.await_suspend(h);
+        }
+        std::size_t await_resume() { return op_.await_resume(); }
+
+    private:
+        session& s_;
+        Read& op_;
+    };
+
+    /// The task waits for the socket: the loop runs its other tasks meanwhile, so the fairness
+    /// counts start again.
+    void waited() noexcept {
+        step_bytes_ = 0;
+        step_requests_ = 0;
+    }
 
     /// Counts n bytes moved in this loop step; true when the task should yield to the loop now.
     bool spend(std::size_t n) noexcept {
@@ -487,8 +514,8 @@ private:
     bool head_request_ = false;
 
     std::size_t charged_ = 0;       // of the server's body budget: the body buffer's capacity
-    std::size_t step_bytes_ = 0;    // body bytes read or streamed since the task last yielded
-    std::size_t step_requests_ = 0; // requests answered since the task last yielded
+    std::size_t step_bytes_ = 0;    // body bytes read or streamed since the task last waited
+    std::size_t step_requests_ = 0; // requests answered since the task last waited
 
     // Read and write timeouts without a timer per operation: one heap entry per connection,
     // re-armed lazily when it fires early. A read that times out is ended by shutting the
@@ -592,7 +619,8 @@ task<std::size_t> session::timed_read(std::span<char> into, std::chrono::millise
     arm_watchdog(timeout);
     std::size_t n = 0;
     try {
-        n = co_await conn_.read_some(into);
+        auto op = conn_.read_some(into);
+        n = co_await noted(*this, op);
     } catch (...) {
         waiting_ = wait_kind::none;
         throw;
@@ -1101,7 +1129,8 @@ task<void> session::run() {
                 }
                 arm_watchdog_until(head_due);
             }
-            const std::size_t n = co_await conn_.read_some(space);
+            auto op = conn_.read_some(space);
+            const std::size_t n = co_await noted(*this, op);
             waiting_ = wait_kind::none;
             ref_->idle = false;
             if (timed_out_) {

@@ -94,9 +94,9 @@ struct server_stats {
 /// 100-continue, HEAD). Routes are added before listen(); the server must outlive its serving
 /// (close() and wait_closed() before destroying it). Access log: the "weft.http" logger at info
 /// level (off by default; WEFT_LOG_LEVEL=info or spdlog::get("weft.http")->set_level()).
-/// Fairness: a connection's task yields to its loop after 32 requests answered in a row
-/// (pipelining) and after every 64 KiB of request body read or streamed body written, even when
-/// every read and write completes at once.
+/// Fairness: a connection's task yields to its loop after 32 requests answered or 64 KiB of
+/// request body read or streamed body written without waiting for its socket in between (a
+/// client that pipelines without pause, a producer whose writes all find room at once).
 ///
 ///     weft::http::server srv;
 ///     srv.route("GET", "/items/{id}", [](weft::http::request& req) ->
