@@ -124,8 +124,8 @@ weft::task<void> note(const std::size_t& counter, std::size_t& seen) {
 
 // Twenty heads each claim an 8 MB body and send one byte: the server holds 64 KiB for each, not
 // 8 MB. A body that then arrives makes its buffer grow with it (to the next power of two), and
-// everything goes back to the budget once the connections end.
-WEFT_CO_TEST(http_server_limits, a_body_buffer_grows_with_the_bytes_received) {
+// everything goes back to the budget once the connections end. Two loops share the budget.
+WEFT_CO_TEST_LOOPS(http_server_limits, a_body_buffer_grows_with_the_bytes_received, 2) {
     server srv;
     add_sum_route(srv);
     co_await srv.listen("127.0.0.1", 0);
