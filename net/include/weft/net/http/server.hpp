@@ -51,11 +51,14 @@ struct server_options {
     std::size_t loops = 0;
     /// Listen backlog of each acceptor.
     int backlog = 1024;
-    /// Request body bytes buffered at once by the whole server (all its loops and connections
-    /// together). A body's buffer grows with the bytes that arrive (never sized from
-    /// Content-Length up front beyond 64 KiB): a request whose body needs more while the server
-    /// holds this much is answered 503 with `Connection: close`, and stats().over_budget counts
-    /// it. Keep it at least max_body_size, or bodies that large always get 503.
+    /// Request body memory held at once by the whole server (all its loops and connections
+    /// together; stats().buffered_bytes). A body's buffer grows with the bytes that arrive:
+    /// 64 KiB first (less for a shorter Content-Length), then doubling, never past the announced
+    /// length; a connection keeps one of up to 16 KiB for its next request. A body whose buffer
+    /// must grow past what is left is answered 503 with `Connection: close` (before any
+    /// 100 Continue when its first part does not fit) and stats().over_budget counts it. The
+    /// default holds 32 bodies of the default max_body_size; keep it at least max_body_size, or
+    /// bodies that large always get 503. SIZE_MAX: no limit.
     std::size_t max_buffered_bytes = 256 * 1024 * 1024;
     /// Most connections open at once, over all loops; beyond it, new ones wait in the kernel's
     /// backlog until one closes. 0 (the default): derived from the process's file descriptor
