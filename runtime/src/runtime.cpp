@@ -12,7 +12,10 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <csignal>
+#include <cstdio>
 #include <cstdlib>
+#include <iostream>
 #include <stdexcept>
 #include <string>
 
@@ -128,7 +131,11 @@ loop& runtime::least_busy() noexcept {
     return *best;
 }
 
-void run_main(const options& opts, unique_function<void(loop&)> body) {
+namespace {
+
+/// run_main's runtime and body; returns the signal that ended the main task by cancellation (0
+/// when the body returned), having torn everything down.
+int run_runtime(const options& opts, unique_function<void(loop&)>& body) {
     runtime rt(opts);
     cpu_set_t saved;
     bool restore_affinity = false;
@@ -155,7 +162,31 @@ void run_main(const options& opts, unique_function<void(loop&)> body) {
         runtime& rt;
         ~unset_guard() { rt.signals = nullptr; }
     } unset{rt};
-    body(rt.loop_at(0)); // rt's destructor stops and joins the other loops, even on a throw
+    try {
+        body(rt.loop_at(0)); // rt's destructor stops and joins the other loops, even on a throw
+    } catch (const cancelled_error&) {
+        // The main task ended by cancellation: an interrupt when a default-handled signal asked
+        // for it (a task may also cancel the main task, which then rethrows as before).
+        const int sig = signals.interrupting_signal();
+        if (sig == 0) {
+            throw;
+        }
+        return sig;
+    }
+    return 0;
+}
+
+} // namespace
+
+void run_main(const options& opts, unique_function<void(loop&)> body) {
+    const int sig = run_runtime(opts, body); // the runtime and its signal handling are gone now
+    if (sig == 0) {
+        return;
+    }
+    if (opts.on_interrupt == interrupt_action::throw_interrupted) {
+        throw interrupted(sig);
+    }
+    exit_by_signal(sig);
 }
 
 task<void> shutdown_runtime() {
@@ -201,3 +232,41 @@ extension& runtime_extension(const void* key, extension_factory make) {
 }
 
 } // namespace weft::detail
+
+namespace weft {
+
+const char* interrupted::what() const noexcept {
+    switch (sig_) {
+    case SIGINT:
+        return "interrupted by SIGINT";
+    case SIGTERM:
+        return "interrupted by SIGTERM";
+    default:
+        return "interrupted by a signal";
+    }
+}
+
+void exit_by_signal(int sig) noexcept {
+    // Output the program wrote so far must not be lost: death by a signal skips exit()'s flush.
+    try {
+        std::cout.flush();
+        std::cerr.flush();
+        std::clog.flush();
+    } catch (...) {
+        // A stream that throws on failure: nothing more to do for it.
+    }
+    std::fflush(nullptr);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    ::sigaction(sig, &dfl, nullptr);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    ::pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    ::raise(sig);
+    // Only for a signal whose default action does not end the process.
+    std::_Exit(128 + sig);
+}
+
+} // namespace weft

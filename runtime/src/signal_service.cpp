@@ -128,6 +128,9 @@ void signal_service::on_signal(int sig) {
     }
     const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
     if (++default_deliveries_[sig] == 1) {
+        if (interrupted_by_ == 0) {
+            interrupted_by_ = sig;
+        }
         lock.unlock();
         log::runtime().info("{}: cancelling the main task; send it again to end the process now",
                             name);

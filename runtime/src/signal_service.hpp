@@ -28,6 +28,10 @@ public:
     /// Removes the handler for sig; false when there was none. Any loop thread.
     bool remove(int sig);
 
+    /// The default-handled signal (SIGINT or SIGTERM) that first cancelled the main task; 0 when
+    /// none did. Read on the home loop's thread once the main task has ended.
+    [[nodiscard]] int interrupting_signal() const noexcept { return interrupted_by_; }
+
 private:
     void arm();
     void on_signal(int sig);
@@ -44,7 +48,8 @@ private:
     asio::signal_set set_;
     std::map<int, handler> handlers_;
     std::map<int, int> default_deliveries_;
-    bool armed_ = false; ///< a wait is outstanding (armed once, re-armed by each delivery)
+    bool armed_ = false;     ///< a wait is outstanding (armed once, re-armed by each delivery)
+    int interrupted_by_ = 0; ///< see interrupting_signal (written on the home loop's thread)
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

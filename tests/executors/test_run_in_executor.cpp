@@ -11,6 +11,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <optional>
@@ -36,8 +37,22 @@ using namespace weft_exec_test;
 
 namespace {
 
-/// The seed's urlopen + read, as a blocking stand-in: 200 ms, then a "page length".
-int blocking_fetch(int i) {
+/// The seed's six pages, fetched by blocking calls that each wait (at most gate::safety_limit)
+/// until all six run at once: if the executor ran them one after another, the first would give
+/// up and the test fails, however busy or slow the machine is.
+struct six_pages {
+    static constexpr int pages = 6;
+    gate all_running;
+    std::atomic<int> started{0};
+};
+
+/// The seed's urlopen + read, as a blocking stand-in: meet the other pages, 200 ms, then a "page
+/// length".
+int blocking_fetch(six_pages& site, int i) {
+    if (++site.started == six_pages::pages) {
+        site.all_running.open();
+    }
+    site.all_running.wait();
     std::this_thread::sleep_for(200ms);
     return 1000 + i;
 }
@@ -95,25 +110,27 @@ TEST(run_in_executor, returns_the_value_on_the_default_executor) {
 }
 
 // Seed example 5: six blocking fetches through run_in_executor(None, ...), wrapped in
-// ensure_future and gathered, take about the longest one, not the sum (1.2 s).
+// ensure_future and gathered, run at the same time (so they take about the longest one, not the
+// sum), and gather keeps their order.
 TEST(run_in_executor, seed5_blocking_calls_run_concurrently_and_gather_keeps_order) {
     WEFT_SKIP_TBB_UNDER_TSAN();
-    run_body(
-        []() -> weft::task<void> {
-            const auto start = std::chrono::steady_clock::now();
-            std::vector<weft::future<int>> futures;
-            for (int i = 0; i < 6; ++i) {
-                futures.push_back(
-                    weft::ensure_future(weft::run_in_executor(nullptr, blocking_fetch, i)));
-            }
-            const std::vector<int> lengths = co_await weft::gather(futures);
-            const auto elapsed = std::chrono::steady_clock::now() - start;
-            EXPECT_EQ(lengths, (std::vector<int>{1000, 1001, 1002, 1003, 1004, 1005}));
-            EXPECT_LT(elapsed, 900ms)
-                << "6 x 200 ms took "
-                << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
-                << " ms: the calls did not run concurrently";
-        });
+    six_pages site;
+    run_body([&site]() -> weft::task<void> {
+        const auto start = std::chrono::steady_clock::now();
+        std::vector<weft::future<int>> futures;
+        for (int i = 0; i < six_pages::pages; ++i) {
+            futures.push_back(weft::ensure_future(
+                weft::run_in_executor(nullptr, blocking_fetch, std::ref(site), i)));
+        }
+        const std::vector<int> lengths = co_await weft::gather(futures);
+        const auto elapsed = std::chrono::steady_clock::now() - start;
+        EXPECT_EQ(lengths, (std::vector<int>{1000, 1001, 1002, 1003, 1004, 1005}));
+        EXPECT_FALSE(site.all_running.timed_out())
+            << "the six calls never ran at once: the executor ran them one after another";
+        RecordProperty("six_fetches_ms",
+                       static_cast<int>(
+                           std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()));
+    });
 }
 
 // A tbb_pool of the user's, smaller than the default executor and alive while weft::run runs,
@@ -252,14 +269,18 @@ TEST(run_in_executor, run_gives_up_on_a_stuck_call_after_the_shutdown_timeout) {
 }
 
 // An idle runtime with idle pools must sleep, not spin (taskflow users keep reporting 100% idle
-// CPU). Time is the behaviour under test here, so this test sleeps on purpose.
+// CPU). Time is the behaviour under test here, so this test sleeps on purpose. The idle time is
+// measured in five 100 ms slices and the median slice is judged: a thread that the machine
+// scheduled late (a busy CI machine, a sanitizer) may burn a little in one slice, a pool that
+// spins burns in every slice.
 TEST(run_in_executor, an_idle_runtime_with_idle_pools_uses_no_cpu) {
     WEFT_SKIP_TBB_UNDER_TSAN();
     weft::tbb_pool own_tbb({.max_workers = 8});
     weft::thread_pool own_threads({.threads = 4});
+    constexpr int slices = 5;
     const auto used = weft::run(
         [](weft::tbb_pool& own_tbb,
-           weft::thread_pool& own_threads) -> weft::task<std::chrono::microseconds> {
+           weft::thread_pool& own_threads) -> weft::task<std::vector<std::chrono::microseconds>> {
             // Wake every pool's workers up first.
             std::vector<weft::future<int>> calls;
             for (int i = 0; i < 32; ++i) {
@@ -270,15 +291,26 @@ TEST(run_in_executor, an_idle_runtime_with_idle_pools_uses_no_cpu) {
                     own_threads, [](int x) { return x; }, i));
             }
             (void)co_await weft::gather(calls);
-            co_await weft::sleep(100ms); // let workers that spin briefly before parking park
-            const auto before = process_cpu_time();
-            co_await weft::sleep(300ms);
-            co_return process_cpu_time() - before;
+            co_await weft::sleep(200ms); // let workers that spin briefly before parking park
+            std::vector<std::chrono::microseconds> per_slice;
+            for (int i = 0; i < slices; ++i) {
+                const auto before = process_cpu_time();
+                co_await weft::sleep(100ms);
+                per_slice.push_back(process_cpu_time() - before);
+            }
+            co_return per_slice;
         }(own_tbb, own_threads),
         {.loops = 2});
-    RecordProperty("cpu_us_in_300ms_idle", static_cast<int>(used.count()));
-    EXPECT_LT(used, 50ms) << "the process used " << used.count()
-                          << " us of CPU in 300 ms of idling: something spins";
+    std::vector<std::chrono::microseconds> sorted = used;
+    std::sort(sorted.begin(), sorted.end());
+    const std::chrono::microseconds median = sorted[slices / 2];
+    RecordProperty("cpu_us_in_median_100ms_idle", static_cast<int>(median.count()));
+    std::string all;
+    for (const auto& u : used) {
+        all += std::to_string(u.count()) + " ";
+    }
+    EXPECT_LT(median, 10ms) << "the process used " << all
+                            << "us of CPU in five 100 ms slices of idling: something spins";
 }
 
 TEST(run_in_executor, default_executor_serves_a_stand_alone_loop) {

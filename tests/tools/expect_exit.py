@@ -1,13 +1,44 @@
 #!/usr/bin/python3
 """Runs a command and checks its exit status (and optionally its output).
 
-usage: expect_exit.py COMMAND STATUS [--stdout-json] [--contains TEXT]... -- ARGS...
+usage: expect_exit.py COMMAND STATUS [--stdout-json] [--contains TEXT]... [--interrupt SIG]
+                      -- ARGS...
   --stdout-json   stdout must parse as JSON with a "cells" list, each cell with "exactly_once"
   --contains T    stdout + stderr must contain T
+  --interrupt S   send signal S (SIGINT, SIGTERM) once the program catches it (its SigCgt in
+                  /proc/PID/status has the bit: weft::run is running); STATUS is then what a
+                  shell reports, 128 + the signal number for a death by a signal
 """
 import json
+import signal
 import subprocess
 import sys
+import time
+
+
+def catches(pid, sig):
+    """Whether process pid has a handler installed for sig (Linux: SigCgt in /proc)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return (int(line.split()[1], 16) >> (sig - 1)) & 1 == 1
+    except OSError:
+        pass
+    return False
+
+
+def run_and_interrupt(cmd, sig):
+    """Runs cmd, sends sig once it catches it, and returns (shell-style status, stdout, stderr)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not catches(p.pid, sig) and p.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # polls a condition, with a generous deadline
+    if p.poll() is None:
+        p.send_signal(sig)
+    out, err = p.communicate(timeout=120)
+    code = p.returncode
+    return (128 - code if code < 0 else code), out, err
 
 
 def main():
@@ -16,26 +47,33 @@ def main():
     want = int(args.pop(0))
     check_json = False
     contains = []
+    interrupt = None
     while args and args[0] != "--":
         opt = args.pop(0)
         if opt == "--stdout-json":
             check_json = True
         elif opt == "--contains":
             contains.append(args.pop(0))
+        elif opt == "--interrupt":
+            interrupt = signal.Signals[args.pop(0)]
         else:
             sys.exit("expect_exit.py: unknown option " + opt)
     cmd = [program] + args[1:]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    out = p.stdout + p.stderr
+    if interrupt is None:
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        code, stdout, stderr = p.returncode, p.stdout, p.stderr
+    else:
+        code, stdout, stderr = run_and_interrupt(cmd, interrupt)
+    out = stdout + stderr
     problems = []
-    if p.returncode != want:
-        problems.append("exit status %d, expected %d" % (p.returncode, want))
+    if code != want:
+        problems.append("exit status %d, expected %d" % (code, want))
     for text in contains:
         if text not in out:
             problems.append("output lacks %r" % text)
     if check_json:
         try:
-            doc = json.loads(p.stdout)
+            doc = json.loads(stdout)
             if not isinstance(doc.get("cells"), list) or not doc["cells"]:
                 problems.append("JSON has no cells")
             elif not all("exactly_once" in c for c in doc["cells"]):

@@ -215,8 +215,19 @@ TEST(stress_runner, idle_check_reports_each_executor_with_threads) {
 
 TEST(stress_runner, judge_fails_a_spinning_pool) {
     run_report r;
-    r.idle.push_back({"spinner", 1.0, 0.5, 0.5, 0.01});
-    r.idle.push_back({"sleeper", 1.0, 0.001, 0.5, 0.01});
+    r.idle.push_back({.target = "spinner",
+                      .window_s = 1.0,
+                      .cpu_s = 0.5,
+                      .process_cpu_s = 0.5,
+                      .limit_s = 0.01,
+                      .typical_cpu_s = 0.5});
+    // A burst in one slice: much CPU in all, little at the median slice's rate.
+    r.idle.push_back({.target = "burst",
+                      .window_s = 1.0,
+                      .cpu_s = 0.05,
+                      .process_cpu_s = 0.5,
+                      .limit_s = 0.01,
+                      .typical_cpu_s = 0.001});
     judge(r);
     ASSERT_EQ(r.failures.size(), 1u);
     EXPECT_NE(r.failures[0].find("spinner"), std::string::npos);
@@ -257,7 +268,7 @@ TEST(stress_runner, process_pool_recovers_from_crashing_workers) {
     stress_options o = tiny("process:2", "mixed:1*cpu:10+1*crash:0.2");
     o.concurrency = {4};
     o.tasks = 200;
-    o.idle_s = 0.2;
+    o.idle_s = 0.5;
     const run_report r = run_stress(o);
     const cell_result& c = r.cells.at(0);
     // About 10% of the calls kill their worker; each counts as a crash, not an error, and the
@@ -271,7 +282,28 @@ TEST(stress_runner, process_pool_recovers_from_crashing_workers) {
     // The idle check watches the worker processes.
     ASSERT_EQ(r.idle.size(), 1u);
     EXPECT_EQ(r.idle[0].target, "process:2");
-    EXPECT_TRUE(r.ok());
+    EXPECT_TRUE(r.ok()) << (r.failures.empty() ? "" : r.failures[0]);
+}
+
+// The idle check judges idling, not start-up, yet still catches a pool that really spins: here
+// each executor keeps one call burning CPU through the whole window.
+TEST(stress_runner, idle_check_fails_pools_that_spin) {
+    const bool processes = process_pools_available;
+    stress_options o = tiny(processes ? "threads:1,process:2" : "threads:1", "cpu:1");
+    o.concurrency = {1};
+    o.tasks = 20;
+    o.idle_s = 0.5;
+    o.hooks.spin_while_idle = true;
+    const run_report r = run_stress(o);
+    ASSERT_EQ(r.idle.size(), processes ? 2u : 1u);
+    for (const idle_result& i : r.idle) {
+        SCOPED_TRACE(i.target);
+        EXPECT_FALSE(i.ok()) << i.typical_cpu_s;
+        EXPECT_GT(i.cpu_s, i.limit_s);
+    }
+    EXPECT_FALSE(r.ok());
+    ASSERT_EQ(r.failures.size(), r.idle.size());
+    EXPECT_NE(r.failures[0].find("spins"), std::string::npos);
 }
 
 TEST(stress_runner, a_lost_call_on_a_process_pool_fails_the_run) {

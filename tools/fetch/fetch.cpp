@@ -1,6 +1,7 @@
 // `weft fetch`: fetch URLs with weft::http::client, one after another or many at once, and print
 // per URL the status, size and time; --compare runs both ways and charts them; --demo does that
 // against a local weft::http::server it starts itself on the same loop (no internet needed).
+// SIGINT/SIGTERM stop it: it prints what finished so far, then dies by that signal (130/143).
 
 #include "commands.hpp"
 
@@ -10,6 +11,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <csignal>
 #include <cstddef>
 #include <cstdio>
 #include <cstdlib>
@@ -18,6 +21,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <unistd.h>
@@ -39,6 +43,8 @@ struct fetch_options {
     bool quiet = false;
     int concurrency = 16;
     double timeout_s = 30;
+    std::size_t max_response_bytes = http::client_options{}.max_response_bytes;
+    std::size_t max_header_bytes = http::client_options{}.max_header_bytes;
     int demo_pages = 6;
     int demo_delay_ms = 200;
 };
@@ -51,6 +57,7 @@ struct result {
     double seconds = 0;
     std::string error; ///< empty on success
     std::string error_kind;
+    bool done = false; ///< finished, in success or failure (false: never started, or interrupted)
 };
 
 /// One pass over the list.
@@ -100,6 +107,12 @@ std::string error_kind(const std::exception& e) {
     }
     if (dynamic_cast<const http::invalid_url_error*>(&e) != nullptr) {
         return "url";
+    }
+    if (dynamic_cast<const http::response_too_large*>(&e) != nullptr) {
+        return "too-large";
+    }
+    if (dynamic_cast<const http::headers_too_large*>(&e) != nullptr) {
+        return "headers-too-large";
     }
     return "error";
 }
@@ -151,15 +164,16 @@ task<result> fetch_one(const http::client& c, std::string url) {
         r.error_kind = error_kind(e);
     }
     r.seconds = std::chrono::duration<double>(steady_clock::now() - start).count();
+    r.done = true;
     co_return r;
 }
 
-/// Fetches every URL, at most `concurrency` at once (workers pulling from a shared index).
-task<run_result> fetch_all(const http::client& c, const std::vector<std::string>& urls,
-                           int concurrency, bool show_progress) {
-    run_result out;
+/// Fetches every URL into out, at most `concurrency` at once (workers pulling from a shared
+/// index). out holds the finished ones (result::done) even when a cancellation ends it early.
+task<void> fetch_all(const http::client& c, const std::vector<std::string>& urls, int concurrency,
+                     bool show_progress, run_result& out) {
     out.concurrency = std::max(1, std::min<int>(concurrency, static_cast<int>(urls.size())));
-    out.results.resize(urls.size());
+    out.results.assign(urls.size(), result{});
     progress bar(urls.size(), show_progress);
     std::size_t next = 0;
     auto worker = [&]() -> task<void> {
@@ -170,15 +184,19 @@ task<run_result> fetch_all(const http::client& c, const std::vector<std::string>
         }
     };
     const auto start = steady_clock::now();
-    std::vector<future<void>> workers;
+    struct timing {
+        run_result& out;
+        steady_clock::time_point start;
+        ~timing() {
+            out.seconds = std::chrono::duration<double>(steady_clock::now() - start).count();
+        }
+    } timed{out, start};
+    std::vector<task<void>> workers;
     for (int w = 0; w < out.concurrency; ++w) {
-        workers.push_back(ensure_future(worker()));
+        workers.push_back(worker());
     }
-    for (auto& f : workers) {
-        co_await f;
-    }
-    out.seconds = std::chrono::duration<double>(steady_clock::now() - start).count();
-    co_return out;
+    // gather: a cancellation cancels the workers and waits for them before this frame goes.
+    co_await weft::gather(std::move(workers));
 }
 
 std::string json_string(const std::string& s) {
@@ -229,6 +247,9 @@ std::string run_json(const char* mode, const run_result& r) {
 void print_table(const run_result& r) {
     std::printf("%-6s %10s %9s  %s\n", "status", "bytes", "time", "url");
     for (const result& x : r.results) {
+        if (!x.done) {
+            continue; // interrupted before it finished
+        }
         if (x.error.empty()) {
             std::printf("%-6d %10zu %7.0f ms  %s\n", x.status, x.bytes, x.seconds * 1000,
                         x.url.c_str());
@@ -288,6 +309,96 @@ std::vector<std::string> read_urls(std::istream& in) {
     return out;
 }
 
+void print_results(const fetch_options& o, const run_result& seq, const run_result& con) {
+    if (o.json) {
+        std::printf("{\"runs\": [");
+        bool first = true;
+        if (o.compare || o.sequential) {
+            std::printf("%s", run_json("sequential", seq).c_str());
+            first = false;
+        }
+        if (o.compare || !o.sequential) {
+            std::printf("%s%s", first ? "" : ", ", run_json("concurrent", con).c_str());
+        }
+        if (o.compare) {
+            std::printf("], \"speedup\": %.3f}\n", con.seconds > 0 ? seq.seconds / con.seconds : 0);
+        } else {
+            std::printf("]}\n");
+        }
+    } else if (o.compare) {
+        if (!o.quiet) {
+            print_table(con);
+            std::printf("\n");
+        }
+        print_summary("sequential", seq);
+        print_summary("concurrent", con);
+        std::printf("speed-up: %.1fx\n", con.seconds > 0 ? seq.seconds / con.seconds : 0.0);
+        print_chart(seq, con);
+    } else {
+        const run_result& r = o.sequential ? seq : con;
+        if (!o.quiet) {
+            print_table(r);
+            std::printf("\n");
+        }
+        print_summary(o.sequential ? "sequential" : "concurrent", r);
+    }
+}
+
+/// The demo checks what it shows: every page arrived, with its own size, and the concurrent pass
+/// beat the sequential one.
+bool demo_checks_pass(const fetch_options& o, const run_result& seq, const run_result& con,
+                      std::size_t failed) {
+    bool ok = failed == 0;
+    for (std::size_t i = 0; i < con.results.size(); ++i) {
+        ok = ok && con.results[i].bytes == demo_page_size(static_cast<int>(i) + 1);
+    }
+    if (o.compare && con.concurrency >= 4 && o.demo_delay_ms >= 50) {
+        ok = ok && con.seconds * 2 < seq.seconds; // generous: about pages-fold here
+    }
+    return ok;
+}
+
+/// After SIGINT/SIGTERM: prints the URLs that finished (the table and summary of each pass that
+/// started, or JSON with "interrupted"), then ends the process by that signal (status 130/143).
+[[noreturn]] void report_interrupted(const fetch_options& o, run_result seq, run_result con,
+                                     int sig) {
+    const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+    // A pass that started has its result slots (fetch_all made them); the unfinished are dropped.
+    const bool ran_seq = !seq.results.empty();
+    const bool ran_con = !con.results.empty();
+    std::size_t finished = 0;
+    for (run_result* r : {&seq, &con}) {
+        std::erase_if(r->results, [](const result& x) { return !x.done; });
+        finished += r->results.size();
+    }
+    if (o.json) {
+        std::printf("{\"interrupted\": \"%s\", \"runs\": [", name);
+        bool first = true;
+        if (ran_seq) {
+            std::printf("%s", run_json("sequential", seq).c_str());
+            first = false;
+        }
+        if (ran_con) {
+            std::printf("%s%s", first ? "" : ", ", run_json("concurrent", con).c_str());
+        }
+        std::printf("]}\n");
+    } else {
+        for (const auto& [label, r, ran] :
+             {std::tuple{"sequential", &seq, ran_seq}, std::tuple{"concurrent", &con, ran_con}}) {
+            if (!ran) {
+                continue;
+            }
+            if (!o.quiet) {
+                print_table(*r);
+                std::printf("\n");
+            }
+            print_summary(label, *r);
+        }
+    }
+    std::fprintf(stderr, "weft fetch: interrupted by %s: %zu URL(s) finished\n", name, finished);
+    weft::exit_by_signal(sig);
+}
+
 int run_fetch(fetch_options o) {
     if (o.demo) {
         o.compare = !o.sequential; // the demo is the comparison, unless told otherwise
@@ -333,6 +444,8 @@ int run_fetch(fetch_options o) {
     http::client::options copts;
     copts.timeout = std::chrono::milliseconds(static_cast<long>(o.timeout_s * 1000));
     copts.verify_tls = !o.insecure;
+    copts.max_response_bytes = o.max_response_bytes;
+    copts.max_header_bytes = o.max_header_bytes;
     const bool show_progress = !o.quiet && !o.json;
 
     run_result seq;
@@ -350,71 +463,63 @@ int run_fetch(fetch_options o) {
         }
         http::client c(copts);
         if (o.compare || o.sequential) {
-            seq = co_await fetch_all(c, urls, 1, show_progress);
+            co_await fetch_all(c, urls, 1, show_progress, seq);
         }
         if (o.compare || !o.sequential) {
             // A fresh client for the concurrent pass, so that it does not start with the
             // sequential pass's warm connection.
             http::client c2(copts);
-            con = co_await fetch_all(c2, urls, o.concurrency, show_progress);
+            co_await fetch_all(c2, urls, o.concurrency, show_progress, con);
         }
         if (srv) {
             srv->close();
             co_await srv->wait_closed();
         }
     };
-    weft::run(body(), {.loops = 1});
-
-    if (o.json) {
-        std::printf("{\"runs\": [");
-        bool first = true;
-        if (o.compare || o.sequential) {
-            std::printf("%s", run_json("sequential", seq).c_str());
-            first = false;
-        }
-        if (o.compare || !o.sequential) {
-            std::printf("%s%s", first ? "" : ", ", run_json("concurrent", con).c_str());
-        }
-        if (o.compare) {
-            std::printf("], \"speedup\": %.3f}\n", con.seconds > 0 ? seq.seconds / con.seconds : 0);
-        } else {
-            std::printf("]}\n");
-        }
-    } else if (o.compare) {
-        if (!o.quiet) {
-            print_table(con);
-            std::printf("\n");
-        }
-        print_summary("sequential", seq);
-        print_summary("concurrent", con);
-        std::printf("speed-up: %.1fx\n", con.seconds > 0 ? seq.seconds / con.seconds : 0.0);
-        print_chart(seq, con);
-    } else {
-        const run_result& r = o.sequential ? seq : con;
-        if (!o.quiet) {
-            print_table(r);
-            std::printf("\n");
-        }
-        print_summary(o.sequential ? "sequential" : "concurrent", r);
+    int interrupted_by = 0;
+    try {
+        weft::run(body(), {.loops = 1, .on_interrupt = weft::interrupt_action::throw_interrupted});
+    } catch (const weft::interrupted& e) {
+        interrupted_by = e.signal();
     }
+    if (interrupted_by != 0) {
+        report_interrupted(o, seq, con, interrupted_by); // does not return
+    }
+    print_results(o, seq, con);
     const std::size_t failed = (o.compare || o.sequential ? failures(seq) : 0) +
                                (o.compare || !o.sequential ? failures(con) : 0);
-    if (o.demo) {
-        // The demo checks what it shows: every page arrived, with its own size, and the
-        // concurrent pass beat the sequential one.
-        bool ok = failed == 0;
-        for (std::size_t i = 0; i < con.results.size(); ++i) {
-            ok = ok && con.results[i].bytes == demo_page_size(static_cast<int>(i) + 1);
-        }
-        if (o.compare && con.concurrency >= 4 && o.demo_delay_ms >= 50) {
-            ok = ok && con.seconds * 2 < seq.seconds; // generous: about pages-fold here
-        }
-        if (!ok) {
-            std::fprintf(stderr, "weft fetch --demo: the demo's checks FAILED\n");
-            return 1;
-        }
+    if (o.demo && !demo_checks_pass(o, seq, con, failed)) {
+        std::fprintf(stderr, "weft fetch --demo: the demo's checks FAILED\n");
+        return 1;
     }
     return failed == 0 ? 0 : 1;
+}
+
+/// A CLI11 check that a number is finite: "nan" and "inf" parse as doubles, and NaN passes every
+/// CLI::Range (each comparison with it is false).
+CLI::Validator finite_number() {
+    return CLI::Validator(
+        [](std::string& s) -> std::string {
+            double v = 0;
+            if (!CLI::detail::lexical_cast(s, v) || !std::isfinite(v)) {
+                return "must be a finite number, not " + s;
+            }
+            return {};
+        },
+        "FINITE");
+}
+
+/// A CLI11 check for a size: CLI::AsSizeValue reads "-1" as a huge unsigned number.
+CLI::Validator not_negative() {
+    return CLI::Validator(
+        [](std::string& s) -> std::string {
+            const auto b = s.find_first_not_of(" \t");
+            if (b != std::string::npos && s[b] == '-') {
+                return "must not be negative, not " + s;
+            }
+            return {};
+        },
+        "SIZE");
 }
 
 command add_fetch_command(CLI::App& app) {
@@ -431,7 +536,20 @@ command add_fetch_command(CLI::App& app) {
         ->capture_default_str();
     sub->add_flag("--json", o->json, "Print the results as JSON");
     sub->add_option("--timeout", o->timeout_s, "Per-request limit, in seconds")
+        ->check(finite_number())
         ->check(CLI::Range(0.001, 3600.0))
+        ->capture_default_str();
+    sub->add_option("--max-response-bytes", o->max_response_bytes,
+                    "Largest response body accepted, counted after decoding (suffixes k, M, G: "
+                    "256M); 0 = no limit; a larger body fails the URL with error_kind too-large")
+        ->transform(CLI::AsSizeValue(false))
+        ->transform(not_negative()) // CLI11 runs the transform added last first
+        ->capture_default_str();
+    sub->add_option("--max-header-bytes", o->max_header_bytes,
+                    "Largest response head accepted, all of a request's responses together "
+                    "(suffixes k, M: 64k); 0 = libcurl's own limits only")
+        ->transform(CLI::AsSizeValue(false))
+        ->transform(not_negative()) // CLI11 runs the transform added last first
         ->capture_default_str();
     sub->add_flag("--insecure,-k", o->insecure, "Do not verify TLS certificates");
     sub->add_flag("--quiet,-q", o->quiet, "Only the summary");

@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -29,6 +30,20 @@ CLI::Validator spec_check(Parse parse, const char* name) {
             }
         },
         name);
+}
+
+/// A CLI11 check that a number is finite: "nan" and "inf" parse as doubles, and NaN passes every
+/// CLI::Range (each comparison with it is false).
+CLI::Validator finite_number() {
+    return CLI::Validator(
+        [](std::string& s) -> std::string {
+            double v = 0;
+            if (!CLI::detail::lexical_cast(s, v) || !std::isfinite(v)) {
+                return "must be a finite number, not " + s;
+            }
+            return {};
+        },
+        "FINITE");
 }
 
 void write_file(const std::string& path, const std::string& text) {
@@ -65,10 +80,12 @@ Scenarios (stress weft's runtime itself, instead of an executor):
 
 Each cell reports throughput, latency p50/p90/p99/p99.9/max (log-linear histogram, within 0.8%),
 CPU user/sys, context switches, threads used and their balance, errors and crashes, and checks
-that every call completed exactly once. After the sweep each executor idles for --idle seconds:
-one whose threads use more than 1% of a core meanwhile fails the run.
+that every call completed exactly once. After the sweep each executor settles (crashed process
+workers replaced) and then idles for --idle seconds, measured in 5 slices: one whose threads or
+worker processes use more than 1% of a core at the median slice's rate fails the run.
 Exit status: 0 all checks passed, 1 a check failed (a lost or doubled call, a spinning pool),
-2 bad arguments.
+2 bad arguments; SIGINT/SIGTERM stop the run, which unwinds and then dies by that signal
+(130/143).
 
 Examples:
   weft stress
@@ -110,6 +127,7 @@ CLI::App* add_stress_options(CLI::App& app, command_line& cl) {
                       ->capture_default_str();
     sub->add_option("-d,--duration", cl.duration_s,
                     "Seconds per cell instead of a call count (example: --duration 2.5)")
+        ->check(finite_number())
         ->check(CLI::Range(0.001, 3600.0))
         ->excludes(tasks);
     sub->add_option("--loops", cl.loops, "Event loops submitting calls (example: --loops 2)")
@@ -117,16 +135,19 @@ CLI::App* add_stress_options(CLI::App& app, command_line& cl) {
         ->capture_default_str();
     sub->add_option("--warmup", cl.warmup_s,
                     "Seconds of unmeasured load before each cell (example: --warmup 0.5)")
+        ->check(finite_number())
         ->check(CLI::Range(0.0, 600.0))
         ->capture_default_str();
     sub->add_option("--rate", cl.rate,
                     "Open loop: calls arrive at this rate per second and latency counts from "
                     "the intended send time, so a stall shows instead of hiding (no coordinated "
                     "omission); --concurrency caps calls in flight (example: --rate 2000)")
+        ->check(finite_number())
         ->check(CLI::Range(0.001, 1e8));
     sub->add_option("--idle", cl.idle_s,
                     "Seconds of idle CPU measurement after the sweep; 0 skips it (example: "
                     "--idle 1)")
+        ->check(finite_number())
         ->check(CLI::Range(0.0, 60.0))
         ->capture_default_str();
     sub->add_flag("--recommend", cl.recommend,

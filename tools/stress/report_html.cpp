@@ -268,7 +268,8 @@ std::string format_html(const run_report& r) {
         h += "<h2>Idle check</h2>\n<ul>\n";
         for (const idle_result& i : r.idle) {
             h += "<li>" + html_escape(i.target) + ": " + fmt("%.2f", i.cpu_s * 1e3) +
-                 " ms of CPU in " + fmt("%.2f", i.window_s) + " s idle" +
+                 " ms of CPU in " + fmt("%.2f", i.window_s) + " s idle, " +
+                 fmt("%.2f", i.typical_cpu_s * 1e3) + " ms at the median slice's rate" +
                  (i.ok() ? std::string(" (ok)")
                          : std::string(" <span class=\"fail\">spins while idle</span>")) +
                  "</li>\n";

@@ -79,6 +79,7 @@ std::string format_json(const run_report& r) {
                              {"window_s", i.window_s},
                              {"cpu_s", i.cpu_s},
                              {"process_cpu_s", i.process_cpu_s},
+                             {"typical_cpu_s", i.typical_cpu_s},
                              {"limit_s", i.limit_s},
                              {"ok", i.ok()}});
     }

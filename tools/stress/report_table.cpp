@@ -125,11 +125,13 @@ std::string format_table(const run_report& r) {
     out += render(cols, rows);
 
     if (!r.idle.empty()) {
-        out +=
-            "\nidle check (CPU used by each executor's threads while idle; limit 1% of a core):\n";
+        out += "\nidle check (CPU used by each executor's threads and processes while idle, judged "
+               "at the median of " +
+               std::to_string(idle_slices) + " slices; limit 1% of a core):\n";
         for (const idle_result& i : r.idle) {
             out += "  " + i.target + ": " + fmt("%.2f ms", i.cpu_s * 1e3) + " in " +
-                   fmt("%.2f s", i.window_s) + " (whole process " +
+                   fmt("%.2f s", i.window_s) + ", " + fmt("%.2f ms", i.typical_cpu_s * 1e3) +
+                   " at the median slice's rate (whole process " +
                    fmt("%.2f ms", i.process_cpu_s * 1e3) + ")  " +
                    (i.ok() ? "ok" : "FAILED: spins while idle") + "\n";
         }

@@ -1,6 +1,8 @@
 #include "runner.hpp"
 
+#include "idle_check.hpp"
 #include "pools.hpp"
+#include "proc_usage.hpp"
 #include "recommend.hpp"
 #include "scenarios.hpp"
 #include "tracking.hpp"
@@ -15,12 +17,9 @@
 #include <weft/runtime/task_group.hpp>
 #include <weft/runtime/version.hpp>
 
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -33,29 +32,6 @@ namespace weft::stress {
 namespace {
 
 using seconds_d = std::chrono::duration<double>;
-
-struct usage {
-    double user_s = 0, sys_s = 0;
-    std::int64_t vcs = 0, ivcs = 0;
-};
-
-usage process_usage() {
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    auto s = [](const timeval& tv) {
-        return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6;
-    };
-    return {s(ru.ru_utime), s(ru.ru_stime), ru.ru_nvcsw, ru.ru_nivcsw};
-}
-
-/// CPU time a thread or process has used (the first field of its schedstat), in ns; -1 when it is
-/// gone.
-long long cpu_ns_of(const std::string& schedstat) {
-    std::ifstream in(schedstat);
-    long long ns = -1;
-    in >> ns;
-    return in ? ns : -1;
-}
 
 /// The measured phase's rows, from the cell's book-keeping.
 void fill_cell(cell_result& r, const cell_context& ctx, double wall_s, const usage& before,
@@ -323,50 +299,36 @@ task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
             slots.erase(s);
         }
     }
-    // What to watch per executor: its threads (schedstat of each), and for process pools the
-    // worker processes.
-    std::map<std::string, std::vector<std::string>> watch;
+    // What to watch per executor: the threads that ran its calls, and the pool itself (for
+    // process pools, the worker processes).
+    std::vector<idle_target> targets;
     for (const auto& [target, slots] : st.slots_by_target) {
+        idle_target t{target, {}, nullptr};
         for (std::size_t s : slots) {
-            watch[target].push_back("/proc/self/task/" + std::to_string(thread_registry::tid(s)) +
-                                    "/schedstat");
+            t.thread_stats.push_back("/proc/self/task/" + std::to_string(thread_registry::tid(s)) +
+                                     "/schedstat");
         }
+        targets.push_back(std::move(t));
     }
     for (const auto& p : pools) {
-        for (long pid : p->worker_pids()) {
-            watch[p->spec().label].push_back("/proc/" + std::to_string(pid) + "/schedstat");
+        auto same = [&](const idle_target& t) { return t.label == p->spec().label; };
+        auto it = std::find_if(targets.begin(), targets.end(), same);
+        if (it == targets.end()) {
+            it = targets.insert(targets.end(), idle_target{p->spec().label, {}, nullptr});
         }
+        it->executor = p.get();
     }
-    std::map<std::string, long long> before;
-    for (const auto& [target, paths] : watch) {
-        for (const std::string& path : paths) {
-            before[path] = cpu_ns_of(path);
-        }
-    }
+    // An executor with no thread and no worker process of its own has nothing to watch.
+    std::erase_if(targets, [](const idle_target& t) {
+        return t.thread_stats.empty() &&
+               (t.executor == nullptr || t.executor->worker_pids().empty());
+    });
     if (st.progress) {
         st.progress(1.0, "idle check");
     }
-    const usage u0 = process_usage();
-    const auto t0 = clock::now();
-    co_await weft::sleep(std::chrono::duration_cast<clock::duration>(seconds_d(o.idle_s)));
-    const double window = seconds_d(clock::now() - t0).count();
-    const usage u1 = process_usage();
-    for (const auto& [target, paths] : watch) {
-        idle_result ir;
-        ir.target = target;
-        ir.window_s = window;
-        ir.process_cpu_s = (u1.user_s + u1.sys_s) - (u0.user_s + u0.sys_s);
-        ir.limit_s = 0.01 * window;
-        long long used = 0;
-        for (const std::string& path : paths) {
-            const long long now = cpu_ns_of(path);
-            if (now >= 0 && before[path] >= 0) {
-                used += now - before[path];
-            }
-        }
-        ir.cpu_s = static_cast<double>(used) * 1e-9;
-        st.report.idle.push_back(ir);
-    }
+    st.report.idle = co_await check_idle(
+        std::move(targets),
+        {.window_s = o.idle_s, .loops = st.loops, .spin = o.hooks.spin_while_idle});
 }
 
 } // namespace
@@ -387,11 +349,12 @@ void judge(run_report& report) {
     }
     for (const idle_result& i : report.idle) {
         if (!i.ok()) {
-            char buf[160];
+            char buf[200];
             std::snprintf(buf, sizeof buf,
-                          "%s: its threads used %.1f ms of CPU in %.2f s of idling (limit %.1f "
-                          "ms): an idle pool that spins",
-                          i.target.c_str(), i.cpu_s * 1e3, i.window_s, i.limit_s * 1e3);
+                          "%s: its threads used %.1f ms of CPU in %.2f s of idling (%.1f ms at "
+                          "the median slice's rate; limit %.1f ms): an idle pool that spins",
+                          i.target.c_str(), i.cpu_s * 1e3, i.window_s, i.typical_cpu_s * 1e3,
+                          i.limit_s * 1e3);
             report.failures.emplace_back(buf);
         }
     }

@@ -77,6 +77,8 @@ struct test_hooks {
     std::optional<std::uint64_t> lose_id;
     /// This call id reports twice.
     std::optional<std::uint64_t> double_id;
+    /// Each executor runs a call that burns CPU through the idle check: a pool that spins.
+    bool spin_while_idle = false;
 };
 
 /// Everything one `weft stress` run does.

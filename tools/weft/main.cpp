@@ -63,6 +63,9 @@ int main(int argc, char** argv) {
         if (c.parser->parsed()) {
             try {
                 return c.run();
+            } catch (const weft::interrupted& e) {
+                // A command that let SIGINT/SIGTERM's interrupt out: end as the signal would.
+                weft::exit_by_signal(e.signal());
             } catch (const std::exception& e) {
                 std::cerr << "weft " << c.parser->get_name() << ": " << e.what() << '\n';
                 return 1;

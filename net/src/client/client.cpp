@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -52,26 +53,45 @@ std::string_view trim(std::string_view s) noexcept {
     return s;
 }
 
-// libcurl's callbacks run inside C code: nothing may escape them. Returning a count other than
-// the one given makes libcurl fail the transfer (CURLE_WRITE_ERROR), which then throws.
+// libcurl's callbacks run inside C code: nothing may escape them. Returning CURL_WRITEFUNC_ERROR
+// (or any count other than the one given) makes libcurl fail the transfer with CURLE_WRITE_ERROR;
+// t->aborted says why, and throw_for turns that into the typed error.
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* userp) noexcept {
     auto* t = static_cast<transfer*>(userp);
-    try {
-        t->resp.body.append(data, size * n);
-    } catch (...) {
-        return 0;
+    const std::size_t len = size * n;
+    t->body_started = true;
+    if (t->max_body != 0 && len > t->max_body - std::min(t->max_body, t->resp.body.size())) {
+        t->aborted = abort_reason::body_limit;
+        return CURL_WRITEFUNC_ERROR;
     }
-    return size * n;
+    if (t->has_deadline && std::chrono::steady_clock::now() >= t->deadline) {
+        t->aborted = abort_reason::deadline;
+        return CURL_WRITEFUNC_ERROR;
+    }
+    if (t->ctx->must_yield(*t, len)) {
+        return CURL_WRITEFUNC_PAUSE; // libcurl keeps the bytes and hands them over again
+    }
+    try {
+        t->resp.body.append(data, len);
+    } catch (...) {
+        return CURL_WRITEFUNC_ERROR;
+    }
+    return len;
 }
 
 /// Content-Length as a reservation for the body: at most this much, whatever the header claims.
 constexpr std::size_t max_body_reservation = std::size_t{4} << 20;
 
 // One header line per call; a status line starts a new response (after a redirect or a 100
-// Continue), whose fields replace the previous ones.
+// Continue), whose fields replace the previous ones. Every line counts towards max_header_bytes.
 std::size_t on_header(char* data, std::size_t size, std::size_t n, void* userp) noexcept {
     auto* t = static_cast<transfer*>(userp);
     const std::size_t len = size * n;
+    t->head_bytes += len;
+    if (t->max_head != 0 && t->head_bytes > t->max_head) {
+        t->aborted = abort_reason::header_limit;
+        return CURL_WRITEFUNC_ERROR;
+    }
     const std::string_view line = trim(std::string_view(data, len));
     if (line.starts_with("HTTP/")) {
         t->resp.headers.clear();
@@ -89,17 +109,63 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* userp) 
             const auto [end, ec] =
                 std::from_chars(value.data(), value.data() + value.size(), length);
             if (ec == std::errc() && end == value.data() + value.size() && length > 0) {
-                t->resp.body.reserve(std::min(length, max_body_reservation));
+                std::size_t cap = max_body_reservation;
+                if (t->max_body != 0) {
+                    cap = std::min(cap, t->max_body);
+                }
+                t->resp.body.reserve(std::min(length, cap));
             }
         }
         t->resp.headers.add(std::string(name), std::string(value));
     } catch (...) {
-        return 0;
+        return CURL_WRITEFUNC_ERROR;
     }
     return len;
 }
 
+/// Whether libcurl failed t because a response head was larger than it accepts: a header line
+/// over CURL_MAX_HTTP_HEADER (reported as CURLE_OUT_OF_MEMORY), or heads over its total limit.
+bool libcurl_head_limit(const transfer& t) noexcept {
+    if (t.body_started) {
+        return false;
+    }
+    if (t.code == CURLE_OUT_OF_MEMORY) {
+        return true;
+    }
+    return std::string_view(t.errbuf).find("oo large response header") != std::string_view::npos;
+}
+
+/// Throws the typed error for a transfer that weft's own callbacks aborted, or that libcurl
+/// failed on a head over its own limits; returns otherwise.
+void throw_for_limit(const transfer& t) {
+    const std::string what = t.method + " " + t.url + ": ";
+    switch (t.aborted) {
+    case abort_reason::body_limit:
+        throw response_too_large(what + "the response body exceeds max_response_bytes (" +
+                                     std::to_string(t.max_body) +
+                                     " bytes, counted after decoding); transfer aborted",
+                                 t.url, t.max_body);
+    case abort_reason::header_limit:
+        throw headers_too_large(what + "the response head exceeds max_header_bytes (" +
+                                    std::to_string(t.max_head) + " bytes); transfer aborted",
+                                t.url, t.max_head);
+    case abort_reason::deadline:
+        throw timeout_error(what + "timed out receiving the body (client_options::timeout)", t.url);
+    case abort_reason::none:
+        break;
+    }
+    if (libcurl_head_limit(t)) {
+        const std::string why =
+            t.errbuf[0] != '\0' ? std::string(t.errbuf) : std::string(curl_easy_strerror(t.code));
+        throw headers_too_large(what + "the response head is larger than libcurl accepts (a " +
+                                    "header line over " + std::to_string(CURL_MAX_HTTP_HEADER) +
+                                    " bytes, or heads over 300 KiB): " + why,
+                                t.url, CURL_MAX_HTTP_HEADER);
+    }
+}
+
 [[noreturn]] void throw_for(const transfer& t) {
+    throw_for_limit(t);
     const std::string why =
         t.errbuf[0] != '\0' ? std::string(t.errbuf) : std::string(curl_easy_strerror(t.code));
     const std::string msg = t.method + " " + t.url + ": " + why;
@@ -165,6 +231,8 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
                 ")",
             t.url);
     }
+    t.max_body = o.max_response_bytes;
+    t.max_head = o.max_header_bytes;
     t.plain = t.method == "GET" && t.body.empty() && hdrs.empty();
     t.nobody = t.method == "HEAD";
     const auto [easy, configured] = t.ctx->acquire_easy(t.plain);
@@ -352,6 +420,10 @@ task<response> perform(std::shared_ptr<client_state> st, std::string method, std
     }
     t.ctx = multi_for(*st, *l);
     prepare(t, *st, hdrs);
+    if (st->opts.timeout.count() > 0) {
+        t.has_deadline = true;
+        t.deadline = std::chrono::steady_clock::now() + st->opts.timeout;
+    }
     co_await transfer_awaiter(t);
     if (t.closed_by_client) {
         throw client_error(

@@ -195,6 +195,10 @@ void multi_ctx::add(transfer& t) {
 }
 
 void multi_ctx::unlink(transfer& t) noexcept {
+    if (t.paused) {
+        t.paused = false;
+        paused_.erase(std::find(paused_.begin(), paused_.end(), &t));
+    }
     if (t.prev != nullptr) {
         t.prev->next = t.next;
     } else {
@@ -214,6 +218,77 @@ void multi_ctx::abort(transfer& t) noexcept {
     curl_multi_remove_handle(multi_, t.easy);
     t.in_multi = false;
     unlink(t);
+}
+
+// The budget is shared by the multi's transfers: whichever crosses it pauses (CURL_WRITEFUNC_PAUSE
+// keeps the bytes it was given for later) and resumes in a closure posted behind whatever else the
+// loop has to do. The first write of a turn always passes, so that every turn makes progress.
+// libcurl stops reading the socket once a transfer pauses, but decodes the rest of the block it
+// read (at most CURLOPT_BUFFERSIZE, 16 KiB, of compressed input) into its pause buffer: a turn
+// does at most that much more decoding.
+bool multi_ctx::must_yield(transfer& t, std::size_t n) noexcept {
+    if (turn_bytes_ < body_bytes_per_turn) {
+        turn_bytes_ += n;
+        return false;
+    }
+    if (!t.paused) {
+        try {
+            paused_.push_back(&t);
+        } catch (...) {
+            return false; // no memory to remember it: it goes on in this turn
+        }
+        t.paused = true;
+    }
+    if (!resume_pending_) {
+        try {
+            asio::post(io_, [me = shared_from_this()] {
+                me->resume_pending_ = false;
+                if (!me->closed_) {
+                    me->resume_paused();
+                }
+            });
+            resume_pending_ = true;
+        } catch (...) {
+            paused_.pop_back();
+            t.paused = false;
+            return false;
+        }
+    }
+    return true;
+}
+
+// A new turn: each paused transfer gets its held bytes back (libcurl calls the body callback from
+// inside curl_easy_pause), possibly pausing again once the new budget is spent. A callback that
+// fails the transfer there (a limit) makes curl_easy_pause return the error without ending the
+// transfer: it is ended here.
+void multi_ctx::resume_paused() {
+    begin_turn();
+    std::vector<transfer*> now;
+    now.swap(paused_);
+    for (transfer* t : now) {
+        t->paused = false;
+    }
+    for (std::size_t i = 0; i < now.size() && !closed_; ++i) {
+        transfer* t = now[i];
+        if (!t->in_multi) {
+            continue; // ended meanwhile (a failure above, or a cancellation)
+        }
+        const CURLcode rc = curl_easy_pause(t->easy, CURLPAUSE_CONT);
+        if (rc != CURLE_OK && t->in_multi) {
+            fail(*t, rc);
+        }
+    }
+    if (!closed_) {
+        collect_done();
+    }
+}
+
+void multi_ctx::fail(transfer& t, CURLcode code) noexcept {
+    curl_multi_remove_handle(multi_, t.easy);
+    t.in_multi = false;
+    t.code = code;
+    unlink(t);
+    weft::detail::schedule(owner_, weft::detail::resume_runnable(t.waiter));
 }
 
 void multi_ctx::close() noexcept {
@@ -337,6 +412,7 @@ int multi_ctx::on_timer(CURLM* /*multi*/, long timeout_ms, void* userp) {
             asio::post(self->io_, [me = self->shared_from_this()] {
                 me->kick_pending_ = false;
                 if (!me->closed_) {
+                    me->begin_turn();
                     me->action(CURL_SOCKET_TIMEOUT, 0);
                 }
             });
@@ -355,6 +431,7 @@ int multi_ctx::on_timer(CURLM* /*multi*/, long timeout_ms, void* userp) {
         }
         me->timer_armed_ = false;
         if (!me->closed_) {
+            me->begin_turn();
             me->action(CURL_SOCKET_TIMEOUT, 0);
         }
     });
@@ -382,6 +459,7 @@ void multi_ctx::drain_events() {
     constexpr int max_events = 64;
     constexpr int max_rounds = 8;
     epoll_event evs[max_events];
+    begin_turn();
     for (int round = 0; round < max_rounds; ++round) {
         const int n = ::epoll_wait(epfd_, evs, max_events, 0);
         if (n <= 0) {

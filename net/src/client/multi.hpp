@@ -13,6 +13,7 @@
 #include <curl/curl.h>
 
 #include <atomic>
+#include <chrono>
 #include <coroutine>
 #include <cstdint>
 #include <memory>
@@ -39,6 +40,14 @@ public:
     std::atomic<bool> closed{false};
 };
 
+/// Why weft's own callbacks failed a transfer (libcurl then reports CURLE_WRITE_ERROR).
+enum class abort_reason {
+    none,
+    body_limit,   ///< the decoded body grew past max_response_bytes
+    header_limit, ///< the response heads grew past max_header_bytes
+    deadline,     ///< client_options::timeout passed while the body was being received
+};
+
 /// One request: an easy handle and what it collects. Lives in the awaiting coroutine's frame.
 struct transfer {
     transfer() = default;
@@ -58,10 +67,20 @@ struct transfer {
     CURLcode code = CURLE_OK;
     char errbuf[CURL_ERROR_SIZE] = {};
 
+    // Limits, copied from the client's options when the transfer is prepared.
+    std::size_t max_body = 0; ///< 0 = none
+    std::size_t max_head = 0; ///< 0 = none
+    std::size_t head_bytes = 0;
+    bool body_started = false; ///< the body callback ran: every head has been received
+    bool has_deadline = false;
+    std::chrono::steady_clock::time_point deadline{};
+    abort_reason aborted = abort_reason::none;
+
     std::shared_ptr<multi_ctx> ctx;
     std::coroutine_handle<> waiter;
     bool in_multi = false;         ///< added and not yet done nor aborted
     bool closed_by_client = false; ///< the client went away while it ran
+    bool paused = false;           ///< paused for the loop's turn, on the multi's paused list
     transfer* prev = nullptr;      ///< the multi's list of running transfers
     transfer* next = nullptr;
 };
@@ -105,6 +124,16 @@ public:
 
     [[nodiscard]] weft::loop& home() const noexcept { return owner_; }
 
+    /// Body bytes handed to the client in one loop turn, over all of this multi's transfers,
+    /// before a transfer pauses until the next turn: libcurl reads and decodes on the loop's
+    /// thread, and a highly-compressed body would otherwise hold the loop for as long as it
+    /// takes to decode (gigabytes from a few MiB).
+    static constexpr std::size_t body_bytes_per_turn = std::size_t{4} << 20;
+
+    /// Called by the body callback with n bytes: whether t must pause now (this turn's budget is
+    /// spent); when true, t is queued to resume on a later turn of the loop.
+    [[nodiscard]] bool must_yield(transfer& t, std::size_t n) noexcept;
+
     /// CURLOPT_CLOSESOCKETFUNCTION for this multi's easy handles (CURLOPT_CLOSESOCKETDATA: the
     /// multi_ctx): forgets the descriptor's place in the epoll set, then closes it.
     static int close_socket(void* clientp, curl_socket_t s) noexcept;
@@ -118,6 +147,9 @@ private:
     void action(curl_socket_t s, int events);
     void collect_done();
     void unlink(transfer& t) noexcept;
+    void begin_turn() noexcept { turn_bytes_ = 0; }
+    void resume_paused();
+    void fail(transfer& t, CURLcode code) noexcept;
 
     weft::loop& owner_;
     asio::io_context& io_;
@@ -138,8 +170,11 @@ private:
     std::vector<CURL*> idle_plain_; ///< configured for a plain GET of this client
     std::vector<CURL*> idle_other_; ///< to be reset before use
     std::unordered_map<std::string, std::shared_ptr<CURLU>> urls_; ///< see parsed_url
+    std::vector<transfer*> paused_; ///< paused by must_yield, to resume on the next turn
+    std::size_t turn_bytes_ = 0;    ///< body bytes handed over in this turn
     bool waiting_ = false;
     bool kick_pending_ = false;
+    bool resume_pending_ = false; ///< resume_paused is posted
     bool closed_ = false;
 };
 

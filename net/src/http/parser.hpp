@@ -8,6 +8,11 @@
 // O(n) in all. Once the blank line that ends the head is in the buffer it splits the head into
 // views into that buffer (no copy) and decides the body framing. The chunked decoder is a byte
 // state machine that can stop and resume anywhere.
+//
+// Where RFC 9112 lets a recipient choose between accepting a deviation and rejecting it, the
+// parser rejects (bare LF or CR, obs-fold, Transfer-Encoding with Content-Length, ...): two
+// parsers that frame a request differently are how request smuggling works. The rules, and the
+// corpus that checks them, are in docs/http-request-rules.md.
 
 #include <cstddef>
 #include <cstdint>
@@ -45,6 +50,11 @@ struct field_view {
 struct request_head {
     std::string_view method;
     std::string_view target;
+    /// The host (and port) the request is for: an absolute-form target's authority, else the Host
+    /// field's value; empty when neither names one (an HTTP/1.0 request without Host, or an empty
+    /// Host). For an absolute-form target the Host field's value in `fields` is this view too:
+    /// the target's authority wins over the received Host (RFC 9112 section 3.2.2).
+    std::string_view authority;
     int version_minor = 1; ///< 0 or 1 (HTTP/1.0, HTTP/1.1)
     std::vector<field_view> fields;
     body_framing framing = body_framing::none;
@@ -56,6 +66,7 @@ struct request_head {
     void clear() noexcept {
         method = {};
         target = {};
+        authority = {};
         version_minor = 1;
         fields.clear();
         framing = body_framing::none;
@@ -94,6 +105,7 @@ public:
     /// Forgets the request, for the next one.
     void reset() noexcept {
         scanned_ = 0;
+        cr_checked_ = 0;
         line_start_ = 0;
         lines_ = 0;
         skip_ = 0;
@@ -107,9 +119,12 @@ private:
         return parse_status::error;
     }
     parse_status finish(std::string_view head, request_head& out);
+    parse_status request_line(const char*& p, const char* end, request_head& out);
+    bool crs_paired(std::string_view buf) noexcept;
 
     const parser_limits* limits_;
     std::size_t scanned_ = 0;    // bytes of buf already checked
+    std::size_t cr_checked_ = 0; // bytes of buf already searched for a CR without its LF
     std::size_t line_start_ = 0; // where the current line begins
     std::size_t lines_ = 0;      // complete lines seen (request line included)
     std::size_t skip_ = 0;       // leading blank lines' bytes
@@ -143,9 +158,19 @@ public:
     }
 
 private:
+    // The chunk-size line: chunk-size *( BWS ";" BWS ext-name [ BWS "=" BWS ext-value ] ) CRLF,
+    // ext-value a token or a quoted-string (RFC 9112 section 7.1.1).
     enum class state : std::uint8_t {
         size,
-        ext,
+        ext_bws,          // whitespace after the size or a value: more, then ';'
+        ext_name_start,   // after ';': whitespace, then a token
+        ext_name,         // in the name: token bytes, whitespace, '=', ';' or CR
+        ext_name_bws,     // whitespace after the name: more, then '=' or ';'
+        ext_value_start,  // after '=': whitespace, then a token or '"'
+        ext_token,        // in a token value: token bytes, whitespace, ';' or CR
+        ext_quoted,       // in a quoted-string value
+        ext_quoted_pair,  // after a backslash in a quoted-string
+        ext_after_quoted, // after a quoted-string: whitespace, ';' or CR
         size_lf,
         data,
         data_cr,
@@ -158,6 +183,7 @@ private:
         failed,
     };
 
+    bool extension_byte(unsigned char c) noexcept;
     parse_status fail(int status, const char* reason) noexcept {
         error_ = {status, reason};
         state_ = state::failed;

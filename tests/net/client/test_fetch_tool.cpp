@@ -15,8 +15,10 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -235,6 +237,81 @@ WEFT_CO_TEST(weft_fetch, compare_prints_both_totals_the_speed_up_and_a_chart) {
     EXPECT_EQ(f->most.load(), 4);
     srv.close();
     co_await srv.wait_closed();
+}
+
+// SIGINT while a request hangs: the URLs that finished are printed, and the process then dies by
+// SIGINT (the shell's status 130), as a Python program does after KeyboardInterrupt.
+WEFT_CO_TEST(weft_fetch, sigint_prints_what_finished_then_dies_by_sigint) {
+    auto f = std::make_shared<in_flight>();
+    weft::http::server srv;
+    add_pages(srv, f, 0ms);
+    weft::event hanging;
+    weft::event release;
+    srv.route("GET", "/hang", [&](request&) -> weft::task<server_response> {
+        hanging.set();
+        co_await release.wait();
+        co_return server_response::text("late");
+    });
+    co_await srv.listen("127.0.0.1", 0);
+    const std::string b = base(srv);
+    const std::string pid_file = write_temp_file("fetch.pid", "");
+    // The inner shell writes its pid, then becomes weft fetch (exec): that pid gets the signal.
+    auto run = weft::create_task(run_command_async(
+        "sh -c 'echo $$ > " + pid_file + "; exec " + weft_exe() + " fetch --sequential " + b +
+        "/page/1 " + b + "/page/2 " + b + "/hang " + b + "/page/3' 2>&1; echo exit=$?"));
+    co_await hanging.wait(); // /page/1 and /page/2 are done (one at a time, in order)
+    std::ifstream in(pid_file);
+    long pid = 0;
+    in >> pid;
+    WEFT_CO_ASSERT_GT(pid, 0);
+    ::kill(static_cast<pid_t>(pid), SIGINT);
+    const command_result r = co_await run;
+    release.set();
+    std::remove(pid_file.c_str());
+    EXPECT_NE(r.out.find("200           100"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(b + "/page/1\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(b + "/page/2\n"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find(b + "/page/3"), std::string::npos) << r.out; // never started
+    EXPECT_NE(r.out.find("sequential: 2 URLs, 300 bytes, 0 failed"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("interrupted by SIGINT: 2 URL(s) finished"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("exit=130\n"), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("terminate called"), std::string::npos) << r.out;
+    srv.close();
+    co_await srv.wait_closed();
+}
+
+// Sizes for the client's limits, and a body over the limit failing its URL with a kind of its own.
+WEFT_CO_TEST(weft_fetch, max_response_bytes_takes_sizes_and_fails_larger_bodies) {
+    auto f = std::make_shared<in_flight>();
+    weft::http::server srv;
+    add_pages(srv, f, 0ms);
+    co_await srv.listen("127.0.0.1", 0);
+    const std::string b = base(srv);
+    // /page/3 has 300 bytes: over a limit of 250, under one of 1k.
+    const command_result small =
+        co_await fetch_json("--max-response-bytes 250 " + b + "/page/1 " + b + "/page/3");
+    EXPECT_EQ(small.out, "concurrent 2 2 True\n"
+                         "/page/1 200 100 - True\n"
+                         "/page/3 0 0 too-large True\n"
+                         "exit=1\n");
+    const command_result roomy = co_await fetch_json("--max-response-bytes 1k --max-header-bytes "
+                                                     "64K " +
+                                                     b + "/page/3");
+    EXPECT_EQ(roomy.out, "concurrent 1 1 True\n/page/3 200 300 - True\nexit=0\n");
+    srv.close();
+    co_await srv.wait_closed();
+}
+
+// Numbers that are not numbers: exit status 2 and a message, as for any bad value.
+WEFT_CO_TEST(weft_fetch, nan_and_infinite_options_are_usage_errors) {
+    for (const char* bad : {"--timeout nan", "--timeout inf", "--timeout -inf", "--timeout -1",
+                            "--max-response-bytes -1", "--max-response-bytes lots",
+                            "--max-header-bytes 1Q", "--max-header-bytes=-5k"}) {
+        const command_result r = co_await run_command_async(
+            weft_exe() + " fetch " + bad + " http://127.0.0.1:1/ 2>&1; echo exit=$?");
+        EXPECT_NE(r.out.find("exit=2\n"), std::string::npos) << bad << ": " << r.out;
+        EXPECT_NE(r.out.find("--"), std::string::npos) << bad << ": " << r.out; // names the option
+    }
 }
 
 // On a terminal (script(1) provides one) a long list draws a progress bar on stderr.

@@ -63,10 +63,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         check(head.consumed > 0 && head.consumed <= available - start);
         check(!head.method.empty() && !head.target.empty());
         check(head.fields.size() <= limits.max_headers);
+        const auto inside = [&](std::string_view v) {
+            return v.data() >= input.data() && v.data() + v.size() <= input.data() + input.size();
+        };
+        // No line terminator or NUL survives into what the parser hands on (a bare CR or LF
+        // that did would be a line boundary some other parser sees and weft does not).
+        const auto clean = [](std::string_view v) {
+            return v.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+        };
+        check(clean(head.method) && clean(head.target) && inside(head.target));
+        check(head.authority.data() == nullptr ||
+              (inside(head.authority) && clean(head.authority)));
+        check(head.version_minor == 0 || head.version_minor == 1);
         for (const field_view& f : head.fields) {
             check(!f.name.empty());
-            check(f.name.data() >= input.data() &&
-                  f.name.data() + f.name.size() <= input.data() + input.size());
+            check(inside(f.name) && inside(f.value) && clean(f.name) && clean(f.value));
         }
         start += head.consumed;
         body.clear();

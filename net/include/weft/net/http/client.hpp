@@ -98,6 +98,15 @@ struct client_options {
     bool decompress = true;
     /// Ask for HTTP/2 over TLS (ALPN), falling back to HTTP/1.1; plain http stays HTTP/1.1.
     bool http2 = true;
+    /// Largest response body accepted, counted after decoding (so a small compressed "bomb"
+    /// cannot expand into gigabytes); 0 = no limit. A body that grows past it aborts the transfer
+    /// at once with response_too_large.
+    std::size_t max_response_bytes = std::size_t{256} << 20;
+    /// Largest response head accepted: the status lines and header fields of every response of a
+    /// request together (redirects and 1xx responses included); 0 = no limit of weft's own.
+    /// Crossing it aborts the transfer with headers_too_large. libcurl itself refuses a header
+    /// line over 100 KiB and heads over 300 KiB (also reported as headers_too_large).
+    std::size_t max_header_bytes = std::size_t{64} << 10;
 };
 
 namespace detail {
@@ -108,6 +117,11 @@ class client_state;
 /// may be awaited from any loop, concurrently; a client must outlive the requests it started
 /// (destroying it fails those still in flight with client_error). Cancelling an awaiting task, or
 /// wait_for() running out, aborts the transfer and closes its connection.
+///
+/// A response is bounded in size (max_response_bytes, max_header_bytes) and, with a timeout, in
+/// time, decoding included: a transfer hands at most a few MiB of body to the client per loop
+/// step, then yields the loop (it pauses and resumes on the next turn), so a fast or
+/// highly-compressed body cannot hold its loop for long.
 class client {
 public:
     using options = client_options;

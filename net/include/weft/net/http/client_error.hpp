@@ -2,6 +2,7 @@
 
 #include <weft/runtime/error.hpp>
 
+#include <cstddef>
 #include <string>
 #include <utility>
 
@@ -58,6 +59,35 @@ public:
 class too_many_redirects : public client_error {
 public:
     using client_error::client_error;
+};
+
+/// A response crossed one of the client's size limits; the transfer was aborted at that point and
+/// its connection closed. Base of response_too_large and headers_too_large.
+class limit_error : public client_error {
+public:
+    limit_error(const std::string& message, std::string url, std::size_t limit)
+        : client_error(message, std::move(url)), limit_(limit) {}
+
+    /// The limit that was crossed, in bytes.
+    [[nodiscard]] std::size_t limit() const noexcept { return limit_; }
+
+private:
+    std::size_t limit_;
+};
+
+/// The response body, counted after decoding (gzip, deflate, br, zstd, chunked), grew past
+/// client_options::max_response_bytes.
+class response_too_large : public limit_error {
+public:
+    using limit_error::limit_error;
+};
+
+/// The response head (status lines and header fields of every response of the request,
+/// redirects and 1xx included) grew past client_options::max_header_bytes, or one header line
+/// was longer than libcurl accepts (CURL_MAX_HTTP_HEADER, 100 KiB).
+class headers_too_large : public limit_error {
+public:
+    using limit_error::limit_error;
 };
 
 /// response::raise_for_status() on a 4xx or 5xx status.
