@@ -1,5 +1,6 @@
 #include <weft/net/http/server.hpp>
 
+#include "../tcp/connection_impl.hpp"
 #include "parser.hpp"
 #include "router.hpp"
 
@@ -10,8 +11,12 @@
 #include <weft/runtime/error.hpp>
 #include <weft/runtime/future.hpp>
 #include <weft/runtime/log.hpp>
+#include <weft/runtime/sleep.hpp>
 #include <weft/runtime/wait_for.hpp>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <spdlog/logger.h>
@@ -21,6 +26,8 @@
 #include <atomic>
 #include <charconv>
 #include <chrono>
+#include <coroutine>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <memory>
@@ -244,7 +251,7 @@ bool has_token(std::string_view list, std::string_view token) {
 struct alignas(64) counter {
     std::atomic<std::uint64_t> v{0};
     void add(std::uint64_t n = 1) noexcept { v.fetch_add(n, std::memory_order_relaxed); }
-    void sub() noexcept { v.fetch_sub(1, std::memory_order_relaxed); }
+    void sub(std::uint64_t n = 1) noexcept { v.fetch_sub(n, std::memory_order_relaxed); }
     [[nodiscard]] std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
 };
 
@@ -263,6 +270,14 @@ constexpr std::size_t min_body_read = 4096; // room for a chunked body's reads b
 constexpr std::size_t pipeline_flush = 64 * 1024; // pending output flushed beyond this
 constexpr auto linger_time = 1s;
 constexpr std::size_t linger_bytes = 1024 * 1024;
+constexpr std::size_t body_reserve = 64 * 1024; // a body's first buffer, whatever its length
+constexpr std::size_t body_keep = 16 * 1024;    // a body buffer kept for the next request
+// Fairness: a connection's task yields to the loop after this many bytes of body read or
+// streamed, or this many requests answered, without having waited for its socket in between (a
+// client that pipelines without pause, or reads as fast as a producer writes, would otherwise
+// keep the loop).
+constexpr std::size_t fair_bytes = 64 * 1024;
+constexpr std::size_t fair_requests = 32;
 
 } // namespace
 
@@ -291,7 +306,18 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
     std::unordered_set<std::shared_ptr<connection_ref>> refs;
 
     counter connections_open, connections_total, bad_requests, too_large, not_implemented, timeouts,
-        not_found, method_not_allowed, handler_errors, io_errors;
+        not_found, method_not_allowed, handler_errors, io_errors, send_timeouts, over_budget;
+    counter buffered; // request body bytes held now, over all loops (max_buffered_bytes)
+
+    // Takes n bytes of the body budget; false (nothing taken) when they do not fit.
+    bool charge(std::size_t n) noexcept {
+        const std::uint64_t before = buffered.v.fetch_add(n, std::memory_order_relaxed);
+        if (before + n > opts.max_buffered_bytes) {
+            buffered.sub(n);
+            return false;
+        }
+        return true;
+    }
     // Responses sent, counted per loop: one counter that every loop bumps per request would
     // bounce its cache line between the cores. Guarded by refs_mtx; never shrinks.
     struct loop_requests {
@@ -324,6 +350,9 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
             break;
         case 408:
             timeouts.add();
+            break;
+        case 503:
+            over_budget.add();
             break;
         default:
             bad_requests.add();
@@ -360,12 +389,79 @@ public:
         if (watchdog_.armed()) {
             weft::detail::remove_timer(*ref_->home, &watchdog_);
         }
+        srv_.buffered.sub(charged_);
         ref_->alive = false;
         std::lock_guard lock(srv_.refs_mtx);
         srv_.refs.erase(ref_);
     }
 
     task<void> run();
+
+    /// Whether a response write stalled past send_timeout (the connection was reset).
+    [[nodiscard]] bool send_timed_out() const noexcept { return send_timed_out_; }
+
+    // Awaits a connection's write (`co_await timed(*this, op)`), bounded by send_timeout from
+    // the moment it has to wait for the socket: a write that completes at once arms nothing,
+    // and what its first attempt sent does not count as progress of a stalled one.
+    template <class Write>
+    class timed {
+    public:
+        timed(session& s, Write& op) noexcept : s_(s), op_(op) {}
+        bool await_ready() { return op_.await_ready(); }
+        template <class P>
+        bool await_suspend(std::coroutine_handle<P> h) {
+            s_.arm_send_watchdog();
+            armed_ = true;
+            s_.waited();
+            return op_.await_suspend(h);
+        }
+        void await_resume() {
+            if (armed_) {
+                s_.waiting_ = wait_kind::none;
+            }
+            op_.await_resume();
+        }
+
+    private:
+        session& s_;
+        Write& op_;
+        bool armed_ = false;
+    };
+
+    // Awaits a connection's read (`co_await noted(*this, op)`), noting whether it had to wait.
+    template <class Read>
+    class noted {
+    public:
+        noted(session& s, Read& op) noexcept : s_(s), op_(op) {}
+        bool await_ready() { return op_.await_ready(); }
+        template <class P>
+        bool await_suspend(std::coroutine_handle<P> h) {
+            s_.waited();
+            return op_.await_suspend(h);
+        }
+        std::size_t await_resume() { return op_.await_resume(); }
+
+    private:
+        session& s_;
+        Read& op_;
+    };
+
+    /// The task waits for the socket: the loop runs its other tasks meanwhile, so the fairness
+    /// counts start again.
+    void waited() noexcept {
+        step_bytes_ = 0;
+        step_requests_ = 0;
+    }
+
+    /// Counts n bytes moved in this loop step; true when the task should yield to the loop now.
+    bool spend(std::size_t n) noexcept {
+        step_bytes_ += n;
+        if (step_bytes_ < fair_bytes) {
+            return false;
+        }
+        step_bytes_ = 0;
+        return true;
+    }
 
 private:
     [[nodiscard]] std::string_view buffered() const noexcept {
@@ -374,6 +470,11 @@ private:
     std::span<char> read_space();
     void arm_watchdog(std::chrono::milliseconds timeout);
     void arm_watchdog_until(clock::time_point due);
+    void arm_send_watchdog();
+    void arm_timer(clock::time_point due);
+    void send_stalled() noexcept;
+    bool grow_body(std::string& body, std::size_t keep, std::size_t need, std::size_t limit);
+    void release_body() noexcept;
     task<std::size_t> timed_read(std::span<char> into, std::chrono::milliseconds timeout);
     static void on_watchdog(weft::detail::timer_node* n) noexcept;
     task<bool> read_body();
@@ -412,30 +513,70 @@ private:
     std::size_t served_ = 0;
     bool head_request_ = false;
 
-    // Read timeouts without a timer per read: one heap entry per connection, re-armed lazily
-    // when it fires early, and a read that times out is ended by shutting the socket's read
-    // side (the read returns 0; writing a 408 still works).
+    std::size_t charged_ = 0;       // of the server's body budget: the body buffer's capacity
+    std::size_t step_bytes_ = 0;    // body bytes read or streamed since the task last waited
+    std::size_t step_requests_ = 0; // requests answered since the task last waited
+
+    // Read and write timeouts without a timer per operation: one heap entry per connection,
+    // re-armed lazily when it fires early. A read that times out is ended by shutting the
+    // socket's read side (the read returns 0; writing a 408 still works); a write that made no
+    // progress (the kernel took no byte of it: the client does not read) is ended by resetting
+    // the connection.
+    enum class wait_kind : std::uint8_t { none, read, write };
     struct watchdog : weft::detail::timer_node {
         session* owner = nullptr;
     } watchdog_;
-    clock::time_point read_due_{};
-    bool reading_ = false;
+    clock::time_point due_{};
+    std::uint64_t sent_at_ = 0; // the connection's bytes sent at the write's last check
+    int queued_at_ = -1;        // the kernel's unsent bytes at the last check (-1: unknown)
+    int quiet_checks_ = 0;      // checks in a row that saw no progress
+    wait_kind waiting_ = wait_kind::none;
     bool timed_out_ = false;
+    bool send_timed_out_ = false;
 };
 
 void session::on_watchdog(weft::detail::timer_node* n) noexcept {
     session& s = *static_cast<watchdog*>(n)->owner;
-    if (!s.reading_) {
-        return; // the next read arms it again
+    if (s.waiting_ == wait_kind::none) {
+        return; // the next read or write arms it again
     }
     weft::loop& home = *s.ref_->home;
-    if (weft::detail::loop_time(home) < s.read_due_) {
-        n->deadline = s.read_due_;
+    if (weft::detail::loop_time(home) < s.due_) {
+        n->deadline = s.due_;
         weft::detail::add_timer(home, n);
+        return;
+    }
+    if (s.waiting_ == wait_kind::write) {
+        s.send_stalled();
         return;
     }
     s.timed_out_ = true;
     ::shutdown(s.conn_.native_handle(), SHUT_RD);
+}
+
+// A write's check, every send_timeout / 2: progress is bytes handed to the kernel since the last
+// check, or a change of the bytes the kernel holds unsent or unacknowledged (the client reads,
+// and acknowledges, however slowly). Two checks in a row without progress reset the connection
+// (its pending write fails), which also drops the bytes queued in the kernel.
+void session::send_stalled() noexcept {
+    const std::uint64_t sent = conn_.impl()->bytes_sent;
+    int queued = -1;
+    if (::ioctl(conn_.native_handle(), SIOCOUTQ, &queued) != 0) {
+        queued = -1;
+    }
+    const bool progress = sent != sent_at_ || (queued_at_ >= 0 && queued != queued_at_);
+    sent_at_ = sent;
+    queued_at_ = queued;
+    quiet_checks_ = progress ? 0 : quiet_checks_ + 1;
+    if (quiet_checks_ >= 2) {
+        send_timed_out_ = true;
+        conn_.abort();
+        return;
+    }
+    weft::loop& home = *ref_->home;
+    due_ = weft::detail::loop_time(home) + srv_.opts.send_timeout / 2;
+    watchdog_.deadline = due_;
+    weft::detail::add_timer(home, &watchdog_);
 }
 
 void session::arm_watchdog(std::chrono::milliseconds timeout) {
@@ -443,31 +584,48 @@ void session::arm_watchdog(std::chrono::milliseconds timeout) {
 }
 
 void session::arm_watchdog_until(clock::time_point due) {
+    arm_timer(due);
+    waiting_ = wait_kind::read;
+}
+
+void session::arm_send_watchdog() {
+    // No system call here: the first check learns the kernel's queue, so a write that never
+    // moves is reset at the second one, send_timeout after it began to wait.
+    arm_timer(weft::detail::loop_time(*ref_->home) + srv_.opts.send_timeout / 2);
+    sent_at_ = conn_.impl()->bytes_sent;
+    queued_at_ = -1;
+    quiet_checks_ = 0;
+    waiting_ = wait_kind::write;
+}
+
+// Sets the deadline to due; the timer fires at or before it (a later due is caught when it
+// fires early).
+void session::arm_timer(clock::time_point due) {
     weft::loop& home = *ref_->home;
-    read_due_ = due;
+    due_ = due;
     if (!watchdog_.armed()) {
         watchdog_.owner = this;
         watchdog_.fire = &on_watchdog;
-        watchdog_.deadline = read_due_;
+        watchdog_.deadline = due_;
         weft::detail::add_timer(home, &watchdog_);
-    } else if (watchdog_.deadline > read_due_) {
+    } else if (watchdog_.deadline > due_) {
         weft::detail::remove_timer(home, &watchdog_);
-        watchdog_.deadline = read_due_;
+        watchdog_.deadline = due_;
         weft::detail::add_timer(home, &watchdog_);
     }
-    reading_ = true;
 }
 
 task<std::size_t> session::timed_read(std::span<char> into, std::chrono::milliseconds timeout) {
     arm_watchdog(timeout);
     std::size_t n = 0;
     try {
-        n = co_await conn_.read_some(into);
+        auto op = conn_.read_some(into);
+        n = co_await noted(*this, op);
     } catch (...) {
-        reading_ = false;
+        waiting_ = wait_kind::none;
         throw;
     }
-    reading_ = false;
+    waiting_ = wait_kind::none;
     if (timed_out_) {
         throw weft::timeout_error("read timed out");
     }
@@ -513,7 +671,8 @@ std::span<char> session::read_space() {
 }
 
 task<void> session::write_out() {
-    co_await conn_.write_all(out_.bytes());
+    auto op = conn_.write_all(out_.bytes());
+    co_await timed(*this, op);
     out_.clear();
 }
 
@@ -643,19 +802,32 @@ task<bool> session::read_body() {
     if (head_.framing == body_framing::content_length) {
         const auto length = static_cast<std::size_t>(head_.content_length);
         const std::size_t take = std::min(length, end_ - begin_);
+        // The body is read straight into its own buffer, past the connection's; that buffer
+        // grows with the bytes that arrive, not with what Content-Length announces. Its first
+        // part is taken from the budget before a client that waits is told to send.
+        if (!grow_body(body, 0, std::max<std::size_t>(take, 1), length)) {
+            co_await fail(503, "request body budget reached");
+            co_return false;
+        }
         if (take < length && head_.expect_continue) {
             out_.append("HTTP/1.1 100 Continue\r\n\r\n");
         }
         co_await flush();
-        // The rest is read straight into the body, past the connection's buffer.
-        body.resize(length);
+        body.resize(std::min(charged_, length));
         std::memcpy(body.data(), buf_.get() + begin_, take);
         begin_ += take;
         std::size_t have = take;
         while (have < length) {
+            if (have == body.size()) {
+                if (!grow_body(body, have, have + 1, length)) {
+                    co_await fail(503, "request body budget reached");
+                    co_return false;
+                }
+                body.resize(std::min(charged_, length));
+            }
             std::size_t n = 0;
             try {
-                n = co_await timed_read(std::span<char>(body.data() + have, length - have),
+                n = co_await timed_read(std::span<char>(body.data() + have, body.size() - have),
                                         srv_.opts.body_timeout);
             } catch (const weft::timeout_error&) {
                 n = static_cast<std::size_t>(-1);
@@ -668,6 +840,9 @@ task<bool> session::read_body() {
                 co_return false; // the client gave up
             }
             have += n;
+            if (spend(n)) {
+                co_await weft::yield();
+            }
         }
         co_return true;
     }
@@ -678,6 +853,13 @@ task<bool> session::read_body() {
         }
         co_await flush();
         for (;;) {
+            // Decoded bytes never outnumber the encoded ones: room for all that is buffered
+            // keeps the decoder from growing the body past what the budget charged.
+            if (!grow_body(body, body.size(), body.size() + (end_ - begin_),
+                           static_cast<std::size_t>(srv_.opts.max_body_size))) {
+                co_await fail(503, "request body budget reached");
+                co_return false;
+            }
             std::size_t used = 0;
             const parse_status st = chunks_.feed(buffered(), used, body);
             begin_ += used;
@@ -704,9 +886,48 @@ task<bool> session::read_body() {
             if (n == 0) {
                 co_return false;
             }
+            if (spend(n)) {
+                co_await weft::yield();
+            }
         }
     }
     co_return true;
+}
+
+// Makes room in the body buffer for need bytes, its first keep bytes kept: it grows to twice its
+// size (at least body_reserve) or need if larger, but not past limit, and the growth is charged
+// to the server's budget. False, with nothing changed, when the budget cannot take it.
+bool session::grow_body(std::string& body, std::size_t keep, std::size_t need, std::size_t limit) {
+    if (need <= charged_) {
+        return true;
+    }
+    const std::size_t target =
+        std::max(need, std::min(limit, std::max(charged_ * 2, body_reserve)));
+    if (!srv_.charge(target - charged_)) {
+        return false;
+    }
+    std::string bigger;
+    try {
+        bigger.reserve(target);
+    } catch (...) {
+        srv_.buffered.sub(target - charged_);
+        throw;
+    }
+    bigger.append(body.data(), std::min(keep, body.size()));
+    body.swap(bigger);
+    charged_ = target;
+    return true;
+}
+
+// After a request: a large body buffer goes back to the allocator (and the budget); a small one
+// is kept for the next request.
+void session::release_body() noexcept {
+    std::string& body = detail::request_access::body(req_);
+    if (charged_ > body_keep || body.capacity() < charged_) {
+        std::string().swap(body);
+        srv_.buffered.sub(charged_);
+        charged_ = 0;
+    }
 }
 
 // The handler for the request, or null with the router's own answer (404, 405) in answer.
@@ -727,10 +948,13 @@ const handler* session::find_route(std::optional<server_response>& answer) {
     return nullptr;
 }
 
-// Body writer of a streamed response: chunked for HTTP/1.1, raw (ended by closing) for 1.0.
+// Body writer of a streamed response: chunked for HTTP/1.1, raw (ended by closing) for 1.0. Each
+// write is bounded by send_timeout, and the producer yields to the loop after every fair_bytes
+// written, even when every write finds room in the socket at once.
 class stream_writer final : public body_writer {
 public:
-    stream_writer(net::connection& c, bool chunked) : conn_(c), chunked_(chunked) {}
+    stream_writer(session& s, net::connection& c, bool chunked)
+        : session_(s), conn_(c), chunked_(chunked) {}
 
     task<void> write(std::string_view data) override {
         if (data.empty()) {
@@ -747,21 +971,27 @@ public:
                     std::span<const char>(size, static_cast<std::size_t>(end - size)),
                     std::span<const char>(data.data(), data.size()),
                     std::span<const char>(crlf, 2)};
-                co_await conn_.write_all(std::span<const std::span<const char>>(parts));
+                auto op = conn_.write_all(std::span<const std::span<const char>>(parts));
+                co_await session::timed(session_, op);
             } else {
-                co_await conn_.write_all(std::span<const char>(data.data(), data.size()));
+                auto op = conn_.write_all(std::span<const char>(data.data(), data.size()));
+                co_await session::timed(session_, op);
             }
         } catch (const net::error&) {
             io_failed_ = true; // the client is gone: not the producer's failure
             throw;
         }
         written_ += data.size();
+        if (session_.spend(data.size())) {
+            co_await weft::yield();
+        }
     }
 
     /// Whether a write to the client failed.
     [[nodiscard]] bool io_failed() const noexcept { return io_failed_; }
 
 private:
+    session& session_;
     net::connection& conn_;
     bool chunked_;
     bool io_failed_ = false;
@@ -820,7 +1050,7 @@ task<bool> session::send_streamed(server_response& resp, bool keep) {
     co_await flush();
     std::uint64_t bytes = 0;
     if (!head_request_ && !no_body) {
-        stream_writer w(conn_, chunked);
+        stream_writer w(*this, conn_, chunked);
         bool failed = false;
         try {
             task<void> t = resp.producer()(w);
@@ -842,7 +1072,7 @@ task<bool> session::send_streamed(server_response& resp, bool keep) {
             // sees an incomplete body.
             if (!w.io_failed()) {
                 srv_.handler_errors.add();
-            } else if (!srv_.closing.load(std::memory_order_relaxed)) {
+            } else if (!send_timed_out_ && !srv_.closing.load(std::memory_order_relaxed)) {
                 srv_.io_errors.add();
             }
             access_log(status, w.bytes_written());
@@ -863,6 +1093,7 @@ task<void> session::run() {
     for (;;) {
         // ---- the request head
         detail::request_access::reset(req_);
+        release_body();
         pinned_ = false;
         parser_.reset();
         // header_timeout bounds the whole head from its first byte, not each read: a client
@@ -898,8 +1129,9 @@ task<void> session::run() {
                 }
                 arm_watchdog_until(head_due);
             }
-            const std::size_t n = co_await conn_.read_some(space);
-            reading_ = false;
+            auto op = conn_.read_some(space);
+            const std::size_t n = co_await noted(*this, op);
+            waiting_ = wait_kind::none;
             ref_->idle = false;
             if (timed_out_) {
                 if (idle) {
@@ -963,7 +1195,8 @@ task<void> session::run() {
         } else if (!gather_.empty()) {
             const std::array<std::span<const char>, 2> parts{
                 out_.bytes(), std::span<const char>(gather_.data(), gather_.size())};
-            co_await conn_.write_all(std::span<const std::span<const char>>(parts));
+            auto op = conn_.write_all(std::span<const std::span<const char>>(parts));
+            co_await timed(*this, op);
             out_.clear();
             gather_ = {};
         } else if (!keep || begin_ == end_ || out_.size() >= pipeline_flush) {
@@ -974,6 +1207,13 @@ task<void> session::run() {
             co_await flush();
             co_await linger_close();
             co_return;
+        }
+        if (++step_requests_ == fair_requests) {
+            // A client that pipelines without pause finds every read ready: let the loop's other
+            // tasks run (the answers so far go out first).
+            step_requests_ = 0;
+            co_await flush();
+            co_await weft::yield();
         }
     }
 }
@@ -991,7 +1231,7 @@ task<void> server::impl::serve_connection(std::shared_ptr<impl> self, net::conne
     try {
         co_await s.run();
     } catch (const net::error& e) {
-        if (!self->closing.load(std::memory_order_relaxed)) {
+        if (!s.send_timed_out() && !self->closing.load(std::memory_order_relaxed)) {
             self->io_errors.add();
         }
         http_log().debug("connection ended: {}", e.what());
@@ -999,6 +1239,25 @@ task<void> server::impl::serve_connection(std::shared_ptr<impl> self, net::conne
         self->io_errors.add();
         http_log().error("connection failed: {}", e.what());
     }
+    if (s.send_timed_out()) {
+        self->send_timeouts.add();
+        if (http_log().should_log(spdlog::level::debug)) {
+            http_log().debug("connection reset: a response write made no progress for {} ms",
+                             self->opts.send_timeout.count());
+        }
+    }
+}
+
+std::size_t default_max_connections() noexcept {
+    constexpr std::size_t ceiling = std::size_t{1} << 20;
+    rlimit lim{};
+    if (::getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY ||
+        lim.rlim_cur > ceiling) {
+        return ceiling;
+    }
+    const auto soft = static_cast<std::size_t>(lim.rlim_cur);
+    const std::size_t reserve = std::max<std::size_t>(32, soft / 16);
+    return soft > reserve ? soft - reserve : 1;
 }
 
 server::server(server_options opts) : impl_(std::make_shared<impl>(std::move(opts))) {}
@@ -1024,7 +1283,11 @@ task<void> server::listen(std::string host, std::uint16_t port) {
     }
     net::server_options o;
     o.backlog = impl_->opts.backlog;
-    o.max_connections = impl_->opts.max_connections;
+    // net::server counts its limit over all loops, as this option does (0 there: no limit).
+    const std::size_t max_connections = impl_->opts.max_connections;
+    o.max_connections = max_connections == 0          ? default_max_connections()
+                        : max_connections == SIZE_MAX ? 0
+                                                      : max_connections;
     if (impl_->opts.loops != 0) {
         o.loops = impl_->opts.loops;
     }
@@ -1095,6 +1358,9 @@ server_stats server::stats() const noexcept {
     s.method_not_allowed = i.method_not_allowed.get();
     s.handler_errors = i.handler_errors.get();
     s.io_errors = i.io_errors.get();
+    s.send_timeouts = i.send_timeouts.get();
+    s.over_budget = i.over_budget.get();
+    s.buffered_bytes = i.buffered.get();
     return s;
 }
 

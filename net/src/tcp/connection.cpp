@@ -217,6 +217,7 @@ bool io_op::try_now() noexcept {
             return true;
         }
         done_ += static_cast<std::size_t>(sent);
+        c_->bytes_sent += static_cast<std::size_t>(sent);
         auto left = static_cast<std::size_t>(sent);
         while (index_ < wcount_) {
             const std::size_t avail = wbufs_[index_].size() - offset_;

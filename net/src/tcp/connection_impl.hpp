@@ -50,6 +50,9 @@ struct connection_impl {
     /// The last read took less than it asked for: the socket is probably drained, so the next
     /// read waits for readiness instead of trying a recv that would fail (EAGAIN).
     bool drained = false;
+    /// Bytes the writes have handed to the kernel so far (the HTTP server's send_timeout tells a
+    /// stalled write from a slow one by it).
+    std::uint64_t bytes_sent = 0;
 
     [[nodiscard]] endpoint peer_endpoint() const;
 };

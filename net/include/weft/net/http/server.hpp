@@ -37,6 +37,13 @@ struct server_options {
     std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
     /// How long the server waits for each read of a request body: beyond it, 408 and close.
     std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};
+    /// How long a response write (head, in-memory or streamed body) may make no progress: no
+    /// byte handed to the kernel, none of the kernel's queued bytes taken by the client (it does
+    /// not read). Checked every send_timeout / 2; two checks in a row without progress reset the
+    /// connection (a client that never reads is reset send_timeout after the write stalled, one
+    /// that stops reading within 1.5 x send_timeout), which also frees the kernel's send buffer.
+    /// Counted in stats().send_timeouts.
+    std::chrono::milliseconds send_timeout{std::chrono::seconds(60)};
     /// Requests served on one connection before it is closed (0: no limit).
     std::size_t max_requests_per_connection = 0;
     /// Event loops that accept connections, one SO_REUSEPORT acceptor each (0: every loop of
@@ -44,8 +51,19 @@ struct server_options {
     std::size_t loops = 0;
     /// Listen backlog of each acceptor.
     int backlog = 1024;
-    /// Most connections open at once (0: no limit); beyond it, new ones wait in the kernel's
-    /// backlog until one closes.
+    /// Request body memory held at once by the whole server (all its loops and connections
+    /// together; stats().buffered_bytes). A body's buffer grows with the bytes that arrive:
+    /// 64 KiB first (less for a shorter Content-Length), then doubling, never past the announced
+    /// length; a connection keeps one of up to 16 KiB for its next request. A body whose buffer
+    /// must grow past what is left is answered 503 with `Connection: close` (before any
+    /// 100 Continue when its first part does not fit) and stats().over_budget counts it. The
+    /// default holds 32 bodies of the default max_body_size; keep it at least max_body_size, or
+    /// bodies that large always get 503. SIZE_MAX: no limit.
+    std::size_t max_buffered_bytes = 256 * 1024 * 1024;
+    /// Most connections open at once, over all loops; beyond it, new ones wait in the kernel's
+    /// backlog until one closes. 0 (the default): derived from the process's file descriptor
+    /// limit at listen(): the soft RLIMIT_NOFILE less a reserve for other files (1/16 of it, at
+    /// least 32), at least 1 (see default_max_connections()). SIZE_MAX: no limit.
     std::size_t max_connections = 0;
     /// The Server header (empty: none).
     std::string server_name = "weft";
@@ -64,13 +82,24 @@ struct server_stats {
     std::uint64_t method_not_allowed = 0; ///< 405 from the router
     std::uint64_t handler_errors = 0;     ///< 500: a handler threw
     std::uint64_t io_errors = 0;          ///< connections ended by a reset or a failed write
+    std::uint64_t send_timeouts = 0;      ///< connections reset: a response write stalled
+    std::uint64_t over_budget = 0;        ///< 503: max_buffered_bytes reached
+    std::uint64_t buffered_bytes = 0;     ///< request body bytes buffered now (all connections)
 };
+
+/// The max_connections used when server_options::max_connections is 0: the soft RLIMIT_NOFILE
+/// less a reserve of 1/16 of it (at least 32) for the process's other descriptors, at least 1,
+/// and at most 1,048,576 (an unlimited descriptor limit).
+[[nodiscard]] std::size_t default_max_connections() noexcept;
 
 /// An HTTP/1.1 server on the runtime's loops: one acceptor per loop, each connection served by a
 /// task on the loop that accepted it (keep-alive, pipelining, chunked bodies, Expect:
 /// 100-continue, HEAD). Routes are added before listen(); the server must outlive its serving
 /// (close() and wait_closed() before destroying it). Access log: the "weft.http" logger at info
 /// level (off by default; WEFT_LOG_LEVEL=info or spdlog::get("weft.http")->set_level()).
+/// Fairness: a connection's task yields to its loop after 32 requests answered or 64 KiB of
+/// request body read or streamed body written without waiting for its socket in between (a
+/// client that pipelines without pause, a producer whose writes all find room at once).
 ///
 ///     weft::http::server srv;
 ///     srv.route("GET", "/items/{id}", [](weft::http::request& req) ->

@@ -14,7 +14,10 @@ namespace weft::http {
 
 /// Where a streamed response's handler writes its body, chunk by chunk, straight to the client
 /// (with chunked transfer coding for HTTP/1.1 clients). Each write waits while the client reads
-/// slowly (backpressure).
+/// slowly (backpressure); one that makes no progress for the server's send_timeout fails (the
+/// connection is reset). After 64 KiB written without waiting for the socket, a write also
+/// yields to the loop (as weft::yield() does), so that a producer whose writes all find room at
+/// once does not keep the loop from its other connections.
 class body_writer {
 public:
     body_writer() = default;
