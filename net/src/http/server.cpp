@@ -51,14 +51,16 @@ struct request_access {
         r.method_ = h.method;
         r.target_ = h.target;
         std::string_view t = h.target;
-        if (!t.empty() && t.front() != '/' &&
-            t.front() != '*') { // absolute-form: drop the authority
-            const auto scheme = t.find("://");
-            const auto slash = t.find('/', scheme == std::string_view::npos ? 0 : scheme + 3);
-            t = slash == std::string_view::npos ? std::string_view("/") : t.substr(slash);
+        if (!t.empty() && t.front() != '/' && t.front() != '*') {
+            // absolute-form (checked by the parser): drop scheme and authority; the path starts
+            // right after the authority, so a '/' in the query is never taken for it.
+            t.remove_prefix(t.find("://") + 3 + h.authority.size());
         }
         const auto q = t.find('?');
         r.path_ = t.substr(0, q);
+        if (r.path_.empty()) {
+            r.path_ = "/"; // http://h?x: an empty path is "/" (RFC 3986 section 6.2.3)
+        }
         r.query_ = q == std::string_view::npos ? std::string_view{} : t.substr(q + 1);
         std::vector<header_view>& fields = r.headers_.fields_;
         fields.resize(h.fields.size());
