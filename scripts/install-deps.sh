@@ -25,6 +25,7 @@ PACKAGES=(
     libcli11-dev
     nlohmann-json3-dev
     libcurl4-openssl-dev
+    zlib1g-dev
     libcereal-dev
     clang
     libclang-rt-14-dev

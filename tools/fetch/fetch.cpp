@@ -158,7 +158,7 @@ task<result> fetch_one(const http::client& c, std::string url) {
     try {
         http::response resp = co_await c.get(std::move(url));
         r.status = resp.status;
-        r.bytes = resp.body.size();
+        r.bytes = resp.body_bytes;
     } catch (const std::exception& e) {
         r.error = e.what();
         r.error_kind = error_kind(e);
@@ -446,6 +446,7 @@ int run_fetch(fetch_options o) {
     copts.verify_tls = !o.insecure;
     copts.max_response_bytes = o.max_response_bytes;
     copts.max_header_bytes = o.max_header_bytes;
+    copts.keep_body = false; // fetch reports sizes and times: bodies are counted, not kept
     const bool show_progress = !o.quiet && !o.json;
 
     run_result seq;

@@ -60,7 +60,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* userp) no
     auto* t = static_cast<transfer*>(userp);
     const std::size_t len = size * n;
     t->body_started = true;
-    if (t->max_body != 0 && len > t->max_body - std::min(t->max_body, t->resp.body.size())) {
+    if (t->max_body != 0 && len > t->max_body - std::min(t->max_body, t->resp.body_bytes)) {
         t->aborted = abort_reason::body_limit;
         return CURL_WRITEFUNC_ERROR;
     }
@@ -71,11 +71,14 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* userp) no
     if (t->ctx->must_yield(*t, len)) {
         return CURL_WRITEFUNC_PAUSE; // libcurl keeps the bytes and hands them over again
     }
-    try {
-        t->resp.body.append(data, len);
-    } catch (...) {
-        return CURL_WRITEFUNC_ERROR;
+    if (t->keep_body) {
+        try {
+            t->resp.body.append(data, len);
+        } catch (...) {
+            return CURL_WRITEFUNC_ERROR;
+        }
     }
+    t->resp.body_bytes += len;
     return len;
 }
 
@@ -108,7 +111,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* userp) 
             std::size_t length = 0;
             const auto [end, ec] =
                 std::from_chars(value.data(), value.data() + value.size(), length);
-            if (ec == std::errc() && end == value.data() + value.size() && length > 0) {
+            if (ec == std::errc() && end == value.data() + value.size() && length > 0 &&
+                t->keep_body) {
                 std::size_t cap = max_body_reservation;
                 if (t->max_body != 0) {
                     cap = std::min(cap, t->max_body);
@@ -233,6 +237,7 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
     }
     t.max_body = o.max_response_bytes;
     t.max_head = o.max_header_bytes;
+    t.keep_body = o.keep_body;
     t.plain = t.method == "GET" && t.body.empty() && hdrs.empty();
     t.nobody = t.method == "HEAD";
     const auto [easy, configured] = t.ctx->acquire_easy(t.plain);

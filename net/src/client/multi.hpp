@@ -70,6 +70,7 @@ struct transfer {
     // Limits, copied from the client's options when the transfer is prepared.
     std::size_t max_body = 0; ///< 0 = none
     std::size_t max_head = 0; ///< 0 = none
+    bool keep_body = true;    ///< false: body bytes are counted, not stored
     std::size_t head_bytes = 0;
     bool body_started = false; ///< the body callback ran: every head has been received
     bool has_deadline = false;

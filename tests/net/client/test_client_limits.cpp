@@ -238,6 +238,25 @@ WEFT_CO_TEST(http_client_limits, a_body_exactly_at_the_limit_is_accepted_one_byt
     });
 }
 
+// keep_body = false (weft fetch): bodies are counted as they arrive and dropped, so a client that
+// measures holds no body memory; the decoded-size limit still applies to what was counted.
+WEFT_CO_TEST(http_client_limits, a_client_that_drops_bodies_counts_them_and_keeps_the_limit) {
+    co_await with_server([](weft::http::server& srv) -> weft::task<void> {
+        constexpr std::size_t mib = std::size_t{1} << 20;
+        client counting(weft::http::client_options{.keep_body = false});
+        const weft::http::response r = co_await counting.get(url_of(srv, "/exact"));
+        EXPECT_EQ(r.status, 200);
+        EXPECT_TRUE(r.body.empty());
+        EXPECT_EQ(r.body_bytes, mib);
+        client limited(weft::http::client_options{.max_response_bytes = mib, .keep_body = false});
+        EXPECT_THROW((void)co_await limited.get(url_of(srv, "/bomb")),
+                     weft::http::response_too_large);
+        // A client that keeps bodies reports the same count.
+        const weft::http::response kept = co_await client().get(url_of(srv, "/exact"));
+        EXPECT_EQ(kept.body_bytes, kept.body.size());
+    });
+}
+
 // Bodies of several turns' worth pause and resume, each transfer in turn (the share is per loop):
 // every byte arrives once, in order, whether decoded or not.
 WEFT_CO_TEST(http_client_limits, bodies_larger_than_a_turn_arrive_intact_through_pauses) {

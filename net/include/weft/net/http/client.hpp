@@ -47,8 +47,12 @@ struct response {
     int status = 0;
     /// Header fields of the final response (case-insensitive lookup).
     http::headers headers;
-    /// The body, decoded (chunked transfer coding, gzip/deflate/br/zstd content codings undone).
+    /// The body, decoded (chunked transfer coding, gzip/deflate/br/zstd content codings undone);
+    /// empty when the client's keep_body is false.
     std::string body;
+    /// Bytes of decoded body received (body.size(), or what was counted and dropped when the
+    /// client's keep_body is false).
+    std::size_t body_bytes = 0;
     /// The URL that answered, after redirects.
     std::string url;
     /// The protocol of the final response.
@@ -107,6 +111,10 @@ struct client_options {
     /// Crossing it aborts the transfer with headers_too_large. libcurl itself refuses a header
     /// line over 100 KiB and heads over 300 KiB (also reported as headers_too_large).
     std::size_t max_header_bytes = std::size_t{64} << 10;
+    /// Keep response bodies; false = count their bytes (response::body_bytes) and drop them as
+    /// they arrive, for a client that measures rather than reads (weft fetch, load generators):
+    /// its memory stays flat whatever the bodies' size.
+    bool keep_body = true;
 };
 
 namespace detail {
