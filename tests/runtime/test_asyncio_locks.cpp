@@ -13,6 +13,7 @@
 #include <weft/runtime/error.hpp>
 #include <weft/runtime/future.hpp>
 #include <weft/runtime/gather.hpp>
+#include <weft/runtime/semaphore.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/virtual_time.hpp>
 #include <weft/runtime/wait.hpp>
@@ -445,4 +446,101 @@ WEFT_CO_TEST(barrier_asyncio, test_abort_barrier_when_exception_then_resetting) 
     EXPECT_EQ(results2, static_cast<int>(n_parties - 1));
     EXPECT_EQ(results3, static_cast<int>(n_parties));
     EXPECT_EQ(barrier1.n_waiting(), 0u);
+}
+
+// ---- Semaphore
+// -----------------------------------------------------------------------------------
+
+// test_acquire_fifo_order: tasks that release and acquire again queue behind the others.
+WEFT_CO_TEST_OPTIONS(semaphore_asyncio, test_acquire_fifo_order,
+                     (weft::options{.loops = 1, .clock = weft::clock_kind::manual})) {
+    weft::semaphore sem(1);
+    std::vector<std::string> result;
+    auto coro = [&](std::string tag) -> weft::task<void> {
+        co_await sem.acquire();
+        result.push_back(tag + "_1");
+        co_await weft::sleep(10ms);
+        sem.release();
+        co_await sem.acquire();
+        result.push_back(tag + "_2");
+        co_await weft::sleep(10ms);
+        sem.release();
+    };
+    auto driver = weft::create_task(weft::advance(1s));
+    (void)co_await weft::gather(coro("c1"), coro("c2"), coro("c3"));
+    EXPECT_EQ(result, (std::vector<std::string>{"c1_1", "c2_1", "c3_1", "c1_2", "c2_2", "c3_2"}));
+}
+
+// test_acquire_fifo_order_2: a task that releases and acquires again before a waiter that was
+// handed a permit has run queues behind it (1, 2, 3, 4, not 1, 2, 4, 3).
+WEFT_CO_TEST(semaphore_asyncio, test_acquire_fifo_order_2) {
+    weft::semaphore sem(1);
+    std::vector<int> result;
+    auto c1 = [&]() -> weft::task<void> {
+        co_await sem.acquire();
+        result.push_back(1);
+    };
+    auto c2 = [&]() -> weft::task<void> {
+        co_await sem.acquire();
+        result.push_back(2);
+        sem.release();
+        co_await sem.acquire();
+        result.push_back(4);
+    };
+    auto c3 = [&]() -> weft::task<void> {
+        co_await sem.acquire();
+        result.push_back(3);
+    };
+    weft::future<void> t1 = weft::create_task(c1());
+    weft::future<void> t2 = weft::create_task(c2());
+    weft::future<void> t3 = weft::create_task(c3());
+    co_await weft::yield();
+    sem.release();
+    sem.release();
+    std::vector<weft::future<void>> tasks{t1, t2, t3};
+    (void)co_await weft::gather(tasks);
+    EXPECT_EQ(result, (std::vector<int>{1, 2, 3, 4}));
+}
+
+// test_acquire_fifo_order_3: a cancelled waiter takes no permit.
+WEFT_CO_TEST(semaphore_asyncio, test_acquire_fifo_order_3) {
+    weft::semaphore sem(0);
+    std::vector<int> result;
+    auto c = [&](int v) -> weft::task<void> {
+        co_await sem.acquire();
+        result.push_back(v);
+    };
+    weft::future<void> t1 = weft::create_task(c(1));
+    weft::future<void> t2 = weft::create_task(c(2));
+    weft::future<void> t3 = weft::create_task(c(3));
+    co_await weft::yield();
+    t1.cancel();
+    co_await weft::yield();
+    sem.release();
+    sem.release();
+    std::vector<weft::future<void>> tasks{t1, t2, t3};
+    (void)co_await weft::gather_settled(tasks);
+    EXPECT_EQ(result, (std::vector<int>{2, 3}));
+}
+
+// A permit released while a woken waiter is on its way is not taken by a newcomer: locked()
+// stays true, and try_acquire() fails, until the waiters have run.
+WEFT_CO_TEST(semaphore_asyncio, woken_waiter_keeps_the_semaphore_locked_until_it_runs) {
+    weft::semaphore sem(1);
+    co_await sem.acquire();
+    bool got = false;
+    auto body = [&]() -> weft::task<void> {
+        co_await sem.acquire();
+        got = true;
+        sem.release();
+    };
+    auto waiter = weft::create_task(body());
+    co_await weft::yield();
+    sem.release(); // handed to the waiter, which has not run yet
+    EXPECT_TRUE(sem.locked());
+    EXPECT_FALSE(sem.try_acquire());
+    co_await waiter;
+    EXPECT_TRUE(got);
+    EXPECT_FALSE(sem.locked());
+    EXPECT_TRUE(sem.try_acquire());
 }
