@@ -1,0 +1,100 @@
+// wait_for, as_completed, wait and gather against behaviours CPython's test_asyncio pins down
+// (test_waitfor.py, test_tasks.py): one case per CPython test, named after it.
+
+#include <weft/runtime/as_completed.hpp>
+#include <weft/runtime/create_task.hpp>
+#include <weft/runtime/error.hpp>
+#include <weft/runtime/future.hpp>
+#include <weft/runtime/gather.hpp>
+#include <weft/runtime/sleep.hpp>
+#include <weft/runtime/virtual_time.hpp>
+#include <weft/runtime/wait.hpp>
+#include <weft/runtime/wait_for.hpp>
+#include <weft/testing/co_test.hpp>
+#include <weft/testing/util.hpp>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+
+namespace {
+
+weft::task<std::string> coro(std::string s) {
+    co_return s;
+}
+
+} // namespace
+
+// ---- test_waitfor.py ---------------------------------------------------------------------------
+
+// test_wait_for_timeout_less_then_0_or_0_future_done: a done future's result comes back.
+WEFT_CO_TEST(waitfor, test_wait_for_timeout_less_then_0_or_0_future_done) {
+    for (auto timeout : {0ms, -1ms}) {
+        weft::promise<std::string> p;
+        weft::future<std::string> fut = p.get_future();
+        p.set_value("done");
+        std::string v = co_await weft::wait_for(fut, timeout);
+        EXPECT_EQ(v, "done");
+        EXPECT_TRUE(fut.done());
+    }
+}
+
+// test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started: no time, so it never starts.
+WEFT_CO_TEST(waitfor, test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started) {
+    for (auto timeout : {0ms, -1ms}) {
+        bool foo_started = false;
+        auto foo = [&]() -> weft::task<void> {
+            foo_started = true;
+            co_return;
+        };
+        EXPECT_THROW(co_await weft::wait_for(foo(), timeout), weft::timeout_error);
+        EXPECT_FALSE(foo_started);
+    }
+}
+
+// test_wait_for_timeout_less_then_0_or_0: a running task's future is cancelled and waited for.
+WEFT_CO_TEST(waitfor, test_wait_for_timeout_less_then_0_or_0) {
+    for (auto timeout : {0ms, -1ms}) {
+        bool foo_running = false;
+        weft::promise<void> started;
+        auto foo = [&]() -> weft::task<std::string> {
+            foo_running = true;
+            started.set_value();
+            try {
+                co_await weft::sleep(10s);
+            } catch (...) {
+                foo_running = false;
+                throw;
+            }
+            foo_running = false;
+            co_return "done";
+        };
+        weft::future<std::string> fut = weft::create_task(foo());
+        co_await started.get_future();
+        EXPECT_THROW((void)co_await weft::wait_for(fut, timeout), weft::timeout_error);
+        EXPECT_TRUE(fut.done());
+        EXPECT_TRUE(fut.cancelled());
+        EXPECT_FALSE(foo_running);
+    }
+}
+
+// Not from CPython: a future that ignores the cancellation and completes is returned (asyncio's
+// wait_for returns fut.result() after _cancel_and_wait).
+WEFT_CO_TEST(waitfor, zero_timeout_returns_the_value_of_a_future_that_completes_anyway) {
+    auto stubborn = []() -> weft::task<int> {
+        try {
+            co_await weft::testing::until_cancelled();
+        } catch (const weft::cancelled_error&) {
+        }
+        co_return 7;
+    };
+    weft::future<int> fut = weft::create_task(stubborn());
+    co_await weft::yield();
+    int v = co_await weft::wait_for(fut, 0ms);
+    EXPECT_EQ(v, 7);
+}
