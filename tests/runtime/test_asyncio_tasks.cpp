@@ -98,3 +98,33 @@ WEFT_CO_TEST(waitfor, zero_timeout_returns_the_value_of_a_future_that_completes_
     int v = co_await weft::wait_for(fut, 0ms);
     EXPECT_EQ(v, 7);
 }
+
+// ---- test_tasks.py: duplicates
+// -------------------------------------------------------------------
+
+// test_as_completed_duplicate_coroutines: a future listed twice is handed out once. (CPython
+// passes one coroutine object twice; weft takes futures, so one future is listed twice.)
+WEFT_CO_TEST(tasks, test_as_completed_duplicate_coroutines) {
+    weft::future<std::string> c = weft::create_task(coro("ham"));
+    std::vector<weft::future<std::string>> fs{c, c, weft::create_task(coro("spam"))};
+    auto seq = weft::as_completed(fs);
+    EXPECT_EQ(seq.size(), 2u);
+    std::multiset<std::string> result;
+    for (auto& next : seq) {
+        result.insert(co_await next);
+    }
+    EXPECT_EQ(result, (std::multiset<std::string>{"ham", "spam"}));
+}
+
+// test_wait_duplicate_coroutines: wait() takes a set, as as_completed does.
+WEFT_CO_TEST(tasks, test_wait_duplicate_coroutines) {
+    weft::future<std::string> c = weft::create_task(coro("test"));
+    std::vector<weft::future<std::string>> fs{c, c, weft::create_task(coro("spam"))};
+    auto [done, pending] = co_await weft::wait(fs);
+    EXPECT_TRUE(pending.empty());
+    std::multiset<std::string> results;
+    for (auto& f : done) {
+        results.insert(f.result());
+    }
+    EXPECT_EQ(results, (std::multiset<std::string>{"test", "spam"}));
+}
