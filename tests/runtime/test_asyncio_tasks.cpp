@@ -128,3 +128,25 @@ WEFT_CO_TEST(tasks, test_wait_duplicate_coroutines) {
     }
     EXPECT_EQ(results, (std::multiset<std::string>{"test", "spam"}));
 }
+
+// ---- test_tasks.py: gather and a cancelled child
+// ---------------------------------------------------
+
+// test_one_cancellation (FutureGatherTests): a cancelled child ends the gather with
+// cancelled_error as its exception, as in asyncio. Deliberate difference: asyncio's gather is a
+// plain future whose cancelled() stays false; weft's gather is a task, and a task that ends with
+// cancelled_error counts as cancelled (as an asyncio Task does), so cancelled() is true.
+WEFT_CO_TEST(tasks, test_one_cancellation) {
+    weft::promise<int> a;
+    weft::promise<int> b;
+    weft::promise<int> c;
+    std::vector<weft::future<int>> children{a.get_future(), b.get_future(), c.get_future()};
+    weft::future<std::vector<int>> fut = weft::create_task(weft::gather(children));
+    co_await weft::yield();
+    a.set_value(1);
+    b.cancel();
+    bool ok = co_await weft::testing::yield_until([&] { return fut.done(); });
+    WEFT_CO_ASSERT_TRUE(ok);
+    EXPECT_TRUE(weft::detail::is_cancellation(fut.exception()));
+    EXPECT_TRUE(fut.cancelled()); // asyncio: false (see above)
+}
