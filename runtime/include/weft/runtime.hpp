@@ -25,6 +25,7 @@
 #include <weft/runtime/stats.hpp>
 #include <weft/runtime/task.hpp>
 #include <weft/runtime/task_group.hpp>
+#include <weft/runtime/timeout.hpp>
 #include <weft/runtime/version.hpp>
 #include <weft/runtime/virtual_time.hpp>
 #include <weft/runtime/wait.hpp>

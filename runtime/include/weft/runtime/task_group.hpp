@@ -3,6 +3,7 @@
 #include <weft/runtime/awaitable.hpp>
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/detail/cancel_state.hpp>
+#include <weft/runtime/detail/current_slot.hpp>
 #include <weft/runtime/future.hpp>
 
 #include <coroutine>
@@ -101,18 +102,6 @@ private:
 };
 
 namespace detail {
-
-/// The cancellation slot of the awaiting chain, read without suspending.
-struct current_slot {
-    cancel_state* slot = nullptr;
-    [[nodiscard]] bool await_ready() const noexcept { return false; }
-    template <class P>
-    bool await_suspend(std::coroutine_handle<P> h) noexcept {
-        slot = cancel_slot_of(h);
-        return false;
-    }
-    [[nodiscard]] cancel_state* await_resume() const noexcept { return slot; }
-};
 
 template <class F>
 using scope_result_t = await_result_t<std::invoke_result_t<F&, task_group&>>;
