@@ -14,6 +14,7 @@
 #include <weft/runtime/future.hpp>
 #include <weft/runtime/gather.hpp>
 #include <weft/runtime/gather_bounded.hpp>
+#include <weft/runtime/interval.hpp>
 #include <weft/runtime/lock.hpp>
 #include <weft/runtime/loop.hpp>
 #include <weft/runtime/outcome.hpp>
