@@ -119,8 +119,9 @@ void task_group::check_open() const {
     if (state_->closed) {
         throw invalid_state_error("task_group::create_task() after join() finished");
     }
-    if (state_->cancelling) {
-        // As asyncio's TaskGroup: a member must not outgrow a group that is shutting down.
+    if (state_->cancelling && state_->scoped) {
+        // As asyncio's TaskGroup: a member must not outgrow a scope that is shutting down. (A
+        // plain task_group keeps taking members: servers feed theirs from an accept loop.)
         throw invalid_state_error(
             "task_group::create_task() while the group is shutting down (a member failed, or "
             "the group or its task was cancelled)");

@@ -32,6 +32,7 @@ struct task_group_state : std::enable_shared_from_this<task_group_state> {
     cancel_state* owner = nullptr;
     std::uint32_t owner_cancels_before = 0; ///< the owner's cancelling() as the scope began
     bool owner_cancel_requested = false;
+    bool scoped = false; ///< run by with_task_group()
     bool cancelling = false;
     bool outer_cancelled = false;
     bool closed = false;
@@ -60,8 +61,9 @@ public:
     ~task_group();
 
     /// Schedules aw as a member task and returns its future.
-    /// @throws invalid_state_error after join() finished, while the group shuts down (a member
-    /// failed, or the group or its joiner was cancelled; as asyncio), or from another loop.
+    /// @throws invalid_state_error after join() finished, or from another loop; in a
+    /// with_task_group() scope also while it shuts down (a member failed, or the body or the
+    /// task was cancelled), as asyncio's TaskGroup.
     template <class A>
     requires awaitable<A> future<await_result_t<A>> create_task(A&& aw) {
         check_open();
@@ -116,6 +118,7 @@ task<std::exception_ptr> close_scope(task_group_state& s, std::exception_ptr bod
 template <class F, class R>
 task<R> detail_with_task_group(F body) {
     task_group g;
+    g.state_->scoped = true;
     g.state_->owner = co_await detail::current_slot{};
     if (g.state_->owner != nullptr) {
         g.state_->owner_cancels_before = g.state_->owner->cancelling();
