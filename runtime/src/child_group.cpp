@@ -1,6 +1,10 @@
 #include <weft/runtime/detail/child_group.hpp>
 
 #include <weft/runtime/error.hpp>
+#include <weft/runtime/wait_for.hpp>
+
+#include <chrono>
+#include <string>
 
 namespace weft::detail {
 
@@ -94,6 +98,21 @@ void child_group::on_deadline(timer_node* n) noexcept {
         g->cancelling_ = true;
         g->cancel_children();
     }
+}
+
+void throw_timed_out(clock::duration timeout, bool started) {
+    if (!started) {
+        throw timeout_error(
+            "operation timed out: a timeout of " +
+            std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(timeout).count() /
+                           1000.0) +
+            " ms leaves it no time, so it was not started");
+    }
+    throw timeout_error(
+        "operation timed out after " +
+        std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(timeout).count() /
+                       1000.0) +
+        " ms and was cancelled");
 }
 
 } // namespace weft::detail

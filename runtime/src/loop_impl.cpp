@@ -98,8 +98,17 @@ void loop_impl::run_batch_debug() noexcept {
     for (std::size_t i = 0; i < batch_.size(); ++i) {
         const runnable r = batch_[i];
         // Read what the step is before it runs: a coroutine may finish and free its frame.
-        const bool resumes = r.fn == &resume_frame;
-        const void* code = resumes ? frame_resume_fn(r.arg) : reinterpret_cast<const void*>(r.fn);
+        const void* code = reinterpret_cast<const void*>(r.fn);
+        bool resumes = r.fn == &resume_frame;
+        if (resumes) {
+            code = frame_resume_fn(r.arg);
+        } else if (r.fn == &root_base::start_step) {
+            // A task's first step: name its coroutine, not the runnable that starts it.
+            if (const void* frame = static_cast<const root_base*>(r.arg)->frame()) {
+                code = frame_resume_fn(frame);
+                resumes = true;
+            }
+        }
         const clock::time_point start = clock::now();
         r.fn(r.arg);
         const auto took = clock::now() - start;

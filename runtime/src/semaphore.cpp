@@ -7,7 +7,7 @@ namespace weft {
 
 bool semaphore::try_acquire() {
     std::lock_guard<std::mutex> g(mutex_);
-    if (value_ == 0) {
+    if (value_ == 0 || handed_ > 0 || !waiters_.empty()) {
         return false;
     }
     --value_;
@@ -19,6 +19,7 @@ void semaphore::release() {
     std::lock_guard<std::mutex> g(mutex_);
     if (detail::wait_node* n = waiters_.pop_front()) {
         woken.add(n); // the permit passes to n
+        ++handed_;
         return;
     }
     if (value_ >= bound_) {
@@ -27,6 +28,22 @@ void semaphore::release() {
                                   std::to_string(bound_));
     }
     ++value_;
+}
+
+void semaphore::arrived() noexcept {
+    detail::wake_chain woken; // resumes after the guard below unlocks
+    std::lock_guard<std::mutex> g(mutex_);
+    --handed_;
+    while (value_ > 0 && !waiters_.empty()) {
+        woken.add(waiters_.pop_front());
+        --value_;
+        ++handed_;
+    }
+}
+
+bool semaphore::locked() const {
+    std::lock_guard<std::mutex> g(mutex_);
+    return value_ == 0 || handed_ > 0 || !waiters_.empty();
 }
 
 std::size_t semaphore::value() const {

@@ -39,6 +39,12 @@ void task_group_state::member_done(future_state_base* s) noexcept {
         first_error = std::move(e);
         cancelling = true;
         cancel_all();
+        if (owner != nullptr) {
+            // The body's current await ends with cancelled_error; the scope withdraws this
+            // request once the body has finished (uncancel), so it is told from an outer cancel.
+            owner_cancel_requested = true;
+            owner->request();
+        }
     }
     if (members.empty() && joiner) {
         schedule(*home, resume_runnable(std::exchange(joiner, {})));
@@ -53,6 +59,44 @@ void task_group_state::cancel_all() noexcept {
 }
 
 task_group_state::~task_group_state() = default;
+
+task<std::exception_ptr> close_scope(task_group_state& s, std::exception_ptr body_error) {
+    cancel_state* const owner = std::exchange(s.owner, nullptr); // failures now cancel members only
+    if (body_error && !s.cancelling) {
+        s.cancelling = true; // the body failed or was cancelled: the members are not waited for
+        s.cancel_all();
+    }
+    if (s.owner_cancel_requested) {
+        (void)owner->uncancel(); // and drops the request if the body never met it
+    }
+    bool join_cancelled = false;
+    try {
+        co_await task_group::join_awaiter{&s};
+    } catch (const cancelled_error&) {
+        join_cancelled = true; // the task was cancelled from outside while the members unwound
+    } catch (...) {
+        // The first member failure, kept in s.first_error.
+    }
+    std::exception_ptr error = s.first_error;
+    if (!error && body_error && !is_cancellation(body_error)) {
+        error = body_error;
+    }
+    if (error) {
+        // Errors take precedence over a cancellation from outside (asyncio's __aexit__); one that
+        // came during the scope stays requested, for the task's next suspension point.
+        if (owner != nullptr && owner->cancelling() > s.owner_cancels_before) {
+            owner->restore();
+        }
+        co_return error;
+    }
+    if (body_error) {
+        co_return body_error; // the outer cancellation the body met
+    }
+    if (join_cancelled) {
+        co_return std::make_exception_ptr(cancelled_error("task group scope was cancelled"));
+    }
+    co_return nullptr;
+}
 
 } // namespace detail
 
@@ -74,6 +118,13 @@ task_group::~task_group() {
 void task_group::check_open() const {
     if (state_->closed) {
         throw invalid_state_error("task_group::create_task() after join() finished");
+    }
+    if (state_->cancelling && state_->scoped) {
+        // As asyncio's TaskGroup: a member must not outgrow a scope that is shutting down. (A
+        // plain task_group keeps taking members: servers feed theirs from an accept loop.)
+        throw invalid_state_error(
+            "task_group::create_task() while the group is shutting down (a member failed, or "
+            "the group or its task was cancelled)");
     }
     if (detail::current_loop_ptr() != state_->home) {
         throw invalid_state_error(

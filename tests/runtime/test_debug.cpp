@@ -55,6 +55,20 @@ weft::task<void> see_a_failed_future() {
     }
 }
 
+/// Blocks its loop in its very first step (the behaviour under test).
+weft::task<void> slow_first_step_coroutine() {
+    std::this_thread::sleep_for(60ms);
+    co_return;
+}
+
+weft::task<void> create_a_slow_task() {
+    co_await weft::create_task(slow_first_step_coroutine());
+}
+
+weft::task<void> spawn_a_slow_task_on_loop_1() {
+    co_await weft::spawn_on(1, slow_first_step_coroutine());
+}
+
 } // namespace debug_test
 
 namespace {
@@ -90,6 +104,24 @@ TEST(debug, warns_about_a_slow_step_with_loop_and_duration) {
     weft::testing::log_capture log;
     weft::run(blocking_step_coroutine(), debug_on);
     EXPECT_GE(log.count({"loop 0", "slow_callback is 20 ms", "blocking_step_coroutine"}), 1u)
+        << ::testing::PrintToString(log.messages());
+}
+
+// The first step of a scheduled task is named after its coroutine, not after the runnable that
+// starts it, whether it was created on its own loop or posted to another one.
+TEST(debug, names_the_coroutine_of_a_slow_first_step) {
+    weft::testing::log_capture log;
+    weft::run(create_a_slow_task(), debug_on);
+    EXPECT_GE(log.count({"slow_callback", "coroutine", "slow_first_step_coroutine"}), 1u)
+        << ::testing::PrintToString(log.messages());
+    EXPECT_EQ(log.count({"start_runnable"}), 0u) << ::testing::PrintToString(log.messages());
+}
+
+TEST(debug, names_the_coroutine_of_a_slow_first_step_spawned_on_another_loop) {
+    weft::testing::log_capture log;
+    weft::run(spawn_a_slow_task_on_loop_1(),
+              weft::options{.loops = 2, .debug = true, .slow_callback = 20ms});
+    EXPECT_GE(log.count({"loop 1", "coroutine", "slow_first_step_coroutine"}), 1u)
         << ::testing::PrintToString(log.messages());
 }
 

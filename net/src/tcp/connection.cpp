@@ -268,7 +268,8 @@ void io_op::finish(const char* what) {
         err_ = 0;
         leave(what);
         if (slot_ != nullptr) {
-            slot_->request(); // pending again: the next suspension point is cancelled
+            slot_->restore(); // pending again (not counted twice): the next suspension point is
+                              // cancelled
         }
         return;
     }

@@ -385,15 +385,26 @@ task<void> server::wait_closed(std::optional<clock::duration> grace) {
     std::shared_ptr<detail::server_state> st = s_;
     close();
     if (grace) {
-        try {
-            co_await weft::wait_for(await_all(st->acceptors), *grace);
-            co_return;
-        } catch (const timeout_error&) {
+        if (*grace > clock::duration::zero()) {
+            try {
+                co_await weft::wait_for(await_all(st->acceptors), *grace);
+                co_return;
+            } catch (const timeout_error&) {
+            }
         }
         // Grace over: cancel the handlers still running (each accept loop's second
-        // cancellation reaches its handler group), then wait for them to unwind.
-        for (future<void>& f : st->acceptors) {
-            f.cancel();
+        // cancellation reaches its handler group), then wait for them to unwind. A cancel that
+        // reaches an accept loop before it has taken close()'s merges into it, so it is sent
+        // again, each millisecond, until every accept loop has finished.
+        for (;;) {
+            bool all_done = true;
+            for (future<void>& f : st->acceptors) {
+                all_done = f.cancel() ? false : all_done; // false once done
+            }
+            if (all_done) {
+                break;
+            }
+            co_await weft::sleep(std::chrono::milliseconds(1));
         }
     }
     co_await await_all(st->acceptors);

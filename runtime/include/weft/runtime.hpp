@@ -14,6 +14,7 @@
 #include <weft/runtime/future.hpp>
 #include <weft/runtime/gather.hpp>
 #include <weft/runtime/gather_bounded.hpp>
+#include <weft/runtime/interval.hpp>
 #include <weft/runtime/lock.hpp>
 #include <weft/runtime/loop.hpp>
 #include <weft/runtime/outcome.hpp>
@@ -25,6 +26,7 @@
 #include <weft/runtime/stats.hpp>
 #include <weft/runtime/task.hpp>
 #include <weft/runtime/task_group.hpp>
+#include <weft/runtime/timeout.hpp>
 #include <weft/runtime/version.hpp>
 #include <weft/runtime/virtual_time.hpp>
 #include <weft/runtime/wait.hpp>

@@ -204,7 +204,8 @@ private:
 /// seq.next()` (or each step of a range-for over it) gives the next one's value. With a timeout,
 /// counted from this call, every await after it passed throws timeout_error once the futures
 /// that completed before it are handed out; nothing is cancelled, on timeout or otherwise. Takes
-/// futures (create_task a weft::task first); they may complete on any loop or thread.
+/// futures (create_task a weft::task first); they may complete on any loop or thread. A future
+/// listed more than once is handed out once (asyncio takes a set, as wait() does).
 /// @throws invalid_state_error for an empty future.
 template <class R>
 requires detail::future_range<R>

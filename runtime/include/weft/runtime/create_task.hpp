@@ -29,6 +29,8 @@ future<T> start_root(loop& l, task<T> t, bool main = false) {
     root_reserved(l);
     if (current_loop_ptr() == &l) {
         schedule(l, r->start_runnable());
+    } else if (debug_enabled()) {
+        post(l, [r] { schedule(r->home(), r->start_runnable()); }); // a step debug mode can name
     } else {
         post(l, [r] { r->start(); });
     }

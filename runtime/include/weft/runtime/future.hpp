@@ -136,7 +136,7 @@ public:
             slot_ = detail::cancel_slot_of(h);
             if (slot_ != nullptr) {
                 if (slot_->consume() && !s_->cancel()) {
-                    slot_->request(); // too late to cancel: keep it for the next suspension
+                    slot_->restore(); // too late to cancel: keep it for the next suspension
                 }
                 slot_->set_hook(
                     [](void* self) noexcept { return static_cast<awaiter*>(self)->s_->cancel(); },

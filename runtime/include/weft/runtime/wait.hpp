@@ -15,6 +15,7 @@
 #include <optional>
 #include <ranges>
 #include <type_traits>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -92,7 +93,9 @@ template <class R>
 using future_range_value_t =
     typename std::remove_cvref_t<std::ranges::range_value_t<R>>::value_type;
 
-/// Copies a range of futures, checking each one refers to a state.
+/// Copies a range of futures, checking each one refers to a state; a future listed more than once
+/// (copies of one future share its state) is kept once, where it first appears, as asyncio's
+/// wait() and as_completed() take a set.
 /// @throws invalid_state_error on an empty (default-constructed or moved-from) future.
 template <class R>
 std::vector<future<future_range_value_t<R>>> copy_futures(R&& r) {
@@ -100,9 +103,12 @@ std::vector<future<future_range_value_t<R>>> copy_futures(R&& r) {
     if constexpr (std::ranges::sized_range<R>) {
         fs.reserve(std::ranges::size(r));
     }
+    std::unordered_set<const void*> seen;
     for (auto&& f : r) {
-        (void)f.state(); // throws on an empty future, at the call rather than at the await
-        fs.push_back(f);
+        // state() throws on an empty future, at the call rather than at the await.
+        if (seen.insert(&f.state()).second) {
+            fs.push_back(f);
+        }
     }
     return fs;
 }
@@ -133,7 +139,8 @@ task<wait_result<T>> wait_impl(std::vector<future<T>> fs, return_when when,
 /// running after it returns, whether by the condition or by the timeout (as in asyncio), and
 /// cancelling the waiting task cancels only the wait. The futures may complete on any loop or
 /// thread; the waiting task resumes on its own loop. An empty range returns at once with both
-/// lists empty (asyncio raises ValueError); a future listed twice is listed twice.
+/// lists empty (asyncio raises ValueError); a future listed twice is kept once (asyncio takes a
+/// set).
 ///
 /// Takes futures, as asyncio.wait takes tasks and futures: schedule a weft::task first with
 /// create_task (or spawn) and pass its future. Lazy, as a task: the timeout counts from the await.

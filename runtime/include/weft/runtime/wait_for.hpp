@@ -8,14 +8,23 @@
 
 #include <chrono>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace weft {
 
 namespace detail {
 
+[[noreturn]] void throw_timed_out(clock::duration timeout, bool started);
+
 template <class T>
 task<T> wait_for_impl(task<T> t, clock::duration timeout) {
+    if (timeout <= clock::duration::zero()) {
+        // As asyncio: no time to run at all, so it never starts (and is not reported as a task
+        // nobody awaited: wait_for took it).
+        t.release().destroy();
+        throw_timed_out(timeout, false);
+    }
     child<T> c;
     child_base* ptr = &c;
     child_group group(&ptr, 1, child_group::mode::fail_fast);
@@ -27,17 +36,30 @@ task<T> wait_for_impl(task<T> t, clock::duration timeout) {
         throw cancelled_error("wait_for was cancelled");
     }
     if (group.timed_out() && c.result().cancelled()) {
-        throw timeout_error(
-            "operation timed out after " +
-            std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(timeout).count() /
-                           1000.0) +
-            " ms and was cancelled");
+        throw_timed_out(timeout, true);
     }
     if constexpr (std::is_void_v<T>) {
         (void)c.result().value();
     } else {
         co_return std::move(c.result()).value();
     }
+}
+
+/// wait_for(future, 0 or less): a done future's result at once; otherwise the future is cancelled
+/// and awaited, and its result returned if it completed anyway (asyncio's wait_for).
+template <class T>
+task<T> wait_for_now(future<T> f) {
+    if (!f.done()) {
+        (void)f.cancel();
+    }
+    try {
+        co_return co_await std::move(f);
+    } catch (const cancelled_error&) {
+        if (!f.valid() || !f.cancelled()) {
+            throw;
+        }
+    }
+    throw_timed_out(clock::duration::zero(), true);
 }
 
 template <class T>
@@ -58,13 +80,20 @@ task<T> shield_impl(task<T> t) {
 
 /// Awaits aw for at most timeout (asyncio.wait_for). On timeout it cancels aw, waits until it has
 /// unwound, then throws timeout_error. If aw completes anyway (it caught the cancellation and
-/// returned), its result is returned.
+/// returned), its result is returned. A timeout of zero or less, as in asyncio, never starts a
+/// task or other awaitable (timeout_error at once), and returns a done future's result, else
+/// cancels the future and waits for it.
 /// @throws timeout_error when the deadline passed and aw ended cancelled.
 template <class A, class Rep, class Period>
 requires awaitable<A>
 [[nodiscard]] task<await_result_t<A>> wait_for(A&& aw, std::chrono::duration<Rep, Period> timeout) {
-    return detail::wait_for_impl(detail::as_task(std::forward<A>(aw)),
-                                 std::chrono::duration_cast<clock::duration>(timeout));
+    const auto d = std::chrono::duration_cast<clock::duration>(timeout);
+    if constexpr (detail::is_future<std::remove_cvref_t<A>>::value) {
+        if (d <= clock::duration::zero()) {
+            return detail::wait_for_now(std::remove_cvref_t<A>(std::forward<A>(aw)));
+        }
+    }
+    return detail::wait_for_impl(detail::as_task(std::forward<A>(aw)), d);
 }
 
 /// Protects aw from the awaiting task's cancellation (asyncio.shield): aw runs to completion and

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <utility>
 
 namespace weft::detail {
@@ -16,8 +17,12 @@ public:
     /// Delivers a cancellation; returns false when it could not (the request then stays pending).
     using hook_fn = bool (*)(void*) noexcept;
 
-    /// Requests cancellation: through the installed hook, else left pending.
+    /// Requests cancellation: through the installed hook, else left pending. Every request counts
+    /// (asyncio's Task.cancelling()), even one merged into a request already on its way.
     void request() noexcept {
+        if (requests_ != UINT32_MAX) {
+            ++requests_;
+        }
         if (hook_ == nullptr && arg_ == delivered_marker()) {
             return; // one is on its way to the suspension point: cancel() is idempotent
         }
@@ -32,6 +37,19 @@ public:
         arg_ = pending_marker();
     }
 
+    /// Requests made and not withdrawn by uncancel() (asyncio's Task.cancelling()).
+    [[nodiscard]] std::uint32_t cancelling() const noexcept { return requests_; }
+
+    /// Withdraws one request (asyncio's Task.uncancel()): for code that cancelled the chain itself
+    /// and absorbed the resulting cancelled_error (a task group scope, a timeout scope). When the
+    /// count drops to zero a request still pending is dropped too. Returns the count left.
+    std::uint32_t uncancel() noexcept {
+        if (requests_ > 0 && --requests_ == 0 && pending()) {
+            arg_ = nullptr;
+        }
+        return requests_;
+    }
+
     /// Whether a request waits for the next suspension point.
     [[nodiscard]] bool pending() const noexcept {
         return hook_ == nullptr && arg_ == pending_marker();
@@ -44,6 +62,13 @@ public:
             return true;
         }
         return false;
+    }
+
+    /// Puts back a request that consume() took but could not deliver (it is not counted again).
+    void restore() noexcept {
+        if (hook_ == nullptr) {
+            arg_ = pending_marker();
+        }
     }
 
     /// Installs the active suspension point's hook (no request is pending: it was consumed).
@@ -61,9 +86,9 @@ public:
     }
 
 private:
-    // Two words: while a hook is installed, arg_ is its argument; otherwise arg_ is null, the
-    // pending marker, or the delivered marker (a hook took a request and the suspension point has
-    // not resumed yet). A scheduled task pays for this slot, so it stays small.
+    // Two words and a count: while a hook is installed, arg_ is its argument; otherwise arg_ is
+    // null, the pending marker, or the delivered marker (a hook took a request and the suspension
+    // point has not resumed yet). A scheduled task pays for this slot, so it stays small.
     [[nodiscard]] static void* pending_marker() noexcept {
         return const_cast<void*>(static_cast<const void*>(&markers[0]));
     }
@@ -74,6 +99,7 @@ private:
 
     hook_fn hook_ = nullptr;
     void* arg_ = nullptr;
+    std::uint32_t requests_ = 0;
 };
 
 } // namespace weft::detail

@@ -26,9 +26,14 @@ public:
     [[nodiscard]] loop& home() const noexcept { return *home_; }
 
     /// A runnable that starts this root.
-    [[nodiscard]] runnable start_runnable() noexcept {
-        return {[](void* p) noexcept { static_cast<root_base*>(p)->start(); }, this};
-    }
+    [[nodiscard]] runnable start_runnable() noexcept { return {&start_step, this}; }
+
+    /// The runnable function of start_runnable() (a named function, so that debug mode can tell a
+    /// task's first step and name its coroutine).
+    static void start_step(void* root) noexcept { static_cast<root_base*>(root)->start(); }
+
+    /// The task's coroutine frame; null once it finished.
+    [[nodiscard]] virtual const void* frame() const noexcept = 0;
 
     // Intrusive list of the home loop's live roots.
     root_base* prev_ = nullptr;
@@ -95,6 +100,10 @@ public:
             }
         }
         return true;
+    }
+
+    [[nodiscard]] const void* frame() const noexcept override {
+        return h_ ? h_.address() : nullptr;
     }
 
 private:

@@ -128,6 +128,22 @@ protected:
         return true;
     }
 
+    /// Puts a node that was taken out of its list back into list_ (which may have changed), with
+    /// mutex_ held, on the waiter's home loop: consumes a cancellation that came meanwhile (then
+    /// returns false with status cancelled) or links the node and reinstalls the cancel hook.
+    bool requeue_locked() noexcept {
+        if (slot_ != nullptr && slot_->consume()) {
+            node_.st = wait_node::status::cancelled;
+            return false;
+        }
+        node_.st = wait_node::status::waiting;
+        list_->push_back(&node_);
+        if (slot_ != nullptr) {
+            slot_->set_hook(&on_cancel, this);
+        }
+        return true;
+    }
+
     /// For await_resume: drops the hook; throws cancelled_error when the wait was cancelled.
     void finish_wait(const char* what) const;
 
