@@ -125,8 +125,7 @@ std::string format_table(const run_report& r) {
     out += render(cols, rows);
 
     if (!r.idle.empty()) {
-        out += "\nidle check (CPU used by each executor's threads and processes while idle, judged "
-               "at the median of " +
+        out += "\nidle check (CPU of each executor's threads and processes while idle, median of " +
                std::to_string(idle_slices) + " slices; limit 1% of a core):\n";
         for (const idle_result& i : r.idle) {
             out += "  " + i.target + ": " + fmt("%.2f ms", i.cpu_s * 1e3) + " in " +
