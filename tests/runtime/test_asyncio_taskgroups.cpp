@@ -21,6 +21,7 @@
 #include <weft/runtime/virtual_time.hpp>
 #include <weft/testing/co_test.hpp>
 #include <weft/testing/util.hpp>
+#include <weft/testing/virtual_clock.hpp>
 
 #include <gtest/gtest.h>
 
@@ -34,21 +35,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using weft::testing::drive_time;
+
 constexpr weft::options manual{.loops = 1, .clock = weft::clock_kind::manual};
-
-/// Moves virtual time forward in the background, 5 ms at a time up to 15 s (past every sleep that
-/// is meant to end below), yielding between steps so that tasks created meanwhile start and arm
-/// their timers before time moves on.
-weft::task<void> drive_steps() {
-    for (int i = 0; i < 3000; ++i) {
-        co_await weft::yield();
-        co_await weft::advance(5ms);
-    }
-}
-
-weft::future<void> drive_time() {
-    return weft::create_task(drive_steps());
-}
 
 weft::clock::duration elapsed(weft::clock::time_point since) {
     return weft::current_loop().time() - since;

@@ -16,6 +16,7 @@
 #include <weft/runtime/timeout.hpp>
 #include <weft/runtime/virtual_time.hpp>
 #include <weft/testing/co_test.hpp>
+#include <weft/testing/virtual_clock.hpp>
 
 #include <gtest/gtest.h>
 
@@ -27,20 +28,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
+using weft::testing::drive_time;
+
 constexpr weft::options manual{.loops = 1, .clock = weft::clock_kind::manual};
-
-/// Moves virtual time forward 5 ms at a time up to 15 s, yielding between steps so that tasks
-/// started meanwhile arm their timers first.
-weft::task<void> drive_steps() {
-    for (int i = 0; i < 3000; ++i) {
-        co_await weft::yield();
-        co_await weft::advance(5ms);
-    }
-}
-
-weft::future<void> drive_time() {
-    return weft::create_task(drive_steps());
-}
 
 weft::clock::time_point now() {
     return weft::current_loop().time();

@@ -8,8 +8,8 @@ namespace weft::http::detail {
 
 namespace {
 
-// RFC 9110 tchar: digits, letters and !#$%&'*+-.^_`|~.
-constexpr std::array<bool, 256> tchar_table = [] {
+/// A byte table: digits, letters and the bytes of `others`.
+constexpr std::array<bool, 256> alnum_and(std::string_view others) {
     std::array<bool, 256> t{};
     for (int c = '0'; c <= '9'; ++c) {
         t[static_cast<std::size_t>(c)] = true;
@@ -18,11 +18,14 @@ constexpr std::array<bool, 256> tchar_table = [] {
         t[static_cast<std::size_t>(c)] = true;
         t[static_cast<std::size_t>(c - 'a' + 'A')] = true;
     }
-    for (unsigned char c : std::string_view("!#$%&'*+-.^_`|~")) {
-        t[c] = true;
+    for (const char c : others) {
+        t[static_cast<unsigned char>(c)] = true;
     }
     return t;
-}();
+}
+
+// RFC 9110 tchar: digits, letters and !#$%&'*+-.^_`|~.
+constexpr std::array<bool, 256> tchar_table = alnum_and("!#$%&'*+-.^_`|~");
 
 // What a byte may be in a field value: a visible character or obs-text, optional whitespace
 // (SP, HTAB), or neither (CR, LF, NUL and the other controls, DEL).
@@ -113,20 +116,7 @@ bool all_tchar(std::string_view s) noexcept {
 // ---- URI hosts (RFC 3986 section 3.2.2), for Host and absolute-form targets
 
 // A reg-name's bytes besides pct-encoded: unreserved and sub-delims.
-constexpr std::array<bool, 256> reg_name_table = [] {
-    std::array<bool, 256> t{};
-    for (int c = '0'; c <= '9'; ++c) {
-        t[static_cast<std::size_t>(c)] = true;
-    }
-    for (int c = 'a'; c <= 'z'; ++c) {
-        t[static_cast<std::size_t>(c)] = true;
-        t[static_cast<std::size_t>(c - 'a' + 'A')] = true;
-    }
-    for (unsigned char c : std::string_view("-._~!$&'()*+,;=")) {
-        t[c] = true;
-    }
-    return t;
-}();
+constexpr std::array<bool, 256> reg_name_table = alnum_and("-._~!$&'()*+,;=");
 
 // Where the reg-name (*( unreserved / pct-encoded / sub-delims )) at the start of s ends. IPv4
 // addresses are reg-names as far as syntax goes.
