@@ -158,7 +158,22 @@ struct sweep_state {
     std::size_t cells_done = 0;
     run_report& report;
     std::map<std::string, std::set<std::size_t>> slots_by_target;
+    /// The books of cells cut short (Ctrl-C): executor calls already running and the progress
+    /// ticker may still write to them, so they live on until the pools have stopped.
+    std::vector<std::unique_ptr<cell_context>>& retired;
 };
+
+/// Runs body(ctx) and, if it ends by an exception (a cancellation), hands ctx to st.retired
+/// before passing the exception on, so that nothing still running refers to freed books.
+template <class Body>
+task<void> run_cell(sweep_state& st, std::unique_ptr<cell_context>& ctx, Body& body) {
+    try {
+        co_await body(*ctx);
+    } catch (...) {
+        st.retired.push_back(std::move(ctx));
+        throw;
+    }
+}
 
 std::optional<clock::time_point> deadline_in(double s) {
     if (s <= 0) {
@@ -206,11 +221,14 @@ task<cell_result> measure(sweep_state& st, cell_result r, Body body) {
     // Warm-up: the same load, unmeasured (its calls are still checked for exactly-once).
     id_tracker::verdict warm{};
     if (o.warmup_s > 0) {
-        cell_context warm_ctx(o.tasks, deadline_in(o.warmup_s), st.loops, {}, false);
-        co_await body(warm_ctx);
-        warm = warm_ctx.check();
+        auto warm_ctx = std::make_unique<cell_context>(o.tasks, deadline_in(o.warmup_s), st.loops,
+                                                       test_hooks{}, false);
+        co_await run_cell(st, warm_ctx, body);
+        warm = warm_ctx->check();
     }
-    cell_context ctx(o.tasks, deadline_in(o.duration_s), st.loops, o.hooks, true);
+    auto books =
+        std::make_unique<cell_context>(o.tasks, deadline_in(o.duration_s), st.loops, o.hooks, true);
+    cell_context& ctx = *books;
     future<void> tick;
     if (st.progress) {
         tick = weft::create_task(
@@ -219,7 +237,7 @@ task<cell_result> measure(sweep_state& st, cell_result r, Body body) {
     const loop_totals loops_before = sum_loop_stats();
     const usage before = process_usage();
     const auto start = clock::now();
-    co_await body(ctx);
+    co_await run_cell(st, books, body);
     const double wall = seconds_d(clock::now() - start).count();
     const usage after = process_usage();
     const loop_totals loops_after = sum_loop_stats();
@@ -372,6 +390,8 @@ run_report run_stress(const stress_options& o, const progress_fn& progress) {
     });
     report.loops = std::max<std::size_t>(o.loops, needs_two ? 2 : 1);
 
+    // Declared before the pools, so destroyed after them: see sweep_state::retired.
+    std::vector<std::unique_ptr<cell_context>> retired;
     std::vector<std::unique_ptr<pool>> pools;
     if (std::any_of(o.executors.begin(), o.executors.end(),
                     [](const executor_spec& e) { return e.kind == executor_kind::process; })) {
@@ -380,13 +400,9 @@ run_report run_stress(const stress_options& o, const progress_fn& progress) {
     for (const executor_spec& e : o.executors) {
         pools.push_back(pool::make(e));
     }
-    sweep_state st{o,
-                   progress,
-                   report.loops,
-                   (pools.size() + o.scenarios.size()) * o.concurrency.size(),
-                   0,
-                   report,
-                   {}};
+    sweep_state st{
+        o, progress, report.loops, (pools.size() + o.scenarios.size()) * o.concurrency.size(),
+        0, report,   {},           retired};
     try {
         weft::run(sweep(st, pools),
                   weft::options{.loops = report.loops,
