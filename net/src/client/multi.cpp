@@ -1,6 +1,6 @@
 #include "multi.hpp"
 
-#include "loop_impl.hpp"
+#include <weft/runtime/internal/loop_io.hpp>
 
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/detail/extension.hpp>
@@ -85,7 +85,7 @@ transfer::~transfer() {
 // ------------------------------------------------------------------------------------
 
 multi_ctx::multi_ctx(weft::loop& l, const client_options& opts)
-    : owner_(l), io_(l.impl().io()), ep_(io_), timer_(io_) {
+    : owner_(l), io_(weft::internal::io_of(l)), ep_(io_), timer_(io_) {
     global_init();
     epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
     if (epfd_ < 0) {

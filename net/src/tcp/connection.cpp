@@ -1,6 +1,6 @@
 #include "connection_impl.hpp"
 
-#include "loop_impl.hpp"
+#include <weft/runtime/internal/loop_io.hpp>
 
 #include <weft/net/connection.hpp>
 #include <weft/runtime/create_task.hpp>
@@ -64,7 +64,7 @@ void throw_errno(int err, const std::string& what, const endpoint& peer) {
 }
 
 asio::io_context& current_io() {
-    return weft::current_loop().impl().io();
+    return weft::internal::io_of(weft::current_loop());
 }
 
 connection make_connection(int fd, int family, const sockaddr* peer, socklen_t peer_len,

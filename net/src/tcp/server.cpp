@@ -1,12 +1,14 @@
+// weft::net::start_server and weft::net::server: one listening socket per loop (SO_REUSEPORT when
+// the run has several loops), an accept loop on each that starts a connection task per client
+// within the server's limits, and a graceful stop that drains connections. The loops come from
+// the runtime's internal door (loop_io.hpp), not from its private engine.
 #include "connection_impl.hpp"
-
-#include "loop_impl.hpp"
-#include "runtime.hpp"
 
 #include <weft/net/server.hpp>
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/event.hpp>
 #include <weft/runtime/future.hpp>
+#include <weft/runtime/internal/loop_io.hpp>
 #include <weft/runtime/log.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/task_group.hpp>
@@ -255,18 +257,12 @@ task<server> start_server_impl(std::shared_ptr<const connection_handler> handler
         throw invalid_state_error("weft::net::start_server: the handler is empty");
     }
     loop& here = current_loop();
-    std::vector<loop*> loops;
-    weft::detail::runtime* rt = here.impl().rt;
-    if (rt != nullptr && opts.unix_path.empty()) {
-        std::size_t n = rt->size();
-        if (opts.loops != 0 && opts.loops < n) {
-            n = opts.loops;
+    std::vector<loop*> loops{&here};
+    if (opts.unix_path.empty()) {
+        loops = weft::internal::loops_of_run(here);
+        if (opts.loops != 0 && opts.loops < loops.size()) {
+            loops.resize(opts.loops);
         }
-        for (std::size_t i = 0; i < n; ++i) {
-            loops.push_back(&rt->loop_at(i));
-        }
-    } else {
-        loops.push_back(&here);
     }
 
     auto st = std::make_shared<server_state>();
