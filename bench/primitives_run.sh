@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The async primitives (issue 4) beside asyncio, in one run: builds weft-bench-primitives
 # (release), runs it and bench/python/asyncio_primitives.py (and uvloop when installed), and prints
-# a markdown table of the medians with the weft/asyncio ratios. This is the command BENCHMARKS.md
-# cites for its "Async primitives" section.
+# a markdown table of the medians with the weft/asyncio ratios. bench/all.sh runs it as its
+# "primitives" area (BENCHMARKS.md).
 #
 # usage: bench/primitives_run.sh [--quick]
 #   --quick   one repetition: a smoke test, not figures to quote

@@ -23,6 +23,8 @@ Commands:
                                        compiled the other blocks with (the `docs` test)
 
 Groups: core (always), net, process_pool.
+
+Pages are docs/*.md, every one of which must be listed, and the top-level README.md.
 """
 
 import argparse
@@ -144,8 +146,16 @@ def parse(md):
     return blocks
 
 
+DOCS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
 def stem(md):
-    return os.path.splitext(os.path.basename(md))[0].replace("-", "_").replace(".", "_")
+    """The page's name in generated file and function names: docs/README.md gives `README`, a
+    page outside docs/ (the top-level README.md) `top_README`, so that the two never clash."""
+    name = os.path.splitext(os.path.basename(md))[0].replace("-", "_").replace(".", "_")
+    if os.path.dirname(os.path.abspath(md)) != DOCS_DIR:
+        name = "top_" + name
+    return name
 
 
 def named_blocks(mds, group=None):
@@ -323,8 +333,7 @@ def main():
                     f.write(render(b, a.root))
         else:  # verify
             listed = {os.path.abspath(m) for m in a.md}
-            docs_dir = os.path.dirname(os.path.abspath(a.md[0]))
-            missing = [p for p in sorted(glob.glob(os.path.join(docs_dir, "*.md")))
+            missing = [p for p in sorted(glob.glob(os.path.join(DOCS_DIR, "*.md")))
                        if os.path.abspath(p) not in listed]
             if missing:
                 raise DocError("pages not listed in docs/meson.build (their blocks would not be "

@@ -14,13 +14,15 @@ namespace weft {
 class tbb_pool : public detail::executor_base {
 public:
     struct options {
-        /// Threads that may run calls at once; 0 = max(32, cores + 4), as asyncio's default pool.
+        /// Threads that may run calls at once; 0 = default_max_workers().
         std::size_t max_workers = 0;
         /// Name in logs and errors.
         const char* name = "tbb_pool";
     };
 
-    /// max(32, cores + 4).
+    /// max(32, cores + 4). Not asyncio's default pool size, min(32, cores + 4), which caps it at
+    /// 32: weft's 32 is a floor, since the default pool is for blocking calls, which want more
+    /// threads than cores on a small machine (a call that only waits holds a thread, not a core).
     [[nodiscard]] static std::size_t default_max_workers() noexcept;
 
     explicit tbb_pool(options opts);
