@@ -139,16 +139,9 @@ bool completion_order::awaiter::await_ready() {
 }
 
 bool completion_order::awaiter::suspend(std::coroutine_handle<> h, cancel_state* slot) {
-    slot_ = slot;
-    if (slot_ != nullptr && slot_->consume()) {
-        cancelled_ = true;
+    if (cancelled_at_start(h, slot, "weft::as_completed: next()")) {
         return false;
     }
-    home_ = current_loop_ptr();
-    if (home_ == nullptr) {
-        throw invalid_state_error("weft::as_completed: next() awaited outside a weft loop");
-    }
-    h_ = h;
     {
         std::lock_guard<std::mutex> g(o_->q_->mutex_);
         if (!o_->q_->ready_.empty() || o_->q_->expired_ || o_->q_->lost_) {
@@ -165,26 +158,14 @@ bool completion_order::awaiter::suspend(std::coroutine_handle<> h, cancel_state*
     // resumption to this loop, which is busy here until we return: the timer and the hook, which
     // run on this loop, are set up before either can matter, and each checks it still waits.
     suspended_ = true;
-    if (o_->deadline_) {
-        deadline = *o_->deadline_;
-        fire = &on_timeout;
-        add_timer(*home_, this);
-    }
-    if (slot_ != nullptr) {
-        slot_->set_hook(&on_cancel, this);
-    }
+    arm(o_->deadline_, &on_timeout, &on_cancel, this);
     return true;
 }
 
 std::size_t completion_order::awaiter::await_resume() {
     if (suspended_) {
         suspended_ = false;
-        if (slot_ != nullptr) {
-            slot_->clear_hook();
-        }
-        if (armed()) {
-            remove_timer(*home_, this);
-        }
+        disarm();
     }
     if (cancelled_) {
         throw cancelled_error("weft::as_completed: next() was cancelled");
@@ -235,11 +216,7 @@ bool completion_order::awaiter::on_cancel(void* p) noexcept {
         }
         self->o_->q_->waiter_ = nullptr;
     }
-    if (self->armed()) {
-        remove_timer(*self->home_, self);
-    }
-    self->cancelled_ = true;
-    schedule(*self->home_, resume_runnable(self->h_));
+    self->resume_cancelled();
     return true;
 }
 

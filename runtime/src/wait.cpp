@@ -103,16 +103,9 @@ bool multi_wait::await_ready() const noexcept {
 }
 
 bool multi_wait::suspend(std::coroutine_handle<> h, cancel_state* slot) {
-    slot_ = slot;
-    if (slot_ != nullptr && slot_->consume()) {
-        cancelled_ = true;
+    if (cancelled_at_start(h, slot, "weft::wait()")) {
         return false;
     }
-    home_ = current_loop_ptr();
-    if (home_ == nullptr) {
-        throw invalid_state_error("weft::wait() awaited outside a weft loop");
-    }
-    h_ = h;
     shared_ = new wait_shared(count_, when_, home_, h);
     // From the first registration on, a completion on another thread may claim the wake-up and
     // post the resumption to this loop, which is busy here until we return: so we always suspend,
@@ -129,25 +122,14 @@ bool multi_wait::suspend(std::coroutine_handle<> h, cancel_state* slot) {
     if (shared_->claimed()) {
         return true; // already decided; no timer or hook needed
     }
-    if (timeout_) {
-        deadline = loop_time(*home_) + *timeout_;
-        fire = &on_timeout;
-        add_timer(*home_, this);
-    }
-    if (slot_ != nullptr) {
-        slot_->set_hook(&on_cancel, this);
-    }
+    arm(timeout_ ? std::optional(loop_time(*home_) + *timeout_) : std::nullopt, &on_timeout,
+        &on_cancel, this);
     return true;
 }
 
 void multi_wait::await_resume() {
     if (shared_ != nullptr) {
-        if (slot_ != nullptr) {
-            slot_->clear_hook();
-        }
-        if (armed()) {
-            remove_timer(*home_, this);
-        }
+        disarm();
         std::exchange(shared_, nullptr)->release();
     }
     if (cancelled_) {
@@ -169,11 +151,7 @@ bool multi_wait::on_cancel(void* p) noexcept {
     if (!self->shared_->claim()) {
         return false; // a completion won: the request stays pending for the next suspension point
     }
-    if (self->armed()) {
-        remove_timer(*self->home_, self);
-    }
-    self->cancelled_ = true;
-    schedule(*self->home_, resume_runnable(self->h_));
+    self->resume_cancelled();
     return true;
 }
 

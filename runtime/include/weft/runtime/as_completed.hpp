@@ -4,6 +4,7 @@
 #include <weft/runtime/detail/cancel_state.hpp>
 #include <weft/runtime/detail/future_state.hpp>
 #include <weft/runtime/detail/loop_ops.hpp>
+#include <weft/runtime/detail/timed_wait.hpp>
 #include <weft/runtime/future.hpp>
 #include <weft/runtime/task.hpp>
 #include <weft/runtime/wait.hpp>
@@ -39,7 +40,7 @@ public:
     [[nodiscard]] std::size_t remaining() const noexcept { return remaining_; }
 
     /// Suspends until the next future completes; returns its index. Cancellable.
-    class awaiter : private timer_node {
+    class awaiter : private timed_wait {
     public:
         explicit awaiter(completion_order& o) noexcept : o_(&o) {}
         awaiter(const awaiter&) = delete;
@@ -62,11 +63,7 @@ public:
         static void on_timeout(timer_node* n) noexcept;
 
         completion_order* o_;
-        cancel_state* slot_ = nullptr;
-        std::coroutine_handle<> h_;
-        loop* home_ = nullptr;
         bool suspended_ = false;
-        bool cancelled_ = false;
     };
 
     [[nodiscard]] awaiter next() noexcept { return awaiter{*this}; }

@@ -42,79 +42,64 @@ void bind_children(child<T>* children, child_base** ptrs, child_group& group,
     tasks.clear();
 }
 
-template <class... T>
-task<std::tuple<gather_value_t<T>...>> gather_tuple(child_group::mode m, task<T>... tasks) {
+/// What a gather returns per child: the value (void as std::monostate), or for gather_settled
+/// the outcome, value or exception.
+template <class T, bool Settled>
+using gathered_t = std::conditional_t<Settled, outcome<T>, gather_value_t<T>>;
+
+template <class T, bool Settled>
+gathered_t<T, Settled> take_gathered(child<T>& c) {
+    if constexpr (Settled) {
+        return std::move(c.result());
+    } else {
+        return std::move(c.result()).value();
+    }
+}
+
+/// Ends a gather whose children have all finished: cancelled_error when the gather itself was
+/// cancelled, else (unless it settles) the first child's failure.
+template <bool Settled>
+void finish_gather(child_group& group) {
+    if (group.outer_cancelled()) {
+        throw cancelled_error(Settled ? "gather_settled was cancelled" : "gather was cancelled");
+    }
+    if constexpr (!Settled) {
+        if (child_base* f = group.first_failure()) {
+            std::rethrow_exception(f->error());
+        }
+    }
+}
+
+template <bool Settled, class... T>
+task<std::tuple<gathered_t<T, Settled>...>> gather_tuple(task<T>... tasks) {
     std::tuple<child<T>...> children;
     std::array<child_base*, sizeof...(T)> ptrs{};
-    child_group group(ptrs.data(), sizeof...(T), m);
+    child_group group(ptrs.data(), sizeof...(T),
+                      Settled ? child_group::mode::settle : child_group::mode::fail_fast);
     bind_children(children, ptrs.data(), group, std::move(tasks)...);
     co_await group;
-    if (group.outer_cancelled()) {
-        throw cancelled_error("gather was cancelled");
-    }
-    if (child_base* f = group.first_failure()) {
-        std::rethrow_exception(f->error());
-    }
+    finish_gather<Settled>(group);
     co_return std::apply(
         [](child<T>&... c) {
-            return std::tuple<gather_value_t<T>...>(std::move(c.result()).value()...);
+            return std::tuple<gathered_t<T, Settled>...>(take_gathered<T, Settled>(c)...);
         },
         children);
 }
 
-template <class... T>
-task<std::tuple<outcome<T>...>> gather_settled_tuple(task<T>... tasks) {
-    std::tuple<child<T>...> children;
-    std::array<child_base*, sizeof...(T)> ptrs{};
-    child_group group(ptrs.data(), sizeof...(T), child_group::mode::settle);
-    bind_children(children, ptrs.data(), group, std::move(tasks)...);
-    co_await group;
-    if (group.outer_cancelled()) {
-        throw cancelled_error("gather_settled was cancelled");
-    }
-    co_return std::apply(
-        [](child<T>&... c) { return std::tuple<outcome<T>...>(std::move(c.result())...); },
-        children);
-}
-
-template <class T>
-task<std::vector<gather_value_t<T>>> gather_vector(std::vector<task<T>> tasks) {
-    const std::size_t n = tasks.size();
-    std::vector<child_base*> ptrs;
-    std::unique_ptr<child<T>[]> children(new child<T>[n]);
-    ptrs.resize(n);
-    child_group group(ptrs.data(), n, child_group::mode::fail_fast);
-    bind_children(children.get(), ptrs.data(), group, tasks);
-    co_await group;
-    if (group.outer_cancelled()) {
-        throw cancelled_error("gather was cancelled");
-    }
-    if (child_base* f = group.first_failure()) {
-        std::rethrow_exception(f->error());
-    }
-    std::vector<gather_value_t<T>> out;
-    out.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        out.push_back(std::move(children[i].result()).value());
-    }
-    co_return out;
-}
-
-template <class T>
-task<std::vector<outcome<T>>> gather_settled_vector(std::vector<task<T>> tasks) {
+template <bool Settled, class T>
+task<std::vector<gathered_t<T, Settled>>> gather_vector(std::vector<task<T>> tasks) {
     const std::size_t n = tasks.size();
     std::vector<child_base*> ptrs(n);
     std::unique_ptr<child<T>[]> children(new child<T>[n]);
-    child_group group(ptrs.data(), n, child_group::mode::settle);
+    child_group group(ptrs.data(), n,
+                      Settled ? child_group::mode::settle : child_group::mode::fail_fast);
     bind_children(children.get(), ptrs.data(), group, tasks);
     co_await group;
-    if (group.outer_cancelled()) {
-        throw cancelled_error("gather_settled was cancelled");
-    }
-    std::vector<outcome<T>> out;
+    finish_gather<Settled>(group);
+    std::vector<gathered_t<T, Settled>> out;
     out.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
-        out.push_back(std::move(children[i].result()));
+        out.push_back(take_gathered<T, Settled>(children[i]));
     }
     co_return out;
 }
@@ -154,8 +139,7 @@ template <class... A>
 requires(sizeof...(A) > 0 && (awaitable<A> && ...) && !(detail::awaitable_range<A> && ...))
     [[nodiscard]] task<std::tuple<detail::gather_value_t<await_result_t<A>>...>> gather(
         A&&... aws) {
-    return detail::gather_tuple(detail::child_group::mode::fail_fast,
-                                detail::as_task(std::forward<A>(aws))...);
+    return detail::gather_tuple<false>(detail::as_task(std::forward<A>(aws))...);
 }
 
 /// gather over a range (vector of tasks or futures); results in range order. Tasks in the range
@@ -165,7 +149,7 @@ requires detail::awaitable_range<R>
 [[nodiscard]] task<
     std::vector<detail::gather_value_t<await_result_t<detail::range_awaitable_t<R>>>>>
 gather(R&& range) {
-    return detail::gather_vector(detail::range_to_tasks(std::forward<R>(range)));
+    return detail::gather_vector<false>(detail::range_to_tasks(std::forward<R>(range)));
 }
 
 /// Runs the awaitables concurrently and waits for all of them, whatever fails; returns a value or
@@ -173,7 +157,7 @@ gather(R&& range) {
 template <class... A>
 requires(sizeof...(A) > 0 && (awaitable<A> && ...) && !(detail::awaitable_range<A> && ...))
     [[nodiscard]] task<std::tuple<outcome<await_result_t<A>>...>> gather_settled(A&&... aws) {
-    return detail::gather_settled_tuple(detail::as_task(std::forward<A>(aws))...);
+    return detail::gather_tuple<true>(detail::as_task(std::forward<A>(aws))...);
 }
 
 /// gather_settled over a range; results in range order.
@@ -181,7 +165,7 @@ template <class R>
 requires detail::awaitable_range<R>
 [[nodiscard]] task<std::vector<outcome<await_result_t<detail::range_awaitable_t<R>>>>>
 gather_settled(R&& range) {
-    return detail::gather_settled_vector(detail::range_to_tasks(std::forward<R>(range)));
+    return detail::gather_vector<true>(detail::range_to_tasks(std::forward<R>(range)));
 }
 
 } // namespace weft

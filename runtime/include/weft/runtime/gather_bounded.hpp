@@ -116,30 +116,21 @@ task<void> bounded_worker(bounded_run<T>& run) {
     while (!run.stopping()) {
         task<T> t;
         bool more = false;
-        if (!run.settle) {
-            more = run.pull(run.source, t); // a throw fails this worker, as a failed task would
-        } else {
-            try {
-                more = run.pull(run.source, t);
-            } catch (...) {
-                run.pull_error = std::current_exception(); // no outcome slot to put it in
+        // A throw from the source fails this worker as a failed task would (fail-fast), or is kept
+        // for the end (settled: there is no outcome slot to put it in).
+        try {
+            more = run.pull(run.source, t);
+        } catch (...) {
+            if (!run.settle) {
+                throw;
             }
+            run.pull_error = std::current_exception();
         }
         if (!more) {
             break;
         }
         const std::size_t i = run.out.size();
         run.out.emplace_back(); // indexed again after the await: the vector may grow meanwhile
-        if (!run.settle) {
-            if constexpr (std::is_void_v<T>) {
-                co_await std::move(t);
-                run.out[i].set_value(std::monostate{});
-            } else {
-                T v = co_await std::move(t);
-                run.out[i].set_value(std::move(v));
-            }
-            continue;
-        }
         std::exception_ptr error;
         try {
             if constexpr (std::is_void_v<T>) {
@@ -150,6 +141,9 @@ task<void> bounded_worker(bounded_run<T>& run) {
                 run.out[i].set_value(std::move(v));
             }
         } catch (...) {
+            if (!run.settle) {
+                throw; // fail-fast: the failure ends this worker
+            }
             error = std::current_exception();
         }
         if (error) {
@@ -190,35 +184,29 @@ task<void> run_bounded(bounded_run<T>& run, std::size_t limit, std::size_t size)
     }
 }
 
-template <class T, class Source>
-task<std::vector<gather_value_t<T>>> gather_bounded_impl(Source source, std::size_t limit,
-                                                         std::size_t size) {
+template <bool Settled, class T, class Source>
+task<std::vector<gathered_t<T, Settled>>> gather_bounded_impl(Source source, std::size_t limit,
+                                                              std::size_t size) {
     bounded_run<T> run;
     run.pull = &Source::pull;
     run.source = &source;
+    run.settle = Settled;
     co_await run_bounded(run, limit, size);
-    std::vector<gather_value_t<T>> values;
-    values.reserve(run.out.size());
-    for (auto& o : run.out) {
-        values.push_back(std::move(o).value());
+    if constexpr (Settled) {
+        co_return std::move(run.out);
+    } else {
+        std::vector<gather_value_t<T>> values;
+        values.reserve(run.out.size());
+        for (auto& o : run.out) {
+            values.push_back(std::move(o).value());
+        }
+        co_return values;
     }
-    co_return values;
 }
 
-template <class T, class Source>
-task<std::vector<outcome<T>>> gather_bounded_settled_impl(Source source, std::size_t limit,
-                                                          std::size_t size) {
-    bounded_run<T> run;
-    run.pull = &Source::pull;
-    run.source = &source;
-    run.settle = true;
-    co_await run_bounded(run, limit, size);
-    co_return std::move(run.out);
-}
-
-/// Starts Impl over the range: a view is walked lazily (kept by value), anything else has its
-/// tasks taken at the call.
-template <template <class, class> class Impl, class R>
+/// Starts gather_bounded_impl over the range: a view is walked lazily (kept by value), anything
+/// else has its tasks taken at the call.
+template <bool Settled, class R>
 auto bounded_over(R&& range, std::size_t limit) {
     using T = await_result_t<range_awaitable_t<R>>;
     std::size_t size = std::numeric_limits<std::size_t>::max();
@@ -227,29 +215,15 @@ auto bounded_over(R&& range, std::size_t limit) {
     }
     if constexpr (std::ranges::view<std::remove_cvref_t<R>>) {
         using V = std::views::all_t<R>;
-        return Impl<T, bounded_view_source<T, V>>::run(
+        return gather_bounded_impl<Settled, T>(
             bounded_view_source<T, V>{std::views::all(std::forward<R>(range)), std::nullopt}, limit,
             size);
     } else {
         task_vector_source<T> src(range_to_tasks(std::forward<R>(range)));
         size = src.size();
-        return Impl<T, task_vector_source<T>>::run(std::move(src), limit, size);
+        return gather_bounded_impl<Settled, T>(std::move(src), limit, size);
     }
 }
-
-template <class T, class Source>
-struct values_impl {
-    static auto run(Source s, std::size_t limit, std::size_t size) {
-        return gather_bounded_impl<T, Source>(std::move(s), limit, size);
-    }
-};
-
-template <class T, class Source>
-struct settled_impl {
-    static auto run(Source s, std::size_t limit, std::size_t size) {
-        return gather_bounded_settled_impl<T, Source>(std::move(s), limit, size);
-    }
-};
 
 inline void check_limit(std::size_t limit, const char* fn) {
     if (limit == 0) {
@@ -276,7 +250,7 @@ requires detail::awaitable_range<R>
     std::vector<detail::gather_value_t<await_result_t<detail::range_awaitable_t<R>>>>>
 gather_bounded(R&& range, std::size_t limit) {
     detail::check_limit(limit, "gather_bounded");
-    return detail::bounded_over<detail::values_impl>(std::forward<R>(range), limit);
+    return detail::bounded_over<false>(std::forward<R>(range), limit);
 }
 
 /// gather_bounded that waits for every awaitable whatever fails, as gather_settled: one outcome
@@ -289,7 +263,7 @@ requires detail::awaitable_range<R>
 [[nodiscard]] task<std::vector<outcome<await_result_t<detail::range_awaitable_t<R>>>>>
 gather_bounded_settled(R&& range, std::size_t limit) {
     detail::check_limit(limit, "gather_bounded_settled");
-    return detail::bounded_over<detail::settled_impl>(std::forward<R>(range), limit);
+    return detail::bounded_over<true>(std::forward<R>(range), limit);
 }
 
 } // namespace weft

@@ -55,8 +55,9 @@ struct options {
     /// At exit, log a warning when cancelled tasks take longer than this to unwind.
     std::chrono::milliseconds shutdown_warning{5000};
     /// Threads of the default executor (weft::to_thread, run_in_executor(nullptr, ...)); 0 =
-    /// WEFT_BLOCKING_THREADS from the environment, else max(32, cores + 4) as asyncio's default
-    /// pool, so that blocking calls run in parallel.
+    /// WEFT_BLOCKING_THREADS from the environment, else max(32, cores + 4): a floor of 32 threads
+    /// (asyncio's default pool caps at min(32, cores + 4)), so that blocking calls run in parallel
+    /// even on a small machine.
     std::size_t blocking_threads = 0;
     /// At exit, how long to wait for calls still queued or running on the default executor before
     /// giving up on them (they are logged and left to finish on their own).

@@ -5,6 +5,7 @@
 #include <weft/runtime/detail/cancel_state.hpp>
 #include <weft/runtime/detail/future_state.hpp>
 #include <weft/runtime/detail/loop_ops.hpp>
+#include <weft/runtime/detail/timed_wait.hpp>
 #include <weft/runtime/future.hpp>
 #include <weft/runtime/task.hpp>
 
@@ -49,7 +50,7 @@ class wait_shared;
 /// wait() returned (a pending future completing later, on any thread) only touches the block. The
 /// coroutine is resumed by whoever first claims the block's one wake-up (a future's completion on
 /// any thread, the timeout or the cancel hook, both on the home loop), exactly once.
-class multi_wait : private timer_node {
+class multi_wait : private timed_wait {
 public:
     multi_wait(future_state_base* const* states, std::size_t count, return_when when,
                std::optional<clock::duration> timeout) noexcept
@@ -79,10 +80,6 @@ private:
     return_when when_;
     std::optional<clock::duration> timeout_;
     wait_shared* shared_ = nullptr;
-    std::coroutine_handle<> h_;
-    cancel_state* slot_ = nullptr;
-    loop* home_ = nullptr;
-    bool cancelled_ = false;
 };
 
 template <class R>
