@@ -5,6 +5,7 @@
 // plus the exit status the fork server reports after reaping), enforces deadlines, and
 // completes futures outside the lock.
 
+#include "helper_processes.hpp"
 #include "protocol.hpp"
 
 #include <weft/executors/process_pool.hpp>
@@ -515,22 +516,19 @@ public:
     // ---- frames from a worker ----------------------------------------------------------------
 
     std::exception_ptr decode_error(const std::string& fn, std::string_view payload) {
-        std::string mangled;
-        std::string readable;
-        std::string what;
-        if (!pp::get_str(payload, mangled) || !pp::get_str(payload, readable) ||
-            !pp::get_str(payload, what)) {
+        pp::error_report r;
+        if (!pp::get_error_report(payload, r)) {
             return std::make_exception_ptr(
                 remote_error(fn, "unknown", "malformed error report from the worker"));
         }
-        if (remote_exception_factory make = find_remote_exception(mangled)) {
+        if (remote_exception_factory make = find_remote_exception(r.mangled)) {
             try {
-                return make(what);
+                return make(r.what);
             } catch (...) {
                 return std::current_exception();
             }
         }
-        return std::make_exception_ptr(remote_error(fn, readable, what));
+        return std::make_exception_ptr(remote_error(fn, r.readable, r.what));
     }
 
     void on_frame(pool_worker& w, pp::msg type, std::uint64_t id, std::string_view payload,
@@ -544,14 +542,10 @@ public:
             }
             return;
         case pp::msg::init_failed: {
-            std::string mangled;
-            std::string readable;
-            std::string what;
-            pp::get_str(payload, mangled);
-            pp::get_str(payload, readable);
-            pp::get_str(payload, what);
+            pp::error_report r;
+            (void)pp::get_error_report(payload, r); // what there is of it
             w.init_error = "the initializer '" + p.opts.initializer.name() + "' raised " +
-                           readable + (what.empty() ? "" : ": " + what);
+                           r.readable + (r.what.empty() ? "" : ": " + r.what);
             return;
         }
         case pp::msg::ok:
@@ -617,9 +611,12 @@ public:
             }
             w.in.resize(old + static_cast<std::size_t>(n));
             std::size_t pos = 0;
-            while (w.in.size() - pos >= pp::header_size) {
-                std::uint32_t len = pp::get_u32(w.in.data() + pos);
-                if (len < pp::header_size - 4 || len > limit) {
+            pp::frame f{};
+            std::size_t used = 0;
+            for (;;) {
+                const pp::decode_status st =
+                    pp::decode_frame(std::string_view(w.in).substr(pos), limit, f, used);
+                if (st == pp::decode_status::malformed) {
                     log::get("weft.exec")
                         .error("process_pool '{}': worker {} sent a malformed frame; killing it",
                                w.pool->opts.name, w.pid);
@@ -629,14 +626,11 @@ public:
                     close_fd(w);
                     break;
                 }
-                if (w.in.size() - pos - 4 < len) {
+                if (st == pp::decode_status::partial) {
                     break;
                 }
-                std::string_view payload(w.in.data() + pos + pp::header_size,
-                                         len - (pp::header_size - 4));
-                on_frame(w, static_cast<pp::msg>(w.in[pos + 4]), pp::get_u64(w.in.data() + pos + 5),
-                         payload, comps);
-                pos += 4 + std::size_t{len};
+                on_frame(w, f.type, f.id, f.payload, comps);
+                pos += used;
             }
             w.in.erase(0, pos);
         }
@@ -929,9 +923,7 @@ void handle_cancel(service& s, remote_call_rec* rec) {
             s.kill(w, "cancelled");
         } else {
             rec->abandoned = true;
-            std::string f(pp::header_size, '\0');
-            pp::finish_frame(f, pp::msg::cancel, rec->id);
-            w.out.append(f);
+            w.out.append(pp::empty_frame(pp::msg::cancel, rec->id));
             if (!w.epollout) {
                 s.flush(w);
             }
@@ -972,10 +964,7 @@ pool_impl::pool_impl(process_pool::options o, service& s)
     if (opts.max_batch == 0) {
         opts.max_batch = 1;
     }
-    init_frame.assign(pp::header_size + 8, '\0');
-    pp::put_u64(init_frame.data() + pp::header_size, opts.max_message);
-    init_frame.append(opts.initializer.payload());
-    pp::finish_frame(init_frame, pp::msg::init, 0);
+    init_frame = pp::init_frame(opts.max_message, opts.initializer.payload());
 }
 
 void pool_impl::stop_workers(bool /*wait*/) noexcept {
