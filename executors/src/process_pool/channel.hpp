@@ -88,7 +88,7 @@ channel::read_status channel::read(std::size_t limit, OnFrame&& on_frame) {
         std::size_t used = 0;
         for (;;) {
             const decode_status st =
-                decode_frame(std::string_view(in_).substr(pos), limit, f, used);
+                decode_frame(std::string_view(in_.data() + pos, in_.size() - pos), limit, f, used);
             if (st == decode_status::malformed) {
                 in_.clear();
                 close();

@@ -122,10 +122,6 @@ void pool_impl::maintain(completions& comps) {
     dispatch(comps);
 }
 
-bool pool_impl::used_up(const worker& w) const noexcept {
-    return opts_.max_tasks_per_child != 0 && w.sent_total() >= opts_.max_tasks_per_child;
-}
-
 void pool_impl::retire_idle() {
     const bool idle_pool = stopping_ && queue_.empty();
     for (auto& w : workers_) {

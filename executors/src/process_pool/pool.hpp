@@ -109,7 +109,10 @@ private:
     void count_start_failure(const worker& w, completions& comps);
     clock::time_point escalate_kill(worker& w, clock::time_point now);
     clock::time_point check_head(worker& w, clock::time_point now, completions& comps);
-    [[nodiscard]] bool used_up(const worker& w) const noexcept;
+    /// Ran max_tasks_per_child calls: takes no more, and retires once idle.
+    [[nodiscard]] bool used_up(const worker& w) const noexcept {
+        return opts_.max_tasks_per_child != 0 && w.sent_total() >= opts_.max_tasks_per_child;
+    }
 
     process_pool::options opts_;
     service& svc_;

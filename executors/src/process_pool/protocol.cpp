@@ -1,5 +1,6 @@
 // The process pool's frame codec (see protocol.hpp for the format): the encoders the parent and
-// the worker use to build frames and error reports, and the one decoder both ends read with.
+// the worker use to build frames and error reports, and the error-report decoder. The frame
+// decoder both ends read with is inline in the header.
 
 #include "protocol.hpp"
 
@@ -48,25 +49,6 @@ void put_error_report(std::string& out, const char* mangled, std::string_view re
     put_str(out, mangled);
     put_str(out, readable);
     put_str(out, what);
-}
-
-decode_status decode_frame(std::string_view in, std::size_t limit, frame& f,
-                           std::size_t& used) noexcept {
-    if (in.size() < header_size) {
-        return decode_status::partial;
-    }
-    const std::uint32_t len = get_u32(in.data());
-    if (len < header_size - 4 || len > limit) {
-        return decode_status::malformed;
-    }
-    if (in.size() - 4 < len) {
-        return decode_status::partial;
-    }
-    f.type = static_cast<msg>(in[4]);
-    f.id = get_u64(in.data() + 5);
-    f.payload = in.substr(header_size, len - (header_size - 4));
-    used = 4 + std::size_t{len};
-    return decode_status::whole;
 }
 
 bool get_error_report(std::string_view payload, error_report& r) {

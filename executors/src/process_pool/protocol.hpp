@@ -91,8 +91,25 @@ enum class decode_status {
 };
 
 /// Decodes the first frame of in; payloads over `limit` bytes (plus header) are malformed.
-decode_status decode_frame(std::string_view in, std::size_t limit, frame& f,
-                           std::size_t& used) noexcept;
+/// (Inline: both ends run it once per frame.)
+inline decode_status decode_frame(std::string_view in, std::size_t limit, frame& f,
+                                  std::size_t& used) noexcept {
+    if (in.size() < header_size) {
+        return decode_status::partial;
+    }
+    const std::uint32_t len = get_u32(in.data());
+    if (len < header_size - 4 || len > limit) {
+        return decode_status::malformed;
+    }
+    if (in.size() - 4 < len) {
+        return decode_status::partial;
+    }
+    f.type = static_cast<msg>(in[4]);
+    f.id = get_u64(in.data() + 5);
+    f.payload = std::string_view(in.data() + header_size, len - (header_size - 4));
+    used = 4 + std::size_t{len};
+    return decode_status::whole;
+}
 
 /// An error report (error and init_failed frames).
 struct error_report {

@@ -117,7 +117,7 @@ private:
         std::size_t used = 0;
         for (;;) {
             const decode_status st =
-                decode_frame(std::string_view(in_).substr(pos),
+                decode_frame(std::string_view(in_.data() + pos, in_.size() - pos),
                              std::numeric_limits<std::uint32_t>::max(), f, used);
             if (st == decode_status::malformed) {
                 quit(4);
