@@ -73,14 +73,12 @@ void channel::flush() noexcept {
 
 channel::recv_status channel::receive() {
     for (;;) {
-        const std::size_t old = in_.size();
-        in_.resize(old + (std::size_t{1} << 18));
-        ssize_t n = ::recv(fd_, in_.data() + old, in_.size() - old, MSG_DONTWAIT);
+        char* room = in_.room();
+        ssize_t n = ::recv(fd_, room, in_.room_size(), MSG_DONTWAIT);
         if (n > 0) {
-            in_.resize(old + static_cast<std::size_t>(n));
+            in_.commit(static_cast<std::size_t>(n));
             return recv_status::data;
         }
-        in_.resize(old);
         if (n < 0 && errno == EINTR) {
             continue;
         }

@@ -6,6 +6,7 @@
 // protocol's decoder. Touched only under the service lock.
 
 #include "protocol.hpp"
+#include "read_buffer.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -55,14 +56,14 @@ public:
 
 private:
     enum class recv_status { data, drained, closed };
-    /// Appends what one recv() gets to in_.
+    /// Adds what one recv() gets to in_.
     recv_status receive();
     void set_epollout(bool on) noexcept;
 
     int ep_ = -1;
     int fd_ = -1;
     std::uint64_t tag_ = 0;
-    std::string in_;
+    read_buffer in_;
     std::string out_;
     std::size_t out_off_ = 0; // out_[0, out_off_) was sent
     bool epollout_ = false;   // EPOLLOUT armed (out_ holds unsent bytes the socket had no room for)
@@ -87,8 +88,7 @@ channel::read_status channel::read(std::size_t limit, OnFrame&& on_frame) {
         frame f{};
         std::size_t used = 0;
         for (;;) {
-            const decode_status st =
-                decode_frame(std::string_view(in_.data() + pos, in_.size() - pos), limit, f, used);
+            const decode_status st = decode_frame(in_.data().substr(pos), limit, f, used);
             if (st == decode_status::malformed) {
                 in_.clear();
                 close();
@@ -100,7 +100,7 @@ channel::read_status channel::read(std::size_t limit, OnFrame&& on_frame) {
             on_frame(f);
             pos += used;
         }
-        in_.erase(0, pos);
+        in_.consume(pos);
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include "helper_processes.hpp"
 #include "protocol.hpp"
+#include "read_buffer.hpp"
 
 #include <weft/executors/remote.hpp>
 
@@ -90,23 +91,21 @@ public:
 private:
     // Reads what is there (blocking: at least something); false when nothing was there.
     bool read_some(bool block) {
-        std::size_t old = in_.size();
-        in_.resize(old + (std::size_t{1} << 18));
+        char* room = in_.room();
         ssize_t n;
         do {
-            n = ::recv(fd_, in_.data() + old, in_.size() - old, block ? 0 : MSG_DONTWAIT);
+            n = ::recv(fd_, room, in_.room_size(), block ? 0 : MSG_DONTWAIT);
         } while (n < 0 && errno == EINTR);
         if (n == 0) {
             quit(0); // the parent closed its end: the pool is done with this worker
         }
         if (n < 0) {
-            in_.resize(old);
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
                 return false;
             }
             quit(0);
         }
-        in_.resize(old + static_cast<std::size_t>(n));
+        in_.commit(static_cast<std::size_t>(n));
         parse();
         return true;
     }
@@ -116,9 +115,8 @@ private:
         frame f{};
         std::size_t used = 0;
         for (;;) {
-            const decode_status st =
-                decode_frame(std::string_view(in_.data() + pos, in_.size() - pos),
-                             std::numeric_limits<std::uint32_t>::max(), f, used);
+            const decode_status st = decode_frame(
+                in_.data().substr(pos), std::numeric_limits<std::uint32_t>::max(), f, used);
             if (st == decode_status::malformed) {
                 quit(4);
             }
@@ -128,7 +126,7 @@ private:
             queue_.push_back({f.type, f.id, std::string(f.payload)});
             pos += used;
         }
-        in_.erase(0, pos);
+        in_.consume(pos);
     }
 
     void take_cancels() {
@@ -216,7 +214,7 @@ private:
     }
 
     int fd_;
-    std::string in_;
+    read_buffer in_;
     std::deque<queued_frame> queue_;
     std::unordered_set<std::uint64_t> cancelled_;
     std::uint64_t max_message_ = ~std::uint64_t{0};

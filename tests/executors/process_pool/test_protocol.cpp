@@ -1,11 +1,14 @@
 // The process pool's frame codec (executors/src/process_pool/protocol.hpp, private): what one
-// end encodes, the other decodes; partial input waits, lengths out of range are malformed.
+// end encodes, the other decodes; partial input waits, lengths out of range are malformed. And
+// the input buffer both ends decode from (read_buffer.hpp).
 
 #include "protocol.hpp"
+#include "read_buffer.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace pp = weft::detail::pp;
@@ -117,4 +120,26 @@ TEST(process_pool_protocol, a_call_payload_splits_into_key_and_arguments) {
     EXPECT_EQ(args, "ARGS");
     EXPECT_FALSE(pp::split_call(std::string_view(payload).substr(0, 4), key, args));
     EXPECT_FALSE(pp::split_call(std::string_view(payload).substr(0, 1), key, args));
+}
+
+TEST(process_pool_protocol, the_read_buffer_keeps_what_is_not_consumed_and_reuses_its_room) {
+    pp::read_buffer in;
+    EXPECT_TRUE(in.data().empty());
+    char* room = in.room();
+    ASSERT_GE(in.room_size(), pp::read_buffer::chunk);
+    std::memcpy(room, "frame1frame2", 12);
+    in.commit(12);
+    EXPECT_EQ(in.data(), "frame1frame2");
+    in.consume(6);
+    EXPECT_EQ(in.data(), "frame2");
+    // The next read goes right after what is kept, with a chunk of room again.
+    room = in.room();
+    EXPECT_EQ(room, in.data().data() + in.data().size());
+    ASSERT_GE(in.room_size(), pp::read_buffer::chunk);
+    std::memset(room, 'x', pp::read_buffer::chunk);
+    in.commit(pp::read_buffer::chunk);
+    EXPECT_EQ(in.data().size(), 6 + pp::read_buffer::chunk);
+    EXPECT_EQ(in.data().substr(0, 7), "frame2x");
+    in.clear();
+    EXPECT_TRUE(in.data().empty());
 }
