@@ -1,6 +1,7 @@
 #pragma once
 
-// The wire formats of the process pool (private).
+// The wire formats of the process pool, for both ends (private): every frame is encoded and
+// decoded here, so that the parent and the worker read the same bytes the same way.
 //
 // Parent <-> worker, over a SOCK_STREAM socketpair: frames of
 //   u32 length (of what follows) | u8 type | u64 call id | payload
@@ -8,10 +9,13 @@
 // call: u16 key length | key | arguments (cereal binary of the parameter tuple)
 // cancel: nothing (skip the call with this id if it has not started)
 // ready: nothing; ok: the result (cereal binary); skipped: nothing
-// error, init_failed: str mangled type | str readable type | str what (str = u32 length | bytes)
+// error, init_failed: an error report, str mangled type | str readable type | str what
+// (str = u32 length | bytes)
 //
 // Parent <-> fork server, over a SOCK_SEQPACKET socketpair: fixed-size fs_msg records; a spawn
 // request carries the worker's end of its socketpair as SCM_RIGHTS.
+//
+// Everything private to the process pool lives in weft::detail::pp.
 
 #include <cstddef>
 #include <cstdint>
@@ -51,6 +55,8 @@ inline std::uint64_t get_u64(const char* p) noexcept {
     return v;
 }
 
+// ---- encoding -----------------------------------------------------------------------------------
+
 /// Fills in the header of a frame whose first header_size bytes were reserved.
 inline void finish_frame(std::string& f, msg type, std::uint64_t id) noexcept {
     put_u32(f.data(), static_cast<std::uint32_t>(f.size() - 4));
@@ -58,40 +64,67 @@ inline void finish_frame(std::string& f, msg type, std::uint64_t id) noexcept {
     put_u64(f.data() + 5, id);
 }
 
-inline void put_str(std::string& out, std::string_view s) {
-    char len[4];
-    put_u32(len, static_cast<std::uint32_t>(s.size()));
-    out.append(len, 4);
-    out.append(s);
+/// A whole frame without payload (cancel, ready, skipped).
+std::string empty_frame(msg type, std::uint64_t id);
+
+/// The init frame a pool sends each new worker first: its max_message and the initializer's
+/// payload (empty: none).
+std::string init_frame(std::uint64_t max_message, std::string_view initializer);
+
+/// Appends an error report to out: the exception's mangled type, its readable type and what().
+void put_error_report(std::string& out, const char* mangled, std::string_view readable,
+                      std::string_view what);
+
+// ---- decoding -----------------------------------------------------------------------------------
+
+/// One frame as read: type, call id and payload (a view into the reader's buffer).
+struct frame {
+    msg type;
+    std::uint64_t id;
+    std::string_view payload;
+};
+
+enum class decode_status {
+    whole,     ///< f holds the first frame of the input; `used` is its size on the wire
+    partial,   ///< the first frame has not fully arrived
+    malformed, ///< its length is shorter than a header or longer than the limit
+};
+
+/// Decodes the first frame of in; payloads over `limit` bytes (plus header) are malformed.
+/// (Inline: both ends run it once per frame.)
+inline decode_status decode_frame(std::string_view in, std::size_t limit, frame& f,
+                                  std::size_t& used) noexcept {
+    if (in.size() < header_size) {
+        return decode_status::partial;
+    }
+    const std::uint32_t len = get_u32(in.data());
+    if (len < header_size - 4 || len > limit) {
+        return decode_status::malformed;
+    }
+    if (in.size() - 4 < len) {
+        return decode_status::partial;
+    }
+    f.type = static_cast<msg>(in[4]);
+    f.id = get_u64(in.data() + 5);
+    f.payload = std::string_view(in.data() + header_size, len - (header_size - 4));
+    used = 4 + std::size_t{len};
+    return decode_status::whole;
 }
 
-inline bool get_str(std::string_view& in, std::string& s) {
-    if (in.size() < 4) {
-        return false;
-    }
-    std::uint32_t n = get_u32(in.data());
-    if (in.size() - 4 < n) {
-        return false;
-    }
-    s.assign(in.data() + 4, n);
-    in.remove_prefix(4 + std::size_t{n});
-    return true;
-}
+/// An error report (error and init_failed frames).
+struct error_report {
+    std::string mangled;
+    std::string readable;
+    std::string what;
+};
+
+/// Reads an error report; false when it is cut short (the fields read so far are kept).
+bool get_error_report(std::string_view payload, error_report& r);
 
 /// Splits "u16 key length | key | arguments".
-inline bool split_call(std::string_view payload, std::string_view& key, std::string_view& args) {
-    if (payload.size() < 2) {
-        return false;
-    }
-    std::size_t n = static_cast<unsigned char>(payload[0]) |
-                    (static_cast<std::size_t>(static_cast<unsigned char>(payload[1])) << 8);
-    if (payload.size() - 2 < n) {
-        return false;
-    }
-    key = payload.substr(2, n);
-    args = payload.substr(2 + n);
-    return true;
-}
+bool split_call(std::string_view payload, std::string_view& key, std::string_view& args) noexcept;
+
+// ---- the fork server's records ------------------------------------------------------------------
 
 struct fs_msg {
     std::uint32_t type = 0;
@@ -109,13 +142,5 @@ enum fs_type : std::uint32_t {
     fs_spawn_failed = 11, // server -> parent: fork failed with errno arg
     fs_exited = 12,       // server -> parent: pid ended with wait status arg (reaped)
 };
-
-/// The parent's end of the fork server's socket, starting a fork server when this process has
-/// none (a forked child of the process that called weft::init).
-/// @throws invalid_state_error when weft::init was not called.
-int fork_server_socket();
-
-/// Runs a worker on fd until its parent closes it.
-[[noreturn]] void worker_main(int fd);
 
 } // namespace weft::detail::pp

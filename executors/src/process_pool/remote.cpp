@@ -1,3 +1,8 @@
+// The registry of remote functions and exception types that remote.hpp declares: filled by the
+// static initialisers of WEFT_REMOTE and WEFT_REMOTE_EXCEPTION, the same in the parent and in
+// every worker (the same program), and read by key when a call crosses. Its names are in
+// weft::detail, beside the header templates that register into it.
+
 #include <weft/executors/remote.hpp>
 
 #include <cxxabi.h>

@@ -57,8 +57,10 @@ class process_pool;
 
 namespace detail {
 
+namespace pp { // the pool's private side (executors/src/process_pool)
 class pool_impl;
-struct pool_worker;
+class worker;
+} // namespace pp
 
 /// One call on its way through a process pool. The typed half (the promise) is in the header;
 /// the pool's bookkeeping lives in the .cpp and is touched only under the pool service's lock.
@@ -71,16 +73,15 @@ struct remote_call_rec {
     std::uint64_t id = 0;     // unique in the process
     std::string frame;        // the CALL frame sent to a worker (header + key + arguments)
     std::string name;         // the function's registered name, for messages
-    pool_impl* pool = nullptr;
+    pp::pool_impl* pool = nullptr;
     // Pool-side state (service lock).
-    int where = 0;                 // see pool_impl
-    pool_worker* worker = nullptr; // the worker it was sent to
-    bool abandoned = false;        // the awaiter cancelled it after it was sent
-    bool pool_cancelled = false;   // the pool cancelled it (shutdown(cancel_pending))
-    bool cancel_seen = false;      // the awaiter's cancellation was handled
-    bool delivery_failed = false;  // the result came after the awaiter cancelled
-    bool ended = false;            // accounted (end_job) already
-    bool begun = false;            // counted as started (begin_job)
+    int where = 0;                // where the call is (the pool's call_place)
+    pp::worker* worker = nullptr; // the worker it was sent to
+    bool abandoned = false;       // the awaiter cancelled it after it was sent
+    bool pool_cancelled = false;  // the pool cancelled it (shutdown(cancel_pending))
+    bool cancel_seen = false;     // the awaiter's cancellation was handled
+    bool delivery_failed = false; // the result came after the awaiter cancelled
+    bool begun = false;           // counted as started (begin_job)
 
     remote_call_rec() = default;
     remote_call_rec(const remote_call_rec&) = delete;
@@ -131,11 +132,11 @@ struct typed_remote_call final : remote_call_rec {
 void begin_call_frame(std::string& frame);
 /// Hands a call to the pool (takes rec).
 /// @throws executor_shut_down, message_too_large, worker_init_error.
-void submit_remote(pool_impl& pool, remote_call_rec* rec);
+void submit_remote(pp::pool_impl& pool, remote_call_rec* rec);
 
 /// Builds and submits fn(args...) to pool.
 template <class F, class... Args>
-future<remote_result_t<F, Args...>> run_remote(pool_impl& pool, F&& fn, Args&&... args) {
+future<remote_result_t<F, Args...>> run_remote(pp::pool_impl& pool, F&& fn, Args&&... args) {
     using R = remote_result_t<F, Args...>;
     if constexpr (check_remote<F, Args...>()) {
         auto rec = std::make_unique<typed_remote_call<R>>();
@@ -227,10 +228,10 @@ public:
     [[nodiscard]] std::uint64_t workers_started() const noexcept;
 
     /// The implementation (for run_in_executor).
-    [[nodiscard]] detail::pool_impl& impl() noexcept { return *impl_; }
+    [[nodiscard]] detail::pp::pool_impl& impl() noexcept { return *impl_; }
 
 private:
-    detail::pool_impl* impl_;
+    detail::pp::pool_impl* impl_;
 };
 
 /// Runs fn(args...) in a worker of the pool (fn registered with WEFT_REMOTE, or a weft::partial
