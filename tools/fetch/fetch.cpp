@@ -4,6 +4,8 @@
 // SIGINT/SIGTERM stop it: it prints what finished so far, then dies by that signal (130/143).
 
 #include "commands.hpp"
+#include "common/cli_checks.hpp"
+#include "common/progress_bar.hpp"
 
 #include <weft/net/http/client.hpp>
 #include <weft/net/http/server.hpp>
@@ -19,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -117,15 +120,19 @@ std::string error_kind(const std::exception& e) {
     return "error";
 }
 
-/// A progress bar on stderr, drawn only on a terminal and only for longer lists.
+/// Progress through the URL list on stderr: drawn only on a terminal and only for longer lists,
+/// at most every 100 ms; cleared when the fetch ends.
 class progress {
 public:
-    progress(std::size_t total, bool enabled)
-        : total_(total), enabled_(enabled && total >= 20 && ::isatty(STDERR_FILENO) != 0) {}
+    progress(std::size_t total, bool enabled) : total_(total) {
+        if (enabled && total >= 20 && ::isatty(STDERR_FILENO) != 0) {
+            bar_.emplace(stderr);
+        }
+    }
 
     void step() {
         ++done_;
-        if (!enabled_) {
+        if (!bar_) {
             return;
         }
         const auto now = steady_clock::now();
@@ -133,21 +140,14 @@ public:
             return;
         }
         last_ = now;
-        constexpr std::size_t width = 40;
-        const std::size_t filled = width * done_ / total_;
-        std::string bar(filled, '#');
-        bar.resize(width, '-');
-        std::fprintf(stderr, "\r[%s] %zu/%zu", bar.c_str(), done_, total_);
-        if (done_ == total_) {
-            std::fprintf(stderr, "\r%*s\r", static_cast<int>(width + 24), "");
-        }
-        std::fflush(stderr);
+        bar_->update(static_cast<double>(done_) / static_cast<double>(total_),
+                     std::to_string(done_) + "/" + std::to_string(total_));
     }
 
 private:
     std::size_t total_;
     std::size_t done_ = 0;
-    bool enabled_;
+    std::optional<progress_bar> bar_;
     steady_clock::time_point last_{};
 };
 
@@ -494,33 +494,6 @@ int run_fetch(fetch_options o) {
         return 1;
     }
     return failed == 0 ? 0 : 1;
-}
-
-/// A CLI11 check that a number is finite: "nan" and "inf" parse as doubles, and NaN passes every
-/// CLI::Range (each comparison with it is false).
-CLI::Validator finite_number() {
-    return CLI::Validator(
-        [](std::string& s) -> std::string {
-            double v = 0;
-            if (!CLI::detail::lexical_cast(s, v) || !std::isfinite(v)) {
-                return "must be a finite number, not " + s;
-            }
-            return {};
-        },
-        "FINITE");
-}
-
-/// A CLI11 check for a size: CLI::AsSizeValue reads "-1" as a huge unsigned number.
-CLI::Validator not_negative() {
-    return CLI::Validator(
-        [](std::string& s) -> std::string {
-            const auto b = s.find_first_not_of(" \t");
-            if (b != std::string::npos && s[b] == '-') {
-                return "must not be negative, not " + s;
-            }
-            return {};
-        },
-        "SIZE");
 }
 
 command add_fetch_command(CLI::App& app) {

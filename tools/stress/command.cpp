@@ -5,6 +5,9 @@
 #include "report_table.hpp"
 #include "runner.hpp"
 
+#include "common/cli_checks.hpp"
+#include "common/progress_bar.hpp"
+
 #include <weft/runtime/run.hpp>
 
 #include <unistd.h>
@@ -33,20 +36,6 @@ CLI::Validator spec_check(Parse parse, const char* name) {
             }
         },
         name);
-}
-
-/// A CLI11 check that a number is finite: "nan" and "inf" parse as doubles, and NaN passes every
-/// CLI::Range (each comparison with it is false).
-CLI::Validator finite_number() {
-    return CLI::Validator(
-        [](std::string& s) -> std::string {
-            double v = 0;
-            if (!CLI::detail::lexical_cast(s, v) || !std::isfinite(v)) {
-                return "must be a finite number, not " + s;
-            }
-            return {};
-        },
-        "FINITE");
 }
 
 void write_file(const std::string& path, const std::string& text) {
@@ -130,7 +119,7 @@ CLI::App* add_stress_options(CLI::App& app, command_line& cl) {
                       ->capture_default_str();
     sub->add_option("-d,--duration", cl.duration_s,
                     "Seconds per cell instead of a call count (example: --duration 2.5)")
-        ->check(finite_number())
+        ->check(tools::finite_number())
         ->check(CLI::Range(0.001, 3600.0))
         ->excludes(tasks);
     sub->add_option("--loops", cl.loops, "Event loops submitting calls (example: --loops 2)")
@@ -138,19 +127,19 @@ CLI::App* add_stress_options(CLI::App& app, command_line& cl) {
         ->capture_default_str();
     sub->add_option("--warmup", cl.warmup_s,
                     "Seconds of unmeasured load before each cell (example: --warmup 0.5)")
-        ->check(finite_number())
+        ->check(tools::finite_number())
         ->check(CLI::Range(0.0, 600.0))
         ->capture_default_str();
     sub->add_option("--rate", cl.rate,
                     "Open loop: calls arrive at this rate per second and latency counts from "
                     "the intended send time, so a stall shows instead of hiding (no coordinated "
                     "omission); --concurrency caps calls in flight (example: --rate 2000)")
-        ->check(finite_number())
+        ->check(tools::finite_number())
         ->check(CLI::Range(0.001, 1e8));
     sub->add_option("--idle", cl.idle_s,
                     "Seconds of idle CPU measurement after the sweep; 0 skips it (example: "
                     "--idle 1)")
-        ->check(finite_number())
+        ->check(tools::finite_number())
         ->check(CLI::Range(0.0, 60.0))
         ->capture_default_str();
     sub->add_flag("--recommend", cl.recommend,
@@ -218,7 +207,7 @@ int run_command(const command_line& cl) {
         return 2;
     }
     const bool to_stdout = cl.json == "-" || cl.csv == "-";
-    std::optional<progress_bar> bar;
+    std::optional<tools::progress_bar> bar;
     progress_fn progress;
     if (!cl.no_progress && ::isatty(STDERR_FILENO) == 1) {
         bar.emplace(stderr);

@@ -1,6 +1,7 @@
 #include "recommend.hpp"
 
-#include <cstdio>
+#include "common/format.hpp"
+
 #include <string>
 #include <tuple>
 
@@ -9,15 +10,7 @@ namespace weft::stress {
 namespace {
 
 std::string rate(double per_s) {
-    char buf[32];
-    if (per_s >= 1e6) {
-        std::snprintf(buf, sizeof buf, "%.2fM/s", per_s / 1e6);
-    } else if (per_s >= 1e3) {
-        std::snprintf(buf, sizeof buf, "%.1fk/s", per_s / 1e3);
-    } else {
-        std::snprintf(buf, sizeof buf, "%.0f/s", per_s);
-    }
-    return buf;
+    return tools::si(per_s) + "/s";
 }
 
 bool eligible(const cell_result& c) {
@@ -76,17 +69,12 @@ std::optional<recommendation> recommend(const std::vector<cell_result>& cells) {
             lower_concurrency = std::max(lower_concurrency, c.throughput);
         }
     }
-    char share[16];
-    std::snprintf(share, sizeof share, "%.0f%%", 100.0 * pick->throughput / best->throughput);
+    auto pct = [&](double v) { return tools::fmt("%.0f%%", 100.0 * v / best->throughput); };
+    const std::string share = pct(pick->throughput);
     r.reason = pick->target + " (" + std::to_string(pick->pool_size) + " workers) at concurrency " +
                std::to_string(pick->concurrency) + " reaches " + rate(pick->throughput) + ", " +
                share + " of the best, " + rate(best->throughput) + " (" + best->target +
                " at concurrency " + std::to_string(best->concurrency) + ")";
-    auto pct = [&](double v) {
-        char b[16];
-        std::snprintf(b, sizeof b, "%.0f%%", 100.0 * v / best->throughput);
-        return std::string(b);
-    };
     if (any_smaller_pool) {
         r.reason += "; smaller pools reach at most " + pct(smaller_pool);
     } else {

@@ -1,6 +1,6 @@
 #include "report_html.hpp"
 
-#include "format.hpp"
+#include "common/format.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -11,27 +11,11 @@
 
 namespace weft::stress {
 
+using tools::fmt;
+using tools::latency_text;
+using tools::si;
+
 namespace {
-
-std::string short_number(double v) {
-    if (v >= 1e6) {
-        return fmt("%.3gM", v / 1e6);
-    }
-    if (v >= 1e3) {
-        return fmt("%.3gk", v / 1e3);
-    }
-    return fmt("%.3g", v);
-}
-
-std::string short_latency(double us) {
-    if (us >= 1e6) {
-        return fmt("%.3gs", us / 1e6);
-    }
-    if (us >= 1e3) {
-        return fmt("%.3gms", us / 1e3);
-    }
-    return fmt("%.3gus", us);
-}
 
 const char* const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                "#9467bd", "#8c564b", "#e377c2", "#17becf"};
@@ -235,11 +219,11 @@ std::string format_html(const run_report& r) {
     h += "<figure>\n" +
          line_chart(scenarios_only ? "Operations per second against concurrency"
                                    : "Throughput against concurrency, per executor",
-                    "calls per second", xs, throughput, false, short_number) +
+                    "calls per second", xs, throughput, false, si) +
          "</figure>\n";
     h += "<figure>\n" +
          line_chart("Latency percentiles (p50 solid, p99 dashed)", "latency", xs, latency, true,
-                    short_latency) +
+                    latency_text) +
          "</figure>\n";
 
     h += "<h2>Cells</h2>\n<table>\n<thead><tr><th>executor</th><th>workload</th><th>workers</th>"
@@ -250,11 +234,11 @@ std::string format_html(const run_report& r) {
     for (const cell_result& c : r.cells) {
         h += "<tr><td class=\"l\">" + html_escape(c.target) + "</td><td class=\"l\">" +
              html_escape(c.workload) + "</td><td>" + std::to_string(c.pool_size) + "</td><td>" +
-             std::to_string(c.concurrency) + "</td><td>" + short_number(c.throughput) +
-             "</td><td>" + short_latency(c.p50_us) + "</td><td>" + short_latency(c.p90_us) +
-             "</td><td>" + short_latency(c.p99_us) + "</td><td>" + short_latency(c.p999_us) +
-             "</td><td>" + short_latency(c.max_us) + "</td><td>" + fmt("%.2f", c.user_s) +
-             "</td><td>" + fmt("%.2f", c.sys_s) + "</td><td>" +
+             std::to_string(c.concurrency) + "</td><td>" + si(c.throughput) + "</td><td>" +
+             latency_text(c.p50_us) + "</td><td>" + latency_text(c.p90_us) + "</td><td>" +
+             latency_text(c.p99_us) + "</td><td>" + latency_text(c.p999_us) + "</td><td>" +
+             latency_text(c.max_us) + "</td><td>" + fmt("%.2f", c.user_s) + "</td><td>" +
+             fmt("%.2f", c.sys_s) + "</td><td>" +
              std::to_string(c.voluntary_cs + c.involuntary_cs) + "</td><td>" +
              std::to_string(c.workers_used) + "</td><td>" + fmt("%.2f", c.balance) + "</td><td>" +
              std::to_string(c.errors) + "</td><td>" + std::to_string(c.crashes) + "</td>" +

@@ -1,8 +1,8 @@
 #include "report_json_csv.hpp"
 
-#include <nlohmann/json.hpp>
+#include "common/format.hpp"
 
-#include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace weft::stress {
 
@@ -55,9 +55,7 @@ std::string csv_field(const std::string& s) {
 }
 
 std::string num(double v) {
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%.6g", v);
-    return buf;
+    return tools::fmt("%.6g", v);
 }
 
 } // namespace

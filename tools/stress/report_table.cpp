@@ -1,6 +1,6 @@
 #include "report_table.hpp"
 
-#include "format.hpp"
+#include "common/format.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,32 +8,11 @@
 
 namespace weft::stress {
 
+using tools::fmt;
+using tools::latency_text;
+using tools::si;
+
 namespace {
-
-/// 1234567 -> "1.23M", 12345 -> "12.3k".
-std::string si(double v) {
-    if (v >= 1e6) {
-        return fmt("%.2fM", v / 1e6);
-    }
-    if (v >= 1e4) {
-        return fmt("%.1fk", v / 1e3);
-    }
-    return fmt("%.0f", v);
-}
-
-/// Microseconds, in the unit that reads best.
-std::string latency(double us) {
-    if (us >= 1e6) {
-        return fmt("%.2fs", us / 1e6);
-    }
-    if (us >= 1e4) {
-        return fmt("%.1fms", us / 1e3);
-    }
-    if (us >= 1e3) {
-        return fmt("%.2fms", us / 1e3);
-    }
-    return fmt("%.1fus", us);
-}
 
 struct column {
     std::string title;
@@ -114,13 +93,14 @@ std::string format_table(const run_report& r) {
             once = "FAILED (" + std::to_string(c.lost) + " lost, " + std::to_string(c.doubled) +
                    " doubled)";
         }
-        rows.push_back(
-            {c.target, c.workload, std::to_string(c.pool_size), std::to_string(c.concurrency),
-             si(c.throughput), latency(c.p50_us), latency(c.p90_us), latency(c.p99_us),
-             latency(c.p999_us), latency(c.max_us), fmt("%.2f", c.user_s), fmt("%.2f", c.sys_s),
-             std::to_string(c.voluntary_cs + c.involuntary_cs), std::to_string(c.loop_stalls),
-             std::to_string(c.workers_used), fmt("%.2f", c.balance), std::to_string(c.errors),
-             std::to_string(c.crashes), once});
+        rows.push_back({c.target, c.workload, std::to_string(c.pool_size),
+                        std::to_string(c.concurrency), si(c.throughput), latency_text(c.p50_us),
+                        latency_text(c.p90_us), latency_text(c.p99_us), latency_text(c.p999_us),
+                        latency_text(c.max_us), fmt("%.2f", c.user_s), fmt("%.2f", c.sys_s),
+                        std::to_string(c.voluntary_cs + c.involuntary_cs),
+                        std::to_string(c.loop_stalls), std::to_string(c.workers_used),
+                        fmt("%.2f", c.balance), std::to_string(c.errors), std::to_string(c.crashes),
+                        once});
     }
     out += render(cols, rows);
 
@@ -154,33 +134,6 @@ std::string format_table(const run_report& r) {
         }
     }
     return out;
-}
-
-std::string format_progress(double fraction, std::string_view now, std::size_t width) {
-    fraction = std::clamp(std::isfinite(fraction) ? fraction : 0.0, 0.0, 1.0);
-    constexpr std::size_t bar = 30;
-    const auto filled = static_cast<std::size_t>(std::lround(fraction * bar));
-    std::string s = "\r[" + std::string(filled, '#') + std::string(bar - filled, ' ') + "] " +
-                    fmt("%3.0f%%", fraction * 100) + "  " + std::string(now);
-    if (s.size() - 1 > width) {
-        s.resize(width + 1);
-    }
-    s += std::string(width + 1 - s.size(), ' ');
-    return s;
-}
-
-void progress_bar::update(double fraction, std::string_view now) {
-    const std::string s = format_progress(fraction, now);
-    std::fputs(s.c_str(), out_);
-    std::fflush(out_);
-    drawn_ = true;
-}
-
-progress_bar::~progress_bar() {
-    if (drawn_) {
-        std::fputs(("\r" + std::string(73, ' ') + "\r").c_str(), out_);
-        std::fflush(out_);
-    }
 }
 
 } // namespace weft::stress

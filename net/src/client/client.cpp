@@ -215,14 +215,10 @@ void set(transfer& t, CURLoption opt, T value) {
     }
 }
 
-/// Prepares t's easy handle. @throws invalid_url_error for a URL libcurl cannot parse.
-void prepare(transfer& t, const client_state& st, const headers& hdrs) {
-    const client_options& o = st.opts;
-    if (t.method.empty()) {
-        throw client_error("HTTP request with an empty method for " + t.url, t.url);
-    }
-    // libcurl parses the URL when the transfer starts (CURLE_URL_MALFORMAT then); the scheme is
-    // checked here, so that a typo fails at once with a clear message.
+/// The URL's scheme, checked: libcurl would only fail it when the transfer starts
+/// (CURLE_URL_MALFORMAT), so a typo fails here at once with a clear message.
+/// @throws invalid_url_error when it is not http or https.
+std::string_view checked_scheme(const transfer& t) {
     const auto sep = t.url.find("://");
     const std::string_view scheme =
         sep == std::string::npos ? std::string_view() : std::string_view(t.url).substr(0, sep);
@@ -235,32 +231,13 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
                 ")",
             t.url);
     }
-    t.max_body = o.max_response_bytes;
-    t.max_head = o.max_header_bytes;
-    t.keep_body = o.keep_body;
-    t.plain = t.method == "GET" && t.body.empty() && hdrs.empty();
-    t.nobody = t.method == "HEAD";
-    const auto [easy, configured] = t.ctx->acquire_easy(t.plain);
-    t.easy = easy;
-    // Per request.
-    CURLUcode urc = CURLUE_OK;
-    t.parsed_url = t.ctx->parsed_url(t.url, urc);
-    if (t.parsed_url == nullptr) {
-        throw invalid_url_error(
-            t.method + " " + t.url + ": invalid URL (" + curl_url_strerror(urc) + ")", t.url);
-    }
-    set(t, CURLOPT_CURLU, t.parsed_url.get());
-    set(t, CURLOPT_PRIVATE, static_cast<void*>(&t));
-    set(t, CURLOPT_ERRORBUFFER, t.errbuf);
-    set(t, CURLOPT_WRITEDATA, static_cast<void*>(&t));
-    set(t, CURLOPT_HEADERDATA, static_cast<void*>(&t));
-    // Prefer multiplexing on an HTTP/2 connection to opening a new one; ALPN tells soon. Not for
-    // plain http, where it would hold requests back until a whole response arrived.
-    set(t, CURLOPT_PIPEWAIT, o.http2 && iequals(scheme, "https") ? 1L : 0L);
-    if (configured) {
-        return; // a handle that served a plain GET of this client keeps the rest
-    }
-    // Per client.
+    return scheme;
+}
+
+/// The options every request of a client sets alike; a handle that served a plain GET of this
+/// client keeps them.
+void set_client_options(transfer& t, const client_state& st) {
+    const client_options& o = st.opts;
     set(t, CURLOPT_NOSIGNAL, 1L);
     set(t, CURLOPT_WRITEFUNCTION, &on_body);
     set(t, CURLOPT_HEADERFUNCTION, &on_header);
@@ -294,8 +271,10 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
     set(t, CURLOPT_HTTP_VERSION,
         o.http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
                 : static_cast<long>(CURL_HTTP_VERSION_1_1));
+}
 
-    // Method and body.
+/// The request's method, body and headers; an empty header value needs libcurl's "Name;" form.
+void set_method_body_headers(transfer& t, const headers& hdrs) {
     if (t.nobody) {
         set(t, CURLOPT_NOBODY, 1L);
     } else if (t.method == "GET" && t.body.empty()) {
@@ -309,8 +288,6 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
             set(t, CURLOPT_CUSTOMREQUEST, t.method.c_str());
         }
     }
-
-    // Request headers; an empty value needs libcurl's "Name;" form.
     for (const header_field& f : hdrs) {
         const std::string line = f.value.empty() ? f.name + ";" : f.name + ": " + f.value;
         curl_slist* l = curl_slist_append(t.header_list, line.c_str());
@@ -325,6 +302,42 @@ void prepare(transfer& t, const client_state& st, const headers& hdrs) {
     if (t.header_list != nullptr) {
         set(t, CURLOPT_HTTPHEADER, t.header_list);
     }
+}
+
+/// Prepares t's easy handle. @throws invalid_url_error for a URL libcurl cannot parse.
+void prepare(transfer& t, const client_state& st, const headers& hdrs) {
+    const client_options& o = st.opts;
+    if (t.method.empty()) {
+        throw client_error("HTTP request with an empty method for " + t.url, t.url);
+    }
+    const std::string_view scheme = checked_scheme(t);
+    t.max_body = o.max_response_bytes;
+    t.max_head = o.max_header_bytes;
+    t.keep_body = o.keep_body;
+    t.plain = t.method == "GET" && t.body.empty() && hdrs.empty();
+    t.nobody = t.method == "HEAD";
+    const auto [easy, configured] = t.ctx->acquire_easy(t.plain);
+    t.easy = easy;
+    // Per request.
+    CURLUcode urc = CURLUE_OK;
+    t.parsed_url = t.ctx->parsed_url(t.url, urc);
+    if (t.parsed_url == nullptr) {
+        throw invalid_url_error(
+            t.method + " " + t.url + ": invalid URL (" + curl_url_strerror(urc) + ")", t.url);
+    }
+    set(t, CURLOPT_CURLU, t.parsed_url.get());
+    set(t, CURLOPT_PRIVATE, static_cast<void*>(&t));
+    set(t, CURLOPT_ERRORBUFFER, t.errbuf);
+    set(t, CURLOPT_WRITEDATA, static_cast<void*>(&t));
+    set(t, CURLOPT_HEADERDATA, static_cast<void*>(&t));
+    // Prefer multiplexing on an HTTP/2 connection to opening a new one; ALPN tells soon. Not for
+    // plain http, where it would hold requests back until a whole response arrived.
+    set(t, CURLOPT_PIPEWAIT, o.http2 && iequals(scheme, "https") ? 1L : 0L);
+    if (configured) {
+        return; // a handle that served a plain GET of this client keeps the rest
+    }
+    set_client_options(t, st);
+    set_method_body_headers(t, hdrs);
 }
 
 void collect(transfer& t) {

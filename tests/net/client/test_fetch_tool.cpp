@@ -329,7 +329,7 @@ weft::task<void> progress_bar_on_a_terminal() {
     const std::string file = write_temp_file("many.txt", list);
     const command_result tty = co_await run_command_async("/usr/bin/script -qec '" + weft_exe() +
                                                           " fetch --file " + file + "' /dev/null");
-    EXPECT_NE(tty.out.find("[########################################] 25/25"), std::string::npos)
+    EXPECT_NE(tty.out.find("[##############################] 100%  25/25"), std::string::npos)
         << tty.out;
     // Not on a terminal: no bar.
     const command_result piped =
