@@ -19,6 +19,10 @@
 #include <unordered_set>
 #include <vector>
 
+// Private to libweft: hidden from its exported symbols, so that calls to it are direct (no PLT)
+// and may be inlined.
+#pragma GCC visibility push(hidden)
+
 namespace weft::http::detail {
 
 /// What close() needs to reach a connection that waits for its next request.
@@ -60,3 +64,5 @@ private:
 };
 
 } // namespace weft::http::detail
+
+#pragma GCC visibility pop

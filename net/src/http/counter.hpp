@@ -8,6 +8,10 @@
 #include <atomic>
 #include <cstdint>
 
+// Private to libweft: hidden from its exported symbols, so that calls to it are direct (no PLT)
+// and may be inlined.
+#pragma GCC visibility push(hidden)
+
 namespace weft::http::detail {
 
 struct alignas(64) counter {
@@ -18,3 +22,5 @@ struct alignas(64) counter {
 };
 
 } // namespace weft::http::detail
+
+#pragma GCC visibility pop

@@ -8,6 +8,10 @@
 #include <ctime>
 #include <string_view>
 
+// Private to libweft: hidden from its exported symbols, so that calls to it are direct (no PLT)
+// and may be inlined.
+#pragma GCC visibility push(hidden)
+
 namespace weft::http::detail {
 
 class date_line {
@@ -32,3 +36,5 @@ private:
 };
 
 } // namespace weft::http::detail
+
+#pragma GCC visibility pop

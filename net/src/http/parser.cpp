@@ -148,23 +148,16 @@ parse_status head_parser::finish(std::string_view head, request_head& out) {
     const char* const end = head.data() + head.size();
     std::string_view target_authority;
     field_facts facts;
-    parse_error e = read_request_line(p, end, out);
-    if (e.status == 0) {
-        e = check_target(out.method, out.target, target_authority);
-    }
+    parse_error e = read_request_line(p, end, out, target_authority);
     if (e.status == 0) {
         e = read_fields(p, limits_->max_headers, out, facts);
     }
     if (e.status == 0) {
-        e = decide_host(facts, target_authority, out);
-    }
-    if (e.status == 0) {
-        e = decide_framing(facts, *limits_, out);
+        e = decide(facts, target_authority, *limits_, out);
     }
     if (e.status != 0) {
         return fail(e.status, e.reason);
     }
-    out.keep_alive = decide_keep_alive(facts, out.version_minor);
     return parse_status::complete;
 }
 

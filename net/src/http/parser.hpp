@@ -124,10 +124,13 @@ private:
         error_ = {status, reason};
         return parse_status::error;
     }
-    parse_status skip_blank_lines(std::string_view buf) noexcept;
-    parse_status line_unfinished(std::string_view buf) noexcept;
-    parse_status finish(std::string_view head, request_head& out);
-    bool crs_paired(std::string_view buf) noexcept;
+    // The private steps are hidden from libweft's exported symbols (the tests use the class), so
+    // that calls to them are direct; the inline ones are parse()'s, defined beside it in
+    // parser.cpp (no other file calls them), and folded into it.
+    inline parse_status skip_blank_lines(std::string_view buf) noexcept;
+    inline parse_status line_unfinished(std::string_view buf) noexcept;
+    [[gnu::visibility("hidden")]] parse_status finish(std::string_view head, request_head& out);
+    [[gnu::visibility("hidden")]] bool crs_paired(std::string_view buf) noexcept;
 
     const parser_limits* limits_;
     std::size_t scanned_ = 0;    // bytes of buf already checked
@@ -194,12 +197,15 @@ private:
     // again in the new state), or failed (error_ says why).
     enum class step : std::uint8_t { next, stay, failed };
 
-    step size_byte(unsigned char c) noexcept;
-    step extension(unsigned char c) noexcept;
-    bool extension_byte(unsigned char c) noexcept;
-    step line_end(unsigned char c) noexcept;
-    step trailer_byte(unsigned char c) noexcept;
-    std::size_t data(std::string_view in, std::string& body);
+    // feed()'s steps, one per group of states: defined beside it in parser_chunked.cpp (no other
+    // file calls them) and folded into it, so a byte costs no call. extension_byte() is hidden
+    // from libweft's exported symbols, as head_parser's steps are.
+    inline step size_byte(unsigned char c) noexcept;
+    inline step extension(unsigned char c) noexcept;
+    [[gnu::visibility("hidden")]] bool extension_byte(unsigned char c) noexcept;
+    inline step line_end(unsigned char c) noexcept;
+    inline step trailer_byte(unsigned char c) noexcept;
+    inline std::size_t data(std::string_view in, std::string& body);
     step failed(int status, const char* reason) noexcept {
         error_ = {status, reason};
         state_ = state::failed;

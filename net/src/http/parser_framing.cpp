@@ -9,6 +9,9 @@
 
 namespace weft::http::detail {
 
+namespace {
+
+// Exactly one Host in HTTP/1.1, at most one in HTTP/1.0; the target's authority wins over it.
 parse_error decide_host(const field_facts& facts, std::string_view target_authority,
                         request_head& out) noexcept {
     if (facts.hosts > 1) {
@@ -61,9 +64,21 @@ parse_error decide_framing(const field_facts& f, const parser_limits& lim,
     return {};
 }
 
-// HTTP/1.1 stays open unless the client says close; HTTP/1.0 closes unless it says keep-alive.
-bool decide_keep_alive(const field_facts& facts, int version_minor) noexcept {
-    return version_minor == 1 ? !facts.conn_close : (facts.conn_keep_alive && !facts.conn_close);
+} // namespace
+
+parse_error decide(const field_facts& facts, std::string_view target_authority,
+                   const parser_limits& lim, request_head& out) noexcept {
+    if (const parse_error e = decide_host(facts, target_authority, out); e.status != 0) {
+        return e;
+    }
+    if (const parse_error e = decide_framing(facts, lim, out); e.status != 0) {
+        return e;
+    }
+    // HTTP/1.1 stays open unless the client says close; HTTP/1.0 closes unless it says
+    // keep-alive.
+    out.keep_alive =
+        out.version_minor == 1 ? !facts.conn_close : (facts.conn_keep_alive && !facts.conn_close);
+    return {};
 }
 
 } // namespace weft::http::detail

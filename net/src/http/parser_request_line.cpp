@@ -50,39 +50,9 @@ parse_error read_version(const char* p, const char* end, request_head& out) noex
     return {};
 }
 
-} // namespace
-
-parse_error read_request_line(const char*& p, const char* end, request_head& out) noexcept {
-    const char* const method = p;
-    while (tchar_table[static_cast<unsigned char>(*p)]) {
-        ++p;
-    }
-    if (*p != ' ' || p == method) {
-        return {400, *p == '\r' ? "malformed request line" : "invalid method"};
-    }
-    out.method = std::string_view(method, static_cast<std::size_t>(p - method));
-    const char* const target = ++p;
-    while (static_cast<unsigned char>(*p - 0x21) < 0x5e) { // visible ASCII
-        ++p;
-    }
-    if (*p != ' ') {
-        return {400, *p == '\r' ? "malformed request line" : "invalid character in request target"};
-    }
-    if (p == target) {
-        return {400, "empty request target"};
-    }
-    out.target = std::string_view(target, static_cast<std::size_t>(p - target));
-    ++p;
-    if (const parse_error e = read_version(p, end, out); e.status != 0) {
-        return e;
-    }
-    p += 10;
-    return {};
-}
-
-// Origin-form, absolute-form (http or https, with a valid authority and no userinfo),
-// asterisk-form for OPTIONS only, authority-form for CONNECT only. weft is no proxy: a
-// well-formed CONNECT is answered 501.
+// The request-target's form: origin-form, absolute-form (http or https, with a valid authority
+// and no userinfo), asterisk-form for OPTIONS only, authority-form for CONNECT only. weft is no
+// proxy: a well-formed CONNECT is answered 501. Sets authority for an absolute-form target.
 parse_error check_target(std::string_view method, std::string_view target,
                          std::string_view& authority) noexcept {
     const char first = target.front();
@@ -114,6 +84,37 @@ parse_error check_target(std::string_view method, std::string_view target,
     }
     authority = *absolute;
     return {};
+}
+
+} // namespace
+
+parse_error read_request_line(const char*& p, const char* end, request_head& out,
+                              std::string_view& target_authority) noexcept {
+    const char* const method = p;
+    while (tchar_table[static_cast<unsigned char>(*p)]) {
+        ++p;
+    }
+    if (*p != ' ' || p == method) {
+        return {400, *p == '\r' ? "malformed request line" : "invalid method"};
+    }
+    out.method = std::string_view(method, static_cast<std::size_t>(p - method));
+    const char* const target = ++p;
+    while (static_cast<unsigned char>(*p - 0x21) < 0x5e) { // visible ASCII
+        ++p;
+    }
+    if (*p != ' ') {
+        return {400, *p == '\r' ? "malformed request line" : "invalid character in request target"};
+    }
+    if (p == target) {
+        return {400, "empty request target"};
+    }
+    out.target = std::string_view(target, static_cast<std::size_t>(p - target));
+    ++p;
+    if (const parse_error e = read_version(p, end, out); e.status != 0) {
+        return e;
+    }
+    p += 10;
+    return check_target(out.method, out.target, target_authority);
 }
 
 } // namespace weft::http::detail

@@ -17,18 +17,20 @@
 #include <cstdint>
 #include <string_view>
 
+// Private to libweft: hidden from its exported symbols, so that calls to it are direct (no PLT)
+// and may be inlined.
+#pragma GCC visibility push(hidden)
+
 namespace weft::http::detail {
 
 // ---- stage 1: the request line (parser_request_line.cpp)
 
-/// method SP request-target SP HTTP-version CRLF, at p; leaves p at the first field line. The
-/// head ends with an empty line (parse() made sure), so every scan stops inside it.
-parse_error read_request_line(const char*& p, const char* end, request_head& out) noexcept;
-
-/// The request-target's form (RFC 9112 section 3.2) for this method. Sets authority for an
-/// absolute-form target.
-parse_error check_target(std::string_view method, std::string_view target,
-                         std::string_view& authority) noexcept;
+/// method SP request-target SP HTTP-version CRLF, at p, and the request-target's form (RFC 9112
+/// section 3.2) for that method; leaves p at the first field line. Sets target_authority for an
+/// absolute-form target. The head ends with an empty line (parse() made sure), so every scan
+/// stops inside it.
+parse_error read_request_line(const char*& p, const char* end, request_head& out,
+                              std::string_view& target_authority) noexcept;
 
 // ---- stage 2: the header fields (parser_fields.cpp)
 
@@ -53,17 +55,11 @@ parse_error read_fields(const char*& p, std::size_t max_headers, request_head& o
 
 // ---- stage 3: what the fields decide (parser_framing.cpp)
 
-/// The request's host: exactly one Host in HTTP/1.1, at most one in HTTP/1.0; an absolute-form
-/// target's authority (target_authority, when it has data) wins over it.
-parse_error decide_host(const field_facts& facts, std::string_view target_authority,
-                        request_head& out) noexcept;
-
-/// The body's framing (RFC 9112 section 6).
-parse_error decide_framing(const field_facts& facts, const parser_limits& lim,
-                           request_head& out) noexcept;
-
-/// Whether the connection stays open after this request (RFC 9112 section 9.3).
-[[nodiscard]] bool decide_keep_alive(const field_facts& facts, int version_minor) noexcept;
+/// The request's host (exactly one Host in HTTP/1.1, at most one in HTTP/1.0; an absolute-form
+/// target's authority, target_authority when it has data, wins over it), the body's framing (RFC
+/// 9112 section 6) and whether the connection stays open after the request (section 9.3).
+parse_error decide(const field_facts& facts, std::string_view target_authority,
+                   const parser_limits& lim, request_head& out) noexcept;
 
 // ---- URI authorities (parser_uri.cpp)
 
@@ -72,3 +68,5 @@ parse_error decide_framing(const field_facts& facts, const parser_limits& lim,
 [[nodiscard]] bool valid_authority(std::string_view s, bool port_required = false) noexcept;
 
 } // namespace weft::http::detail
+
+#pragma GCC visibility pop

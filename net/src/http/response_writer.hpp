@@ -26,6 +26,10 @@
 #include <span>
 #include <string_view>
 
+// Private to libweft: hidden from its exported symbols, so that calls to it are direct (no PLT)
+// and may be inlined.
+#pragma GCC visibility push(hidden)
+
 namespace weft::http::detail {
 
 class session;
@@ -108,3 +112,5 @@ private:
 };
 
 } // namespace weft::http::detail
+
+#pragma GCC visibility pop

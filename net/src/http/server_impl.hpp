@@ -30,6 +30,11 @@
 #include <string>
 #include <utility>
 
+// Private to libweft: hidden from its exported symbols, so that calls to it are direct (no PLT)
+// and may be inlined. server::impl, declared in the public header, says so itself: the pragma
+// does not reach a class declared before it.
+#pragma GCC visibility push(hidden)
+
 namespace weft::http {
 
 namespace detail {
@@ -42,7 +47,7 @@ inline spdlog::logger& http_log() {
 
 } // namespace detail
 
-struct server::impl : std::enable_shared_from_this<server::impl> {
+struct [[gnu::visibility("hidden")]] server::impl : std::enable_shared_from_this<server::impl> {
     explicit impl(server_options o) : opts(std::move(o)) {
         if (!opts.server_name.empty()) {
             server_line = "Server: " + opts.server_name + "\r\n";
@@ -106,3 +111,5 @@ struct server::impl : std::enable_shared_from_this<server::impl> {
 };
 
 } // namespace weft::http
+
+#pragma GCC visibility pop

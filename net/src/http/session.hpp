@@ -38,6 +38,10 @@
 #include <string>
 #include <string_view>
 
+// Private to libweft: hidden from its exported symbols, so that calls to it are direct (no PLT)
+// and may be inlined.
+#pragma GCC visibility push(hidden)
+
 namespace weft::http::detail {
 
 class session {
@@ -232,3 +236,5 @@ private:
 };
 
 } // namespace weft::http::detail
+
+#pragma GCC visibility pop
