@@ -1,10 +1,10 @@
 // A connection's request loop (session.hpp): read a head, then the body, run the handler, write
 // the response, and again while the connection stays open.
 //
-// The hot path of a keep-alive request (head read, handler, response written) awaits the
-// socket and the handler right in run(): no coroutine frame is made per request beyond the
-// handler's own, so the steps around the awaits are plain functions and only the paths that end
-// a connection or send a streamed body are coroutines of their own.
+// run() awaits the head's reads, the handler and a gathered response write itself, so that the
+// steps of a keep-alive request add no coroutine frame (an allocation each): the steps around
+// those awaits are plain functions, and only the paths that end a connection or stream a body
+// are coroutines of their own.
 //
 // How a connection ends: a malformed head, an over-limit one or a body timeout is answered with
 // its status and `Connection: close` (fail()); a response that does not keep the connection, an
