@@ -1,13 +1,19 @@
 #pragma once
 
-// weft's HTTP/1.1 request parser: incremental, zero-copy, strict and bounded. It depends on the
-// standard library only, so a fuzzer can compile it alone (tests/net/http/fuzz/run.sh).
+// weft's HTTP/1.1 request parser: incremental, zero-copy, strict and bounded. Its files, parser*,
+// depend on the standard library only, so a fuzzer can compile them alone
+// (tests/net/http/fuzz/run.sh).
 //
 // The head parser is handed every unconsumed byte of the connection's read buffer each time more
 // arrives; it remembers how far it has already checked, so feeding a request byte by byte costs
 // O(n) in all. Once the blank line that ends the head is in the buffer it splits the head into
 // views into that buffer (no copy) and decides the body framing. The chunked decoder is a byte
 // state machine that can stop and resume anywhere.
+//
+// Where each part lives: the head parser's driver in parser.cpp, its stages (request line, fields,
+// what the fields decide) in parser_request_line.cpp, parser_fields.cpp and parser_framing.cpp
+// (declared in parser_stages.hpp), URI authorities in parser_uri.cpp, the byte tables they share
+// in parser_text.hpp, and the chunked decoder in parser_chunked.cpp.
 //
 // Where RFC 9112 lets a recipient choose between accepting a deviation and rejecting it, the
 // parser rejects (bare LF or CR, obs-fold, Transfer-Encoding with Content-Length, ...): two
@@ -118,9 +124,13 @@ private:
         error_ = {status, reason};
         return parse_status::error;
     }
-    parse_status finish(std::string_view head, request_head& out);
-    parse_status request_line(const char*& p, const char* end, request_head& out);
-    bool crs_paired(std::string_view buf) noexcept;
+    // The private steps are hidden from libweft's exported symbols (the tests use the class), so
+    // that calls to them are direct; the inline ones are parse()'s, defined beside it in
+    // parser.cpp (no other file calls them), and folded into it.
+    inline parse_status skip_blank_lines(std::string_view buf) noexcept;
+    inline parse_status line_unfinished(std::string_view buf) noexcept;
+    [[gnu::visibility("hidden")]] parse_status finish(std::string_view head, request_head& out);
+    [[gnu::visibility("hidden")]] bool crs_paired(std::string_view buf) noexcept;
 
     const parser_limits* limits_;
     std::size_t scanned_ = 0;    // bytes of buf already checked
@@ -183,11 +193,23 @@ private:
         failed,
     };
 
-    bool extension_byte(unsigned char c) noexcept;
-    parse_status fail(int status, const char* reason) noexcept {
+    // What one byte did: moved on past it, changed the state without taking it (it is read
+    // again in the new state), or failed (error_ says why).
+    enum class step : std::uint8_t { next, stay, failed };
+
+    // feed()'s steps, one per group of states: defined beside it in parser_chunked.cpp (no other
+    // file calls them) and folded into it, so a byte costs no call. extension_byte() is hidden
+    // from libweft's exported symbols, as head_parser's steps are.
+    inline step size_byte(unsigned char c) noexcept;
+    inline step extension(unsigned char c) noexcept;
+    [[gnu::visibility("hidden")]] bool extension_byte(unsigned char c) noexcept;
+    inline step line_end(unsigned char c) noexcept;
+    inline step trailer_byte(unsigned char c) noexcept;
+    inline std::size_t data(std::string_view in, std::string& body);
+    step failed(int status, const char* reason) noexcept {
         error_ = {status, reason};
         state_ = state::failed;
-        return parse_status::error;
+        return step::failed;
     }
 
     const parser_limits* limits_;

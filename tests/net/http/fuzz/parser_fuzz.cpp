@@ -1,4 +1,4 @@
-// libFuzzer entry point over weft's HTTP request parser (net/src/http/parser.cpp), compiled alone
+// libFuzzer entry point over weft's HTTP request parser (net/src/http/parser*.cpp), compiled alone
 // by run.sh. The first byte picks how the input is split into reads, so incremental parsing is
 // exercised as well as whole-buffer parsing; pipelined requests are parsed one after another.
 

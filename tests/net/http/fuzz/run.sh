@@ -17,7 +17,7 @@ fi
 [ -n "$cxx" ] || { echo "run.sh: clang++ not found (scripts/install-deps.sh installs clang)" >&2; exit 2; }
 mkdir -p "$out/corpus"
 "$cxx" -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    -I"$root/net/src/http" "$here/parser_fuzz.cpp" "$root/net/src/http/parser.cpp" \
+    -I"$root/net/src/http" "$here/parser_fuzz.cpp" "$root"/net/src/http/parser*.cpp \
     -o "$out/http_parser_fuzz"
 # New inputs go to build/fuzz/corpus; the seeds in the tree are read only.
 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 UBSAN_OPTIONS=print_stacktrace=1 \
