@@ -1,3 +1,7 @@
+// The default executor of a runtime, behind to_thread() and run_in_executor() without an
+// executor: one tbb_pool per runtime, made on first use as a runtime extension, sized by
+// options.blocking_threads or WEFT_BLOCKING_THREADS. At shutdown queued calls still run, as in
+// asyncio; calls still running after options.shutdown_timeout are left behind, with an error log.
 #include <weft/executors/run_in_executor.hpp>
 #include <weft/executors/tbb_pool.hpp>
 

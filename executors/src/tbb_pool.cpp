@@ -1,3 +1,7 @@
+// weft::tbb_pool (tbb_pool.hpp): a oneTBB arena whose workers run the pool's calls through drainer
+// tasks, each running queued calls until none is left, so that a burst costs a few arena enqueues
+// rather than one per call. Also: the process-wide oneTBB parallelism limit that the live pools
+// raise, and the pool's default size.
 #include <weft/executors/tbb_pool.hpp>
 
 #include "yield_until.hpp"

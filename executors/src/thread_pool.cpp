@@ -1,3 +1,6 @@
+// weft::thread_pool (thread_pool.hpp): dedicated threads over one lock-free FIFO queue, where an
+// idle worker looks for a call briefly before it sleeps and a submitter wakes one only when one
+// sleeps; and weft::inline_executor, which runs each call on the submitting thread.
 #include <weft/executors/thread_pool.hpp>
 
 #include "yield_until.hpp"

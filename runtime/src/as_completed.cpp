@@ -1,3 +1,7 @@
+// The non-template core of weft::as_completed() (as_completed.hpp): a queue that futures push
+// their index into as they complete, on any thread, and the awaiter that takes the next one, with
+// its timeout and cancellation. Whoever takes the suspended awaiter out of the queue (a completion,
+// the timer or the cancel hook) is the only one to resume it.
 #include <weft/runtime/as_completed.hpp>
 #include <weft/runtime/error.hpp>
 

@@ -1,5 +1,8 @@
 #pragma once
 
+// Private: the timer behind call_later() and call_at(), which keeps itself alive while armed and
+// may be cancelled from any thread. Implemented in loop.cpp.
+
 #include <weft/runtime/detail/loop_ops.hpp>
 #include <weft/runtime/detail/unique_function.hpp>
 

@@ -1,3 +1,7 @@
+// The non-template core of gather, wait_for and shield (detail/child_group.hpp): children run on
+// the current loop and the awaiting coroutine resumes only once all are done, so none outlives its
+// frame. Here: starting and collecting them, cancelling the siblings of a failed child, passing on
+// an outer cancellation, and the deadline of wait_for.
 #include <weft/runtime/detail/child_group.hpp>
 
 #include <weft/runtime/error.hpp>

@@ -1,3 +1,6 @@
+// weft::condition, the asyncio-style condition variable (condition.hpp). wait() gives up the lock
+// until notified and holds it again when it returns, even when cancelled; a waiter cancelled after
+// its notification passes it on to another, so it is not lost. notify() needs the lock held.
 #include <weft/runtime/condition.hpp>
 #include <weft/runtime/error.hpp>
 

@@ -1,5 +1,8 @@
 #pragma once
 
+// Private helpers of debug mode (debug.cpp, loop_impl.cpp, symbolize.cpp): WEFT_DEBUG from the
+// environment, and naming the function a coroutine frame or callback belongs to.
+
 #include <weft/runtime/detail/debug.hpp>
 
 #include <string>

@@ -1,3 +1,6 @@
+// env_count() (detail/env.hpp): a positive count, such as a number of threads, read from an
+// environment variable; anything else there throws weft::error naming the variable and the range
+// it accepts.
 #include <weft/runtime/detail/env.hpp>
 #include <weft/runtime/error.hpp>
 

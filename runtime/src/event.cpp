@@ -1,3 +1,6 @@
+// weft::event, the asyncio-style flag (event.hpp): reading, setting and clearing it. set() wakes
+// every waiter through a wake_chain, so that they resume after the mutex is released; waiting is
+// the header's awaiter over the wait list (wait_list.cpp).
 #include <weft/runtime/event.hpp>
 
 namespace weft {

@@ -1,5 +1,8 @@
 #pragma once
 
+// Private: the extensions (detail/extension.hpp) one runtime or stand-alone loop owns, made on
+// first use and shut down newest first.
+
 #include <weft/runtime/detail/extension.hpp>
 #include <weft/runtime/run.hpp>
 

@@ -1,3 +1,7 @@
+// The non-template part of the state future and promise share (detail/future_state.hpp): a
+// lock-free stack of waiters that publishing the result closes with a done marker (the waiters
+// then fire in arrival order), and the claim that lets only one of the producer and cancel()
+// complete it. Also: telling a cancellation from other exceptions without a rethrow.
 #include <weft/runtime/detail/future_state.hpp>
 
 #include <typeinfo>

@@ -1,3 +1,6 @@
+// weft::lock, the asyncio-style mutex for tasks (lock.hpp): try_acquire(), release() and
+// locked(). release() hands the lock straight to the first waiter, so it stays locked and a
+// try_acquire() cannot overtake the queue. Waiting for it is the header's awaiter (wait_list.cpp).
 #include <weft/runtime/error.hpp>
 #include <weft/runtime/lock.hpp>
 

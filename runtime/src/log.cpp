@@ -1,3 +1,6 @@
+// weft::log (log.hpp): the named spdlog loggers of weft's subsystems (weft.runtime, weft.exec,
+// ...). One the application registered is used as it is; otherwise one is made on stderr at the
+// level WEFT_LOG_LEVEL names (warn by default). The application's default logger is never touched.
 #include <weft/runtime/log.hpp>
 
 #include <spdlog/sinks/stdout_color_sinks.h>

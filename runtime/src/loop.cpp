@@ -1,3 +1,7 @@
+// weft::loop, the public face of a loop (loop.hpp), over its engine (loop_impl.hpp): running it,
+// call_soon/call_later and their timers, what it reports. Also here: the detail entry points that
+// the header templates call (scheduling, posting, timers, roots), and the callback timer
+// (callback_timer.hpp) behind call_later/call_at.
 #include "callback_timer.hpp"
 #include "loop_impl.hpp"
 #include "runtime.hpp"

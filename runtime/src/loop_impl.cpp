@@ -1,3 +1,7 @@
+// The engine of a loop (loop_impl.hpp) on its Asio io_context: the ready queue drained in batches
+// so that I/O and timers get their turn, the inbox that other threads post to, the timer heap with
+// one Asio timer armed for the earliest, the roots (top-level tasks) it runs and their shutdown,
+// and the step metrics and the stall detector.
 #include "loop_impl.hpp"
 
 #include "callback_timer.hpp"

@@ -1,5 +1,8 @@
 #pragma once
 
+// Private: the engine behind weft::loop (loop_impl.cpp): its io_context, ready queue, inbox,
+// timers and roots, and the counters that loop_stats reports.
+
 #include "extensions.hpp"
 #include "virtual_clock.hpp"
 

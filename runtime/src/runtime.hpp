@@ -1,5 +1,8 @@
 #pragma once
 
+// Private: the engine of one weft::run() (runtime.cpp): its loops and their threads, its
+// extensions and its signal service.
+
 #include "extensions.hpp"
 #include "virtual_clock.hpp"
 

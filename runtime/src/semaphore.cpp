@@ -1,3 +1,7 @@
+// weft::semaphore and bounded_semaphore (semaphore.hpp): taking and giving back permits. A
+// released permit passes to the first waiter and counts in handed_ until that waiter runs
+// (arrived()), so that try_acquire() cannot overtake the queue; a bounded semaphore throws when
+// released beyond its initial value.
 #include <weft/runtime/error.hpp>
 #include <weft/runtime/semaphore.hpp>
 

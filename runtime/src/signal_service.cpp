@@ -1,3 +1,7 @@
+// A runtime's signals (signal_service.hpp) and weft::add_signal_handler/remove_signal_handler.
+// One Asio signal_set on the home loop receives them and runs each handler as a callback on the
+// loop that added it, never in signal context. Unhandled SIGINT/SIGTERM cancel the main task; a
+// second one while the program unwinds gets the default action. Fault signals are refused.
 #include "signal_service.hpp"
 
 #include "loop_impl.hpp"

@@ -1,5 +1,8 @@
 #pragma once
 
+// Private: a runtime's signal handling (signal_service.cpp), behind weft's signal functions and the
+// default SIGINT/SIGTERM handlers that cancel the main task.
+
 #include <asio/signal_set.hpp>
 
 #include <functional>

@@ -1,3 +1,5 @@
+// weft::runtime_stats() (stats.hpp): one loop_stats per loop of the calling task's runtime, or
+// the stand-alone loop's own. It reads the private runtime (runtime.hpp) to walk the loops.
 #include "loop_impl.hpp"
 #include "runtime.hpp"
 

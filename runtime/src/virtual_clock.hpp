@@ -1,5 +1,8 @@
 #pragma once
 
+// Private: the clock of a runtime in virtual time (clock_kind::manual), which only
+// weft::advance() moves (virtual_time.cpp).
+
 #include <weft/runtime/clock.hpp>
 
 #include <atomic>

@@ -1,3 +1,6 @@
+// Virtual time for tests (virtual_time.hpp): weft::advance() moves a manual-clock runtime forward,
+// firing this loop's timers one deadline at a time and letting what they wake run, then the other
+// loops' due timers once, at the final time. The clock itself is in virtual_clock.hpp.
 #include "loop_impl.hpp"
 #include "runtime.hpp"
 

@@ -1,3 +1,7 @@
+// The non-template core of weft::wait() (wait.hpp): the block of waiter nodes it leaves on the
+// futures, shared with the awaiter so that a future completing after wait() returned touches only
+// the block, and the one wake-up that a completion on any thread, the timeout or the cancel hook
+// claims.
 #include <weft/runtime/error.hpp>
 #include <weft/runtime/wait.hpp>
 

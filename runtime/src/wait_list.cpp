@@ -1,3 +1,7 @@
+// The machinery under weft's synchronisation primitives (detail/wait_list.hpp): the intrusive list
+// of waiting tasks, the wake_chain that resumes woken waiters once the primitive's mutex is
+// released, and a waiter's cancellation, which may race a waker on another thread: the mutex and
+// the node's status decide which wins.
 #include <weft/runtime/detail/wait_list.hpp>
 #include <weft/runtime/error.hpp>
 

@@ -1,3 +1,7 @@
+// weft::http::client (client.hpp) and one request: preparing its libcurl easy handle, the header
+// and body callbacks with their size limits, awaiting the transfer on the loop's multi handle
+// (multi.cpp), and turning the outcome into a response or a typed error. Also: http_version names
+// and response::raise_for_status().
 #include "multi.hpp"
 
 #include <weft/net/http/client.hpp>

@@ -1,3 +1,6 @@
+// weft::net::endpoint (address.hpp): parsing a numeric IPv4/IPv6 address or a Unix socket path and
+// formatting one; and the conversions to and from sockaddr that the TCP sources share
+// (connection_impl.hpp).
 #include "connection_impl.hpp"
 
 #include <weft/net/address.hpp>

@@ -1,3 +1,7 @@
+// weft::net::connection (connection.hpp) over its socket (connection_impl.hpp): reads and writes
+// that try the system call first and otherwise wait on Asio's reactor, resuming the task inside
+// the completion handler; cancellation of a pending operation; connecting by name or to a Unix
+// socket; and the helpers the other TCP sources share (making a connection, errno errors).
 #include "connection_impl.hpp"
 
 #include <weft/runtime/internal/loop_io.hpp>

@@ -1,3 +1,7 @@
+// weft::net::stream_reader and stream_writer, asyncio's streams (stream.hpp), over one connection:
+// a read buffer with read, read_exactly, read_until and readline; a write buffer whose socket
+// writes run as a task of their own, so that cancelling drain() loses no byte; closing, flushing
+// first; and open_connection / open_unix_connection.
 #include "connection_impl.hpp"
 
 #include <weft/net/stream.hpp>
