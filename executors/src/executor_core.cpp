@@ -1,6 +1,7 @@
-// The non-template half every executor shares (detail/executor_core.hpp): accepting calls into a
-// bounded or unbounded queue and waiting for room, counting each call's stages on per-thread
-// shards (executor_stats), and shutdown, which may wait for the calls already accepted to end.
+// The non-template half every executor shares (detail/executor_core.hpp): accepting calls into the
+// executor's queue (blocking, trying, or a future for when a full bounded queue has room), counting
+// each call's stages on per-thread shards (executor_stats), and shutdown, which may wait for the
+// calls already accepted to end.
 #include <weft/executors/detail/executor_core.hpp>
 
 #include <weft/runtime/log.hpp>

@@ -1,7 +1,7 @@
 // The engine of weft::run() (runtime.hpp): its loops, their threads (pinned when asked), running
-// the main task with its signal service, and shutdown, which cancels every loop's tasks and waits
-// for them to unwind before the extensions are shut down. Also: weft::interrupted and ending the
-// process by the signal that interrupted it.
+// the main task with its signal service, and shutdown, which cancels the tasks on every loop but
+// the main one and waits for them to unwind before the extensions are shut down. Also:
+// weft::interrupted and ending the process by the signal that interrupted it.
 #include "runtime.hpp"
 
 #include "debug_impl.hpp"

@@ -1,6 +1,7 @@
 // weft::task_group, asyncio's TaskGroup (task_group.hpp): adopting members, noting each one's end,
-// cancelling the rest at the first failure, and closing a scope, where errors take precedence over
-// a cancellation from outside, as in asyncio's __aexit__. Also: joining a plain task_group.
+// cancelling the other members and the scope's body at the first failure, and closing a scope,
+// where errors take precedence over a cancellation from outside, as in asyncio's __aexit__. Also:
+// joining a plain task_group.
 #include <weft/runtime/log.hpp>
 #include <weft/runtime/loop.hpp>
 #include <weft/runtime/task_group.hpp>

@@ -1,3 +1,6 @@
+// `weft stress` as a CLI11 subcommand (command.hpp): its options and help footer, turning them into
+// stress_options with the spec parsers, and running it: the sweep with a progress bar on a
+// terminal, then the table, JSON, CSV and HTML reports, and the exit status.
 #include "command.hpp"
 
 #include "report_html.hpp"

@@ -1,3 +1,6 @@
+// The log-linear latency histogram of `weft stress` (histogram.hpp): a value's bucket and the
+// bucket's bounds, recording and merging, and the mean and percentiles read back from the
+// buckets.
 #include "histogram.hpp"
 
 #include <algorithm>

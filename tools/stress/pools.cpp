@@ -1,3 +1,7 @@
+// The executors under test (pools.hpp): the thread-based ones (tbb, threads, inline) behind
+// executor_base and the process pool, each submitting a call that reports to its cell and runs the
+// workload. Also the remote function a process pool's worker runs, and weft::init for process
+// pools when main() did not call it (possible only while the process has one thread).
 #include "pools.hpp"
 
 #include "workload.hpp"

@@ -1,3 +1,6 @@
+// The `--recommend` advice (recommend.hpp): among the executor cells with every call done exactly
+// once and no error, the smallest pool, then the lowest concurrency, that reaches 95% of the best
+// throughput, and the best that anything smaller reached, to say why nothing smaller was picked.
 #include "recommend.hpp"
 
 #include "common/format.hpp"

@@ -1,3 +1,6 @@
+// format_html() (report_html.hpp): the self-contained HTML page of a `weft stress` run, its SVG
+// line charts of throughput and latency percentiles against concurrency per executor, and the
+// table of the cells.
 #include "report_html.hpp"
 
 #include "common/format.hpp"

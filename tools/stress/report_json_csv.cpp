@@ -1,3 +1,5 @@
+// The JSON and CSV reports of `weft stress` (report_json_csv.hpp): one object or row per cell,
+// and in JSON the run's settings, idle check, recommendation and verdict around them.
 #include "report_json_csv.hpp"
 
 #include "common/format.hpp"

@@ -1,3 +1,5 @@
+// format_table() (report_table.hpp): the terminal report of a `weft stress` run, the cells as an
+// aligned table with the idle check, the recommendation and the verdict below it.
 #include "report_table.hpp"
 
 #include "common/format.hpp"

@@ -1,3 +1,7 @@
+// The sweep of `weft stress` (runner.hpp): each executor or scenario at each concurrency level in
+// a cell of its own, driven closed-loop or open-loop at a fixed rate (latency counted from the
+// intended send time), measured with its CPU, loop and thread figures; then the idle check, the
+// recommendation and the verdict.
 #include "runner.hpp"
 
 #include "idle_check.hpp"

@@ -1,3 +1,7 @@
+// The runtime scenarios of `weft stress` (scenarios.hpp), one section each: spawn-storm,
+// cancel-storm, timer-storm, cross-loop, gather-fanout and queue-pingpong, and run_scenario(),
+// which starts the chosen one in a cell. Every operation reports to the cell, so that the
+// exactly-once check covers the runtime as it does an executor.
 #include "scenarios.hpp"
 
 #include <weft/runtime/create_task.hpp>

@@ -1,3 +1,6 @@
+// The parsers of `weft stress`'s command line (spec.hpp): executor lists, workloads (single or
+// weighted mixes), scenarios and concurrency levels, each throwing spec_error that names the bad
+// part and what is accepted; and validate(), the checks across options.
 #include "spec.hpp"
 
 #include <algorithm>

@@ -1,3 +1,6 @@
+// The book-keeping of one `weft stress` cell (tracking.hpp): slots for the threads that run calls,
+// the per-id record of issued, ran and done behind the exactly-once check, handing out call ids
+// until the cell's count or deadline, and the latency histograms, one per loop, merged on read.
 #include "tracking.hpp"
 
 #include <weft/runtime/loop.hpp>

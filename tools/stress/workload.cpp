@@ -1,3 +1,6 @@
+// The work of one `weft stress` call (workload.hpp): busy CPU measured in the thread's own CPU
+// time, sleeping, blocking I/O through a pipe per thread, allocating and touching memory, and the
+// deterministic draws from the call id that pick a mix's part and decide which crash calls crash.
 #include "workload.hpp"
 
 #include <fcntl.h>
