@@ -30,12 +30,14 @@ struct series {
     std::vector<double> values; // per x position; NaN where not measured
 };
 
-/// A line chart over categorical x positions (the concurrency levels), linear or log10 y.
-std::string line_chart(const std::string& title, const std::string& y_title,
-                       const std::vector<std::size_t>& xs, const std::vector<series>& lines,
-                       bool log_y, const std::function<std::string(double)>& label) {
-    constexpr double w = 720, h = 360, left = 70, right = 190, top = 40, bottom = 50;
-    const double pw = w - left - right, ph = h - top - bottom;
+/// The y axis of a chart: its range (log10 of it for a log axis) and its tick values.
+struct y_axis {
+    double y0 = 0;
+    double y1 = 0;
+    std::vector<double> ticks;
+};
+
+y_axis scale_for(const std::vector<series>& lines, bool log_y) {
     double lo = std::numeric_limits<double>::infinity(), hi = 0;
     for (const series& s : lines) {
         for (double v : s.values) {
@@ -49,24 +51,34 @@ std::string line_chart(const std::string& title, const std::string& y_title,
         lo = 0;
         hi = 1;
     }
-    double y0 = 0, y1 = 0;
-    std::vector<double> ticks;
+    y_axis a;
     if (log_y) {
-        y0 = std::floor(std::log10(std::max(lo, 1e-3)));
-        y1 = std::max(std::ceil(std::log10(std::max(hi, 1e-3))), y0 + 1);
-        for (double e = y0; e <= y1; ++e) {
-            ticks.push_back(std::pow(10.0, e));
+        a.y0 = std::floor(std::log10(std::max(lo, 1e-3)));
+        a.y1 = std::max(std::ceil(std::log10(std::max(hi, 1e-3))), a.y0 + 1);
+        for (double e = a.y0; e <= a.y1; ++e) {
+            a.ticks.push_back(std::pow(10.0, e));
         }
     } else {
-        y0 = 0;
         const double raw = hi > 0 ? hi * 1.1 : 1;
         const double mag = std::pow(10.0, std::floor(std::log10(raw / 5)));
         const double step = raw / 5 / mag < 2 ? 2 * mag : raw / 5 / mag < 5 ? 5 * mag : 10 * mag;
-        y1 = std::ceil(raw / step) * step;
-        for (double t = 0; t <= y1 + step / 2; t += step) {
-            ticks.push_back(t);
+        a.y1 = std::ceil(raw / step) * step;
+        for (double t = 0; t <= a.y1 + step / 2; t += step) {
+            a.ticks.push_back(t);
         }
     }
+    return a;
+}
+
+/// A line chart over categorical x positions (the concurrency levels), linear or log10 y.
+std::string line_chart(const std::string& title, const std::string& y_title,
+                       const std::vector<std::size_t>& xs, const std::vector<series>& lines,
+                       bool log_y, const std::function<std::string(double)>& label) {
+    constexpr double w = 720, h = 360, left = 70, right = 190, top = 40, bottom = 50;
+    const double pw = w - left - right, ph = h - top - bottom;
+    const y_axis axis = scale_for(lines, log_y);
+    const double y0 = axis.y0, y1 = axis.y1;
+    const std::vector<double>& ticks = axis.ticks;
     auto ypos = [&](double v) {
         const double f =
             log_y ? (std::log10(std::max(v, 1e-3)) - y0) / (y1 - y0) : (v - y0) / (y1 - y0);
@@ -171,7 +183,10 @@ std::string html_escape(const std::string& in) {
     return out;
 }
 
-std::string format_html(const run_report& r) {
+namespace {
+
+/// The two charts: throughput, and p50/p99 latency, against concurrency, one series per executor.
+std::string charts(const run_report& r) {
     std::set<std::size_t> xset;
     std::vector<std::string> names;
     for (const cell_result& c : r.cells) {
@@ -204,21 +219,7 @@ std::string format_html(const run_report& r) {
     }
     const bool scenarios_only = std::all_of(r.cells.begin(), r.cells.end(),
                                             [](const cell_result& c) { return c.scenario; });
-    const std::string what = r.workload.empty() ? std::string("runtime scenarios") : r.workload;
-    const std::string title = "weft stress: " + what;
-
-    std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-    h += "<title>" + html_escape(title) + "</title>\n";
-    h += "<style>\nbody{font-family:sans-serif;margin:2em;color:#222}\n"
-         "table{border-collapse:collapse;font-size:13px}\n"
-         "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
-         "th{background:#f3f3f3}\ntd.l{text-align:left}\n.fail{color:#b00;font-weight:bold}\n"
-         "figure{margin:1em 0}\n</style>\n</head>\n<body>\n";
-    h += "<h1>" + html_escape(title) + "</h1>\n";
-    h += "<p>weft " + html_escape(r.version) + ", " + std::to_string(r.loops) + " event loop(s), " +
-         std::to_string(r.hardware_threads) + " hardware threads, " +
-         (r.open_loop ? "open loop (latency from the intended send time)" : "closed loop") +
-         ".</p>\n";
+    std::string h;
     h += "<figure>\n" +
          line_chart(scenarios_only ? "Operations per second against concurrency"
                                    : "Throughput against concurrency, per executor",
@@ -229,6 +230,12 @@ std::string format_html(const run_report& r) {
                     latency_text) +
          "</figure>\n";
 
+    return h;
+}
+
+/// One table row per cell.
+std::string cells_table(const run_report& r) {
+    std::string h;
     h += "<h2>Cells</h2>\n<table>\n<thead><tr><th>executor</th><th>workload</th><th>workers</th>"
          "<th>concurrency</th><th>calls/s</th><th>p50</th><th>p90</th><th>p99</th>"
          "<th>p99.9</th><th>max</th><th>user s</th><th>sys s</th><th>ctx switches</th>"
@@ -251,6 +258,12 @@ std::string format_html(const run_report& r) {
              "</tr>\n";
     }
     h += "</tbody>\n</table>\n";
+    return h;
+}
+
+/// The idle check, the recommendation and the verdict.
+std::string verdict(const run_report& r) {
+    std::string h;
     if (!r.idle.empty()) {
         h += "<h2>Idle check</h2>\n<ul>\n";
         for (const idle_result& i : r.idle) {
@@ -278,6 +291,30 @@ std::string format_html(const run_report& r) {
         }
         h += "</ul>\n";
     }
+    return h;
+}
+
+} // namespace
+
+std::string format_html(const run_report& r) {
+    const std::string what = r.workload.empty() ? std::string("runtime scenarios") : r.workload;
+    const std::string title = "weft stress: " + what;
+
+    std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+    h += "<title>" + html_escape(title) + "</title>\n";
+    h += "<style>\nbody{font-family:sans-serif;margin:2em;color:#222}\n"
+         "table{border-collapse:collapse;font-size:13px}\n"
+         "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
+         "th{background:#f3f3f3}\ntd.l{text-align:left}\n.fail{color:#b00;font-weight:bold}\n"
+         "figure{margin:1em 0}\n</style>\n</head>\n<body>\n";
+    h += "<h1>" + html_escape(title) + "</h1>\n";
+    h += "<p>weft " + html_escape(r.version) + ", " + std::to_string(r.loops) + " event loop(s), " +
+         std::to_string(r.hardware_threads) + " hardware threads, " +
+         (r.open_loop ? "open loop (latency from the intended send time)" : "closed loop") +
+         ".</p>\n";
+    h += charts(r);
+    h += cells_table(r);
+    h += verdict(r);
     h += "</body>\n</html>\n";
     return h;
 }
