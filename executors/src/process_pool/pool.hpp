@@ -68,7 +68,7 @@ public:
     // ---- for the service's I/O thread -----------------------------------------------------------
     /// Reads what w sent and handles its frames.
     void read(worker& w, completions& comps);
-    /// Reads what the workers reaped with their socket still open left behind.
+    /// Reads what the workers reaped with their socket still open left behind, then closes it.
     void read_reaped(completions& comps);
     /// The fork server started w as pid.
     void worker_spawned(worker& w, pid_t pid);

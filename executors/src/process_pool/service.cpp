@@ -225,7 +225,7 @@ void service::on_fork_record(const fs_msg& msg) {
     case fs_exited: {
         auto it = by_pid_.find(msg.pid);
         if (it != by_pid_.end()) {
-            // Read what it wrote before it died (read_reaped); then its EOF.
+            // Read what it wrote before it died, then close its socket (read_reaped).
             it->second->set_reaped(msg.arg);
             it->second->set_sigkill_at(never);
         }
