@@ -33,6 +33,7 @@ void channel::close() noexcept {
     ::epoll_ctl(ep_, EPOLL_CTL_DEL, fd_, nullptr);
     ::close(fd_);
     fd_ = -1;
+    output_ended_ = false;
     out_.clear();
     out_off_ = 0;
     epollout_ = false;
@@ -50,7 +51,7 @@ void channel::set_epollout(bool on) noexcept {
 }
 
 void channel::flush() noexcept {
-    while (fd_ >= 0 && out_off_ < out_.size()) {
+    while (fd_ >= 0 && !output_ended_ && out_off_ < out_.size()) {
         ssize_t n = ::send(fd_, out_.data() + out_off_, out_.size() - out_off_,
                            MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
@@ -61,7 +62,11 @@ void channel::flush() noexcept {
                 set_epollout(true);
                 return;
             }
-            // The worker is dying: its EOF and exit status follow.
+            // The worker is gone (EPIPE, ECONNRESET) or the socket failed: either way bytes
+            // were lost, so nothing more may follow them. A worker still alive reads EOF and
+            // exits; its EOF (read() closes the channel then) and exit status follow.
+            output_ended_ = true;
+            ::shutdown(fd_, SHUT_WR);
             break;
         }
         out_off_ += static_cast<std::size_t>(n);

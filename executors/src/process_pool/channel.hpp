@@ -26,6 +26,8 @@ public:
     void open(int ep, int fd, std::uint64_t tag);
     /// Whether the socket is open (it was opened, and neither end closed it since).
     [[nodiscard]] bool is_open() const noexcept { return fd_ >= 0; }
+    /// Whether bytes queued now can reach the worker: open, and no send failed.
+    [[nodiscard]] bool writable() const noexcept { return fd_ >= 0 && !output_ended_; }
     /// Takes the socket off the epoll set and closes it (the worker reads EOF); drops what was
     /// not sent.
     void close() noexcept;
@@ -38,8 +40,10 @@ public:
     [[nodiscard]] bool flush_due() const noexcept { return !out_.empty() && !epollout_; }
     /// Whether EPOLLOUT is armed: the I/O thread sends the rest when the socket has room.
     [[nodiscard]] bool waiting_for_room() const noexcept { return epollout_; }
-    /// Sends what the socket takes now; arms EPOLLOUT for the rest. When the worker is gone,
-    /// drops the output (its EOF and exit status follow).
+    /// Sends what the socket takes now; arms EPOLLOUT for the rest. When a send fails (the
+    /// worker is gone, or the socket failed), drops the output for good and shuts the sending
+    /// side down: a worker still running reads EOF and exits, so its EOF and exit status follow
+    /// in every case, and what it sent before is still read.
     void flush() noexcept;
 
     enum class read_status {
@@ -67,6 +71,8 @@ private:
     std::string out_;
     std::size_t out_off_ = 0; // out_[0, out_off_) was sent
     bool epollout_ = false;   // EPOLLOUT armed (out_ holds unsent bytes the socket had no room for)
+    // A send failed: nothing more is sent (the socket is shut for writing).
+    bool output_ended_ = false;
 };
 
 template <class OnFrame>

@@ -3,7 +3,8 @@
 // then SIGKILL after cancel_grace) for a cancelled or timed-out call, and finalising the gone:
 // the call a dead worker was running fails with worker_crashed, the calls queued behind it go
 // back to the pool's queue, and a worker that died before it was ready counts toward the breaker
-// that stops the pool from starting workers whose initializer keeps failing.
+// that stops the pool from starting workers whose initializer keeps failing. A pool also gives up
+// starting workers when the fork server is gone; then its calls fail with worker_init_error.
 
 #include "pool.hpp"
 #include "service.hpp"
@@ -107,6 +108,10 @@ std::uint64_t pool_impl::workers_started() const {
 // ---- upkeep -------------------------------------------------------------------------------------
 
 void pool_impl::maintain(completions& comps) {
+    if (!broken_ && svc_.forks().dead()) {
+        give_up("the fork server that workers are started from is gone (it was killed or "
+                "crashed; weft::init starts it once per process), so no worker can be started");
+    }
     for (std::size_t i = 0; i < workers_.size();) {
         if (workers_[i]->gone()) {
             finalize(i, comps);
@@ -115,6 +120,7 @@ void pool_impl::maintain(completions& comps) {
         }
     }
     if (broken_) {
+        fail_queued(comps); // those queued since it broke, or put back by a worker that died
         return;
     }
     retire_idle();
@@ -276,7 +282,7 @@ void pool_impl::finalize(std::size_t index, completions& comps) {
     }
     requeue(*w);
     if (is_starting(w->state()) && !broken_) {
-        count_start_failure(*w, comps);
+        count_start_failure(*w);
     }
     svc_.workers_changed();
 }
@@ -317,9 +323,8 @@ void pool_impl::requeue(worker& w) {
     }
 }
 
-/// A worker died before it was ready: after max_init_failures in a row the pool is broken, and
-/// its queued calls fail with worker_init_error.
-void pool_impl::count_start_failure(const worker& w, completions& comps) {
+/// A worker died before it was ready: after max_init_failures in a row the pool gives up.
+void pool_impl::count_start_failure(const worker& w) {
     ++init_failures_;
     const std::string why =
         !w.start_error().empty()
@@ -331,11 +336,20 @@ void pool_impl::count_start_failure(const worker& w, completions& comps) {
     if (init_failures_ < std::max<std::size_t>(1, opts_.max_init_failures)) {
         return;
     }
+    give_up("workers failed to start " + std::to_string(init_failures_) +
+            " times in a row; the pool stopped starting them. Last failure: " + why);
+}
+
+/// Stops starting workers for good: the calls queued (maintain() fails them) and every later call
+/// fail with worker_init_error(why).
+void pool_impl::give_up(const std::string& why) {
     broken_ = true;
-    broken_msg_ = "process_pool '" + std::string(opts_.name) + "': workers failed to start " +
-                  std::to_string(init_failures_) +
-                  " times in a row; the pool stopped starting them. Last failure: " + why;
+    broken_msg_ = "process_pool '" + std::string(opts_.name) + "': " + why;
     log::get("weft.exec").error("{}", broken_msg_);
+}
+
+/// Fails the queued calls of a pool that gave up starting workers.
+void pool_impl::fail_queued(completions& comps) {
     while (!queue_.empty()) {
         remote_call_rec* rec = queue_.front();
         queue_.pop_front();

@@ -136,7 +136,7 @@ void pool_impl::cancel_queued() {
 worker* pool_impl::least_loaded_with_room() const noexcept {
     worker* best = nullptr;
     for (const auto& w : workers_) {
-        if (w->state() != worker_state::ready || !w->io().is_open() ||
+        if (w->state() != worker_state::ready || !w->io().writable() ||
             w->in_flight() >= opts_.max_batch || used_up(*w)) {
             continue;
         }
@@ -224,6 +224,10 @@ void pool_impl::read_reaped(completions& comps) {
     for (auto& w : workers_) {
         if (w->reaped() && w->io().is_open()) {
             read(*w, comps);
+            // All it wrote is read. Its EOF may never come: a process it forked may hold its
+            // socket. (Taken for dead with its fork server, it may live a moment longer; a reply
+            // it sends then is lost, and its call fails as a crash.)
+            w->io().close();
         }
     }
 }

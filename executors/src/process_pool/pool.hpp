@@ -68,7 +68,7 @@ public:
     // ---- for the service's I/O thread -----------------------------------------------------------
     /// Reads what w sent and handles its frames.
     void read(worker& w, completions& comps);
-    /// Reads what the workers reaped with their socket still open left behind.
+    /// Reads what the workers reaped with their socket still open left behind, then closes it.
     void read_reaped(completions& comps);
     /// The fork server started w as pid.
     void worker_spawned(worker& w, pid_t pid);
@@ -106,7 +106,9 @@ private:
     void finalize(std::size_t index, completions& comps);
     void fail_head(worker& w, completions& comps);
     void requeue(worker& w);
-    void count_start_failure(const worker& w, completions& comps);
+    void count_start_failure(const worker& w);
+    void give_up(const std::string& why);
+    void fail_queued(completions& comps);
     clock::time_point escalate_kill(worker& w, clock::time_point now);
     clock::time_point check_head(worker& w, clock::time_point now, completions& comps);
     /// Ran max_tasks_per_child calls: takes no more, and retires once idle.
@@ -121,7 +123,8 @@ private:
     std::vector<std::unique_ptr<worker>> workers_;
     std::deque<remote_call_rec*> queue_; // calls waiting for a worker (call_queued)
     std::size_t init_failures_ = 0;      // workers that failed to start, in a row
-    bool broken_ = false;                // init_failures_ reached max_init_failures: no new workers
+    bool broken_ = false; // gave up starting workers (init_failures_ reached max_init_failures, or
+                          // the fork server is gone): calls fail with worker_init_error
     std::string broken_msg_;
     bool stopping_ =
         false; // shutting down: idle workers retire, none is replaced unless calls wait

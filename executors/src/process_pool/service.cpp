@@ -78,7 +78,7 @@ service::service(int ctl_fd) : forks_(ctl_fd) {
                     std::strerror(errno));
     }
     epoll_add(ep_, evfd_, eventfd_tag);
-    epoll_add(ep_, forks_.fd(), fork_server_tag);
+    forks_.open(ep_, fork_server_tag, evfd_);
     std::thread([this] { run(); }).detach();
 }
 
@@ -141,6 +141,11 @@ clock::time_point service::handle(const epoll_event* evs, int n, completions& co
             on_worker_event(tag, evs[i].events, comps);
         }
     }
+    // A request to the fork server failed (here or on another thread, which woke us): end the
+    // link, whether or not its socket reads EOF.
+    if (forks_.state() == fork_link::link_state::failed) {
+        on_fork_server();
+    }
     // A worker reported dead: read what it left, then finalise it.
     for (pool_impl* p : pools_) {
         p->read_reaped(comps);
@@ -182,6 +187,11 @@ void service::on_fork_server() {
     for (;;) {
         switch (forks_.receive(msg)) {
         case fork_link::recv_status::empty:
+            if (!forks_.dead()) {
+                return;
+            }
+            // A request failed: the records sent before it are read; the link ends now.
+            fork_server_gone();
             return;
         case fork_link::recv_status::gone:
             fork_server_gone();
@@ -215,7 +225,7 @@ void service::on_fork_record(const fs_msg& msg) {
     case fs_exited: {
         auto it = by_pid_.find(msg.pid);
         if (it != by_pid_.end()) {
-            // Read what it wrote before it died (read_reaped); then its EOF.
+            // Read what it wrote before it died, then close its socket (read_reaped).
             it->second->set_reaped(msg.arg);
             it->second->set_sigkill_at(never);
         }
@@ -227,15 +237,22 @@ void service::on_fork_record(const fs_msg& msg) {
 }
 
 void service::fork_server_gone() {
-    if (!forks_.mark_dead()) {
-        return;
+    if (!forks_.end()) {
+        return; // ended already: its workers were taken for dead then
     }
-    ::epoll_ctl(ep_, EPOLL_CTL_DEL, forks_.fd(), nullptr);
     log::get("weft.exec")
         .error("weft::process_pool: the fork server is gone; workers cannot be started");
     for (auto& [token, w] : by_token_) {
         (void)token;
-        w->set_reaped(SIGKILL); // its workers died with it (PDEATHSIG)
+        if (w->reaped()) {
+            continue; // its exit status came first
+        }
+        if (w->pid() == 0) {
+            w->set_start_error("the fork server is gone");
+            w->set_reaped(-1); // never started, or died with the server unreported
+        } else {
+            w->set_reaped(SIGKILL); // killed with the server (PDEATHSIG), or by it as it ends
+        }
     }
 }
 

@@ -79,10 +79,11 @@ private:
     /// One round of the I/O thread on n events: reads, upkeep; the time of the next deadline.
     clock::time_point handle(const epoll_event* evs, int n, completions& comps);
     void on_worker_event(std::uint64_t token, std::uint32_t events, completions& comps);
-    /// Reads the fork server's records.
+    /// Reads the fork server's records; ends the link once the server is found gone.
     void on_fork_server();
     void on_fork_record(const fs_msg& msg);
-    /// The fork server died: so did its workers (PDEATHSIG).
+    /// The fork server is gone (EOF, an error, or a request that failed): ends the link, once,
+    /// and takes the workers not reaped yet for dead (they die with it: PDEATHSIG).
     void fork_server_gone();
     /// Every pool's deadlines; the earliest one left.
     clock::time_point run_deadlines(completions& comps);

@@ -51,7 +51,8 @@ public:
     [[nodiscard]] pid_t pid() const noexcept { return pid_; }
     void set_pid(pid_t pid) noexcept { pid_ = pid; }
 
-    /// Whether the process is known to be gone: the fork server reaped it, or it never started.
+    /// Whether the process is taken for gone: the fork server reaped it, it never started, or the
+    /// fork server is gone (its workers die with it). Its socket is then read once more and closed.
     [[nodiscard]] bool reaped() const noexcept { return reaped_; }
     /// Its wait status once reaped; -1 when it could not be started.
     [[nodiscard]] int wait_status() const noexcept { return wait_status_; }

@@ -64,6 +64,14 @@ int worker_pid() {
 int worker_parent_pid() {
     return ::getppid();
 }
+int fork_a_child_holding_the_socket(int seconds) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+        ::sleep(static_cast<unsigned>(seconds)); // with every descriptor of the worker
+        ::_exit(0);
+    }
+    return pid;
+}
 void throw_runtime(std::string what) {
     throw std::runtime_error(what);
 }
@@ -108,6 +116,7 @@ WEFT_REMOTE(pp_test::spin_forever);
 WEFT_REMOTE(pp_test::nap_ms);
 WEFT_REMOTE(pp_test::worker_pid);
 WEFT_REMOTE(pp_test::worker_parent_pid);
+WEFT_REMOTE(pp_test::fork_a_child_holding_the_socket);
 WEFT_REMOTE(pp_test::throw_runtime);
 WEFT_REMOTE(pp_test::throw_quota);
 WEFT_REMOTE(pp_test::throw_int);

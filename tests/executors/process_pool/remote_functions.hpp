@@ -39,6 +39,8 @@ int spin_forever();
 int nap_ms(int ms);
 int worker_pid();
 int worker_parent_pid();
+/// Forks a child that keeps the worker's descriptors (its socket too) for `seconds`; its pid.
+int fork_a_child_holding_the_socket(int seconds);
 void throw_runtime(std::string what);
 void throw_quota(std::string what);
 int throw_int();

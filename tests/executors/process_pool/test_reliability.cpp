@@ -163,6 +163,23 @@ WEFT_CO_TEST(process_pool_crash, a_worker_killed_from_outside_is_replaced) {
     EXPECT_NE(pid2, pid);
 }
 
+WEFT_CO_TEST(process_pool_crash, a_dead_worker_is_finalised_while_a_child_of_it_holds_its_socket) {
+    // Its socket reads no EOF while the child lives; its exit status says enough.
+    weft::process_pool pool({.workers = 1});
+    const int child = co_await weft::run_in_executor(pool, fork_a_child_holding_the_socket, 60);
+    try {
+        co_await weft::wait_for(weft::run_in_executor(pool, crash_or_double, 1, by_exit), 20s);
+        ADD_FAILURE() << "expected worker_crashed";
+    } catch (const weft::worker_crashed& e) {
+        EXPECT_EQ(e.exit_code(), 3) << e.what();
+    } catch (const weft::timeout_error&) {
+        ADD_FAILURE() << "the call of a worker that exited waited for its child";
+    }
+    ::kill(child, SIGKILL);
+    int v = co_await weft::run_in_executor(pool, add, 1, 2);
+    EXPECT_EQ(v, 3);
+}
+
 WEFT_CO_TEST(process_pool_crash, crash_storm_keeps_serving_every_other_call) {
     weft::process_pool pool({.workers = 2, .max_batch = 4});
     std::mt19937 rng(12345);

@@ -90,8 +90,8 @@ private:
     int signal_;
 };
 
-/// The pool's initializer failed in its workers too many times in a row; the pool gave up
-/// starting workers (the message carries the initializer's error).
+/// The pool gave up starting workers: its initializer failed in them too many times in a row
+/// (the message carries the initializer's error), or the fork server they start from is gone.
 class worker_init_error : public error {
 public:
     using error::error;
