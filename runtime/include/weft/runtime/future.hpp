@@ -71,7 +71,8 @@ public:
     bool cancel(std::string message) { return state().cancel_with(std::move(message)); }
 
     /// The task's name (asyncio's Task.get_name()); empty for an unnamed task and for a
-    /// promise's future. Read it on the task's home loop or while nobody renames it.
+    /// promise's future. Read it on the task's home loop, or from elsewhere only while nothing
+    /// renames the task or cancels it with a message (both write the task's name record).
     [[nodiscard]] std::string name() const { return detail::task_name(state()); }
 
     /// Renames the task (asyncio's Task.set_name()).
@@ -310,7 +311,8 @@ public:
     bool cancel(std::string message) { return state().cancel_with(std::move(message)); }
 
     /// The task's name (asyncio's Task.get_name()); empty for an unnamed task and for a
-    /// promise's future. Read it on the task's home loop or while nobody renames it.
+    /// promise's future. Read it on the task's home loop, or from elsewhere only while nothing
+    /// renames the task or cancels it with a message (both write the task's name record).
     [[nodiscard]] std::string name() const { return detail::task_name(state()); }
 
     /// Renames the task (asyncio's Task.set_name()).
