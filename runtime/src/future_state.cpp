@@ -76,6 +76,21 @@ bool future_state_base::cancel() noexcept {
     return true;
 }
 
+bool future_state_base::cancel_with(std::string message) noexcept {
+    std::uint8_t expected = open;
+    if (!claim_.compare_exchange_strong(expected, by_cancel, std::memory_order_acq_rel)) {
+        return false;
+    }
+    try {
+        store_exception(
+            std::make_exception_ptr(cancelled_error("future was cancelled", std::move(message))));
+    } catch (...) {
+        store_exception(std::current_exception()); // out of memory: still complete it
+    }
+    publish(true);
+    return true;
+}
+
 bool future_state_base::claim_for_producer() {
     std::uint8_t expected = open;
     if (claim_.compare_exchange_strong(expected, by_producer, std::memory_order_acq_rel)) {

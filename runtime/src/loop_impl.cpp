@@ -104,21 +104,27 @@ void loop_impl::run_batch_debug() noexcept {
         // Read what the step is before it runs: a coroutine may finish and free its frame.
         const void* code = reinterpret_cast<const void*>(r.fn);
         bool resumes = r.fn == &resume_frame;
+        std::string task; // the task's name, copied: the step may free the task
         if (resumes) {
             code = frame_resume_fn(r.arg);
         } else if (r.fn == &root_base::start_step) {
             // A task's first step: name its coroutine, not the runnable that starts it.
-            if (const void* frame = static_cast<const root_base*>(r.arg)->frame()) {
+            const auto* root = static_cast<const root_base*>(r.arg);
+            if (const void* frame = root->frame()) {
                 code = frame_resume_fn(frame);
                 resumes = true;
             }
+            task = root->name();
         }
         const clock::time_point start = clock::now();
         r.fn(r.arg);
         const auto took = clock::now() - start;
         if (took >= slow_) {
-            warn_slow(std::chrono::duration_cast<std::chrono::nanoseconds>(took),
-                      (resumes ? "coroutine " : "callback ") + symbol_name(code));
+            std::string where = (resumes ? "coroutine " : "callback ") + symbol_name(code);
+            if (!task.empty()) {
+                where = "task '" + task + "' (" + where + ")";
+            }
+            warn_slow(std::chrono::duration_cast<std::chrono::nanoseconds>(took), where);
         }
     }
 }

@@ -49,6 +49,8 @@ public:
     // Roots.
     void root_started(root_base* r) noexcept;
     void root_finished(root_base* r) noexcept;
+    /// The oldest live root (follow next_ for the others); loop thread only.
+    [[nodiscard]] root_base* first_root() const noexcept { return roots_head_; }
     /// Cancels every live root (main ones too when include_main); on_drained runs on this loop
     /// once every root handed to it (but the main ones, unless included) has finished.
     void begin_shutdown(bool include_main, unique_function<void()> on_drained);

@@ -78,7 +78,7 @@ void wait_base::finish_wait(const char* what) const {
         slot_->clear_hook();
     }
     if (node_.st == wait_node::status::cancelled) {
-        throw cancelled_error(what);
+        throw cancelled_in(slot_, what);
     }
 }
 

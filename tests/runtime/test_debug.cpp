@@ -65,6 +65,11 @@ weft::task<void> create_a_slow_task() {
     co_await weft::create_task(slow_first_step_coroutine());
 }
 
+weft::task<void> create_a_slow_named_task() {
+    auto f = weft::create_task(slow_first_step_coroutine(), {.name = "slowpoke"});
+    co_await f; // (g++ 12 mishandles a braced list inside a co_await expression)
+}
+
 weft::task<void> spawn_a_slow_task_on_loop_1() {
     co_await weft::spawn_on(1, slow_first_step_coroutine());
 }
@@ -115,6 +120,13 @@ TEST(debug, names_the_coroutine_of_a_slow_first_step) {
     EXPECT_GE(log.count({"slow_callback", "coroutine", "slow_first_step_coroutine"}), 1u)
         << ::testing::PrintToString(log.messages());
     EXPECT_EQ(log.count({"start_runnable"}), 0u) << ::testing::PrintToString(log.messages());
+}
+
+TEST(debug, names_the_task_of_a_slow_first_step) {
+    weft::testing::log_capture log;
+    weft::run(create_a_slow_named_task(), debug_on);
+    EXPECT_GE(log.count({"slow_callback", "task 'slowpoke'", "slow_first_step_coroutine"}), 1u)
+        << ::testing::PrintToString(log.messages());
 }
 
 TEST(debug, names_the_coroutine_of_a_slow_first_step_spawned_on_another_loop) {

@@ -9,6 +9,7 @@
 #include <weft/runtime/clock.hpp>
 #include <weft/runtime/condition.hpp>
 #include <weft/runtime/create_task.hpp>
+#include <weft/runtime/current_task.hpp>
 #include <weft/runtime/error.hpp>
 #include <weft/runtime/event.hpp>
 #include <weft/runtime/future.hpp>

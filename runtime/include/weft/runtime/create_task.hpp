@@ -5,9 +5,19 @@
 #include <weft/runtime/future.hpp>
 
 #include <cstddef>
+#include <memory>
+#include <string>
 #include <utility>
 
 namespace weft {
+
+/// How create_task / spawn / spawn_on start a task.
+struct task_options {
+    /// The task's name (asyncio's create_task(coro, name=...)), shown by future::name(), debug
+    /// mode's slow-step warnings and all_tasks(). Empty: the task has no name and costs nothing
+    /// for it; weft does not invent asyncio's "Task-N" (debug mode names the coroutine instead).
+    std::string name;
+};
 
 /// The loop running on this thread (asyncio.get_running_loop).
 /// @throws invalid_state_error when no weft loop runs on this thread.
@@ -23,9 +33,15 @@ namespace detail {
 
 /// Hands the task to l as a new root and returns its future. Safe from any thread.
 template <class T>
-future<T> start_root(loop& l, task<T> t, bool main = false) {
+future<T> start_root(loop& l, task<T> t, bool main = false, task_options* opts = nullptr) {
+    std::unique_ptr<task_extra> extra;
+    if (opts != nullptr && !opts->name.empty()) {
+        extra = std::make_unique<task_extra>();
+        extra->name = std::move(opts->name);
+    }
     auto* r = new task_root<T>(l, t.release());
     r->main_ = main;
+    r->extra_ = std::move(extra);
     root_reserved(l);
     if (current_loop_ptr() == &l) {
         schedule(l, r->start_runnable());
@@ -48,6 +64,12 @@ requires awaitable<A> future<await_result_t<A>> create_task(A&& aw) {
     return detail::start_root(current_loop(), detail::as_task(std::forward<A>(aw)));
 }
 
+/// create_task with options: `create_task(fetch(), {.name = "fetch"})`.
+template <class A>
+requires awaitable<A> future<await_result_t<A>> create_task(A&& aw, task_options opts) {
+    return detail::start_root(current_loop(), detail::as_task(std::forward<A>(aw)), false, &opts);
+}
+
 /// A future returned as is; any other awaitable scheduled with create_task (asyncio.ensure_future).
 template <class A>
 requires awaitable<A> future<await_result_t<A>> ensure_future(A&& aw) {
@@ -64,11 +86,26 @@ requires awaitable<A> future<await_result_t<A>> spawn(A&& aw) {
     return detail::start_root(detail::least_busy_loop(), detail::as_task(std::forward<A>(aw)));
 }
 
+/// spawn with options (a task name).
+template <class A>
+requires awaitable<A> future<await_result_t<A>> spawn(A&& aw, task_options opts) {
+    return detail::start_root(detail::least_busy_loop(), detail::as_task(std::forward<A>(aw)),
+                              false, &opts);
+}
+
 /// Schedules the awaitable on loop number loop_index of the current runtime.
 /// @throws invalid_state_error when loop_index is out of range.
 template <class A>
 requires awaitable<A> future<await_result_t<A>> spawn_on(std::size_t loop_index, A&& aw) {
     return detail::start_root(detail::loop_at(loop_index), detail::as_task(std::forward<A>(aw)));
+}
+
+/// spawn_on with options (a task name).
+template <class A>
+requires awaitable<A> future<await_result_t<A>> spawn_on(std::size_t loop_index, A&& aw,
+                                                         task_options opts) {
+    return detail::start_root(detail::loop_at(loop_index), detail::as_task(std::forward<A>(aw)),
+                              false, &opts);
 }
 
 } // namespace weft

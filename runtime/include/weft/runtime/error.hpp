@@ -39,13 +39,20 @@ public:
 class cancelled_error final {
 public:
     cancelled_error() = default;
-    explicit cancelled_error(std::string message) : message_(std::move(message)) {}
-    /// What was cancelled, for logs.
+    explicit cancelled_error(std::string what) : what_(std::move(what)) {}
+    /// A cancellation that carries the message given to cancel(message) (asyncio's
+    /// CancelledError(msg)): what() reads "<what>: <message>".
+    cancelled_error(const std::string& what, std::string message)
+        : what_(message.empty() ? what : what + ": " + message), message_(std::move(message)) {}
+    /// What was cancelled, for logs (with the cancel message, when there is one).
     [[nodiscard]] const char* what() const noexcept {
-        return message_.empty() ? "operation was cancelled" : message_.c_str();
+        return what_.empty() ? "operation was cancelled" : what_.c_str();
     }
+    /// The message given to cancel(message); empty when cancelled without one.
+    [[nodiscard]] const std::string& message() const noexcept { return message_; }
 
 private:
+    std::string what_;
     std::string message_;
 };
 

@@ -15,6 +15,15 @@ namespace weft {
 template <class T = void>
 class promise;
 
+namespace detail {
+/// The name of the task behind s; empty for an unnamed task or a promise's future.
+[[nodiscard]] std::string task_name(future_state_base& s);
+/// Names the task behind s. @throws invalid_state_error for a promise's future or off its loop.
+void set_task_name(future_state_base& s, std::string name);
+/// Whether r was cancelled with a message.
+[[nodiscard]] bool has_cancel_message(const root_base& r) noexcept;
+} // namespace detail
+
 /// The shared result of an operation (asyncio.Future): copyable, awaitable from any loop and any
 /// number of times; the awaiting coroutine always resumes on its own loop. Returned by
 /// create_task, spawn and promise::get_future.
@@ -54,6 +63,21 @@ public:
     /// or next suspension point; a promise's future completes as cancelled at once. Returns false
     /// when already done. Safe from any thread.
     bool cancel() { return state().cancel(); }
+
+    /// cancel() with a message (asyncio 3.9's Future.cancel(msg)): the cancelled_error raised in
+    /// the task (at sleeps, future awaits and waits on weft's sync primitives) and the one this
+    /// future then holds carry it: message() returns it and what() ends with it. A later
+    /// cancel(message) replaces it, as in asyncio. Safe from any thread.
+    bool cancel(std::string message) { return state().cancel_with(std::move(message)); }
+
+    /// The task's name (asyncio's Task.get_name()); empty for an unnamed task and for a
+    /// promise's future. Read it on the task's home loop, or from elsewhere only while nothing
+    /// renames the task or cancels it with a message (both write the task's name record).
+    [[nodiscard]] std::string name() const { return detail::task_name(state()); }
+
+    /// Renames the task (asyncio's Task.set_name()).
+    /// @throws invalid_state_error for a promise's future, or when called off the task's loop.
+    void set_name(std::string name) { detail::set_task_name(state(), std::move(name)); }
 
     /// The value; rethrows the exception (cancelled_error when cancelled).
     /// @throws invalid_state_error when not done yet, or when a move-only value was moved out.
@@ -135,11 +159,18 @@ public:
             }
             slot_ = detail::cancel_slot_of(h);
             if (slot_ != nullptr) {
-                if (slot_->consume() && !s_->cancel()) {
-                    slot_->restore(); // too late to cancel: keep it for the next suspension
+                if (slot_->consume()) {
+                    hooked_ = s_->cancel();
+                    if (!hooked_) {
+                        slot_->restore(); // too late to cancel: keep it for the next suspension
+                    }
                 }
                 slot_->set_hook(
-                    [](void* self) noexcept { return static_cast<awaiter*>(self)->s_->cancel(); },
+                    [](void* self) noexcept {
+                        auto* a = static_cast<awaiter*>(self);
+                        a->hooked_ = a->s_->cancel();
+                        return a->hooked_;
+                    },
                     this);
             }
             return true;
@@ -148,6 +179,9 @@ public:
         decltype(auto) await_resume() {
             if (slot_ != nullptr) {
                 slot_->clear_hook();
+                if (hooked_) [[unlikely]] {
+                    rethrow_cancelled(); // this chain cancelled it: with the chain's message
+                }
             }
             if constexpr (std::is_void_v<T>) {
                 (void)s_->value();
@@ -168,6 +202,13 @@ public:
         }
 
     private:
+        void rethrow_cancelled() const {
+            const detail::root_base* owner = slot_->owner();
+            if (owner != nullptr && detail::has_cancel_message(*owner) && s_->cancelled()) {
+                throw detail::cancelled_in(slot_, "awaited future was cancelled");
+            }
+        }
+
         struct node : detail::waiter_node {
             std::coroutine_handle<> h;
             loop* home = nullptr;
@@ -176,6 +217,7 @@ public:
         detail::cancel_state* slot_ = nullptr;
         node node_;
         bool take_;
+        bool hooked_ = false; ///< this chain's cancellation cancelled the awaited future
     };
 
     awaiter operator co_await() const& { return awaiter{&state(), false}; }
@@ -261,6 +303,21 @@ public:
 
     /// Completes the future as cancelled (the work will not be done); false when already done.
     bool cancel() { return state().cancel(); }
+
+    /// cancel() with a message (asyncio 3.9's Future.cancel(msg)): the cancelled_error raised in
+    /// the task (at sleeps, future awaits and waits on weft's sync primitives) and the one this
+    /// future then holds carry it: message() returns it and what() ends with it. A later
+    /// cancel(message) replaces it, as in asyncio. Safe from any thread.
+    bool cancel(std::string message) { return state().cancel_with(std::move(message)); }
+
+    /// The task's name (asyncio's Task.get_name()); empty for an unnamed task and for a
+    /// promise's future. Read it on the task's home loop, or from elsewhere only while nothing
+    /// renames the task or cancels it with a message (both write the task's name record).
+    [[nodiscard]] std::string name() const { return detail::task_name(state()); }
+
+    /// Renames the task (asyncio's Task.set_name()).
+    /// @throws invalid_state_error for a promise's future, or when called off the task's loop.
+    void set_name(std::string name) { detail::set_task_name(state(), std::move(name)); }
 
     /// Whether the future was cancelled, so that a value set now would be discarded.
     [[nodiscard]] bool future_cancelled() const noexcept {

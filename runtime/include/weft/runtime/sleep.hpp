@@ -40,7 +40,7 @@ protected:
             slot_->clear_hook();
         }
         if (cancelled_) {
-            throw cancelled_error(what);
+            throw cancelled_in(slot_, what);
         }
     }
 

@@ -72,6 +72,15 @@ public:
         return f;
     }
 
+    /// create_task with options (a name): `tg.create_task(fetch(), {.name = "fetch"})`.
+    template <class A>
+    requires awaitable<A> future<await_result_t<A>> create_task(A&& aw, task_options opts) {
+        check_open();
+        future<await_result_t<A>> f = weft::create_task(std::forward<A>(aw), std::move(opts));
+        state_->adopt(&f.state());
+        return f;
+    }
+
     /// Cancels every member still running.
     void cancel() noexcept { state_->cancel_all(); }
 

@@ -1,9 +1,13 @@
 #pragma once
 
+#include <weft/runtime/error.hpp>
+
 #include <cstdint>
 #include <utility>
 
 namespace weft::detail {
+
+class root_base;
 
 /// The cancellation slot of one chain of awaits (a scheduled task and everything it awaits
 /// directly). Only ever touched on the chain's home loop, so it needs no synchronisation;
@@ -85,8 +89,13 @@ public:
         }
     }
 
+    /// The scheduled task whose chain this is (null for a gather / wait_for child's chain): what
+    /// current_task() reports and where a cancel message is kept.
+    [[nodiscard]] root_base* owner() const noexcept { return owner_; }
+    void set_owner(root_base* r) noexcept { owner_ = r; }
+
 private:
-    // Two words and a count: while a hook is installed, arg_ is its argument; otherwise arg_ is
+    // Three words and a count: while a hook is installed, arg_ is its argument; otherwise arg_ is
     // null, the pending marker, or the delivered marker (a hook took a request and the suspension
     // point has not resumed yet). A scheduled task pays for this slot, so it stays small.
     [[nodiscard]] static void* pending_marker() noexcept {
@@ -99,7 +108,12 @@ private:
 
     hook_fn hook_ = nullptr;
     void* arg_ = nullptr;
+    root_base* owner_ = nullptr;
     std::uint32_t requests_ = 0;
 };
+
+/// The cancelled_error a suspension point of the chain throws: with the message of the owning
+/// task's cancel(message), when it has one. Cold path (defined in task_identity.cpp).
+[[nodiscard]] cancelled_error cancelled_in(const cancel_state* slot, const char* what);
 
 } // namespace weft::detail

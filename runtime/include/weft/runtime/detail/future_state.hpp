@@ -7,10 +7,13 @@
 #include <atomic>
 #include <cstdint>
 #include <exception>
+#include <string>
 #include <type_traits>
 #include <variant>
 
 namespace weft::detail {
+
+class root_base;
 
 /// Someone waiting for a future: an awaiting coroutine or a done callback. Intrusive, so that an
 /// awaiter costs no allocation.
@@ -56,6 +59,12 @@ public:
 
     /// Requests cancellation; false when already done. Thread-safe.
     virtual bool cancel() noexcept;
+
+    /// cancel() whose cancelled_error carries message (asyncio's Future.cancel(msg)).
+    virtual bool cancel_with(std::string message) noexcept;
+
+    /// The scheduled task behind this state, or null for a promise's future.
+    [[nodiscard]] virtual root_base* as_root() noexcept { return nullptr; }
 
     /// Producer side: reserves the right to complete; false when a consumer cancelled first.
     /// @throws invalid_state_error when the producer already completed it.

@@ -6,9 +6,19 @@
 #include <weft/runtime/task.hpp>
 
 #include <coroutine>
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
 
 namespace weft::detail {
+
+/// What only some tasks have: a name, a cancel message. Allocated on first use, so that an
+/// unnamed task that is never cancelled with a message pays one null pointer.
+struct task_extra {
+    std::string name;
+    std::optional<std::string> cancel_message;
+};
 
 /// A scheduled task (create_task, spawn, run): the root of a chain of awaits, owned by its home
 /// loop until it finishes. Non-template half; the typed half is task_root<T>.
@@ -22,6 +32,24 @@ public:
 
     /// Requests cancellation; on the home loop only.
     void request_cancel() noexcept { cancel_.request(); }
+
+    /// Requests cancellation with a message (the latest one wins, as in asyncio); home loop only.
+    void request_cancel(std::string message) noexcept;
+
+    /// The task's name; empty when it has none. Home loop (or before the task is published).
+    [[nodiscard]] const std::string& name() const noexcept;
+    void set_name(std::string name);
+
+    /// The message of the latest cancel(message), or null.
+    [[nodiscard]] const std::string* cancel_message() const noexcept {
+        return extra_ && extra_->cancel_message ? &*extra_->cancel_message : nullptr;
+    }
+
+    /// The task's cancellation slot (cancelling() / uncancel()); home loop only.
+    [[nodiscard]] cancel_state& cancel_slot() noexcept { return cancel_; }
+
+    /// The task's shared state (its future's reference count).
+    [[nodiscard]] virtual future_state_base& shared() noexcept = 0;
 
     [[nodiscard]] loop& home() const noexcept { return *home_; }
 
@@ -47,10 +75,18 @@ protected:
     /// Destroys the never-started coroutine and completes the future as cancelled.
     virtual void finish_unstarted() noexcept = 0;
 
+    /// The cancelled_error of a task cancelled before it started.
+    [[nodiscard]] std::exception_ptr cancelled_before_start() const;
+    /// e, a cancellation, made to carry the cancel message when it has none of its own.
+    [[nodiscard]] std::exception_ptr with_cancel_message(std::exception_ptr e) const noexcept;
+
     cancel_state cancel_;
     loop* home_;
 
 public:
+    /// Null unless the task has a name or a cancel message (see task_extra).
+    std::unique_ptr<task_extra> extra_;
+
     /// The task run()/run_until_complete() waits for: never cancelled by shutdown.
     bool main_ = false;
 };
@@ -64,10 +100,14 @@ public:
     task_root(loop& home, handle_type h) noexcept : root_base(home), h_(h) {
         this->add_ref(); // the running task's own reference, dropped when it finishes
         h_.promise().bind(&cancel_, this);
+        cancel_.set_owner(this);
     }
 
     std::coroutine_handle<> on_done(std::coroutine_handle<>) noexcept override {
         std::exception_ptr e = h_.promise().exception();
+        if (e && extra_ && extra_->cancel_message) [[unlikely]] {
+            e = this->with_cancel_message(std::move(e));
+        }
         if (e) {
             this->result_.template emplace<2>(std::move(e));
         } else if constexpr (std::is_void_v<T>) {
@@ -102,6 +142,32 @@ public:
         return true;
     }
 
+    bool cancel_with(std::string message) noexcept override {
+        if (this->done()) {
+            return false;
+        }
+        if (current_loop_ptr() == home_) {
+            request_cancel(std::move(message));
+            return true;
+        }
+        this->add_ref();
+        try {
+            post(*home_, [this, m = std::move(message)]() mutable {
+                if (!this->done()) {
+                    request_cancel(std::move(m));
+                }
+                this->release();
+            });
+        } catch (...) {
+            this->release();
+            return false;
+        }
+        return true;
+    }
+
+    [[nodiscard]] root_base* as_root() noexcept override { return this; }
+    [[nodiscard]] future_state_base& shared() noexcept override { return *this; }
+
     [[nodiscard]] const void* frame() const noexcept override {
         return h_ ? h_.address() : nullptr;
     }
@@ -110,7 +176,11 @@ private:
     void resume_first() noexcept override { h_.resume(); }
 
     void finish_unstarted() noexcept override {
-        this->result_.template emplace<2>(make_cancelled("task was cancelled before it started"));
+        try {
+            this->result_.template emplace<2>(this->cancelled_before_start());
+        } catch (...) {
+            this->result_.template emplace<2>(std::current_exception());
+        }
         finish();
     }
 
