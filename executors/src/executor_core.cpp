@@ -48,9 +48,22 @@ void executor_core::check_open() const {
     }
 }
 
+void executor_core::count_submitted() {
+    // Pairs with shutdown(), which sets shut_down_ before it sums `submitted` (all seq_cst, so in
+    // one order): either its sum sees this count and it waits for the call, or the load below
+    // sees shut_down_ and the submit throws. With the check before the count only, a submit
+    // could pass it, shutdown(wait) sum without it and return, and the call be queued after.
+    counter_shard& shard = my_shard();
+    shard.submitted.fetch_add(1, std::memory_order_seq_cst);
+    if (shut_down_.load(std::memory_order_seq_cst)) {
+        shard.submitted.fetch_sub(1, std::memory_order_seq_cst);
+        check_open(); // throws executor_shut_down
+    }
+}
+
 void executor_core::accept(job j) {
     check_open();
-    my_shard().submitted.fetch_add(1, std::memory_order_seq_cst);
+    count_submitted();
     try {
         (void)enqueue(j, /*wait_for_room=*/true);
     } catch (...) {
@@ -61,7 +74,7 @@ void executor_core::accept(job j) {
 
 bool executor_core::try_accept(job& j) {
     check_open();
-    my_shard().submitted.fetch_add(1, std::memory_order_seq_cst);
+    count_submitted();
     bool ok = false;
     try {
         ok = enqueue(j, /*wait_for_room=*/false);
@@ -135,7 +148,8 @@ bool executor_core::shutdown(bool wait, bool cancel_pending,
     if (cancel_pending) {
         cancel_pending_.store(true, std::memory_order_release);
     }
-    bool first = !shut_down_.exchange(true, std::memory_order_acq_rel);
+    // seq_cst: ordered before the sums below, for count_submitted()'s re-check.
+    bool first = !shut_down_.exchange(true, std::memory_order_seq_cst);
     if (first) {
         room_freed(); // waiters for room retry and see executor_shut_down
     }

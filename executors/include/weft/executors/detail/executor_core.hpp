@@ -70,6 +70,8 @@ protected:
 
 private:
     void check_open() const;
+    /// Counts a call submitted; throws executor_shut_down when shutdown began meanwhile.
+    void count_submitted();
 
     std::string name_;
     std::atomic<bool> shut_down_{false};
