@@ -1,21 +1,12 @@
+// weft::http::request's query and path-parameter accessors: percent-decoding and splitting the
+// query string on demand, so that a handler that never reads them pays nothing.
+#include "parser_text.hpp"
+
 #include <weft/net/http/request.hpp>
 
 namespace weft::http {
 
 namespace {
-
-int hex_digit(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 // Calls f(name, value) for each '&'-separated pair of the query, raw.
 template <class F>
@@ -48,8 +39,8 @@ std::string percent_decode(std::string_view s, bool plus_is_space) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         const char c = s[i];
         if (c == '%' && i + 2 < s.size()) {
-            const int hi = hex_digit(s[i + 1]);
-            const int lo = hex_digit(s[i + 2]);
+            const int hi = detail::hex_value(static_cast<unsigned char>(s[i + 1]));
+            const int lo = detail::hex_value(static_cast<unsigned char>(s[i + 2]));
             if (hi >= 0 && lo >= 0) {
                 out.push_back(static_cast<char>(hi * 16 + lo));
                 i += 2;

@@ -1,3 +1,6 @@
+// The HTTP server's router (router.hpp): routes by method and path pattern, with {name} segments
+// captured as path parameters; a path that matches no route gives 404, a route without the
+// method 405 with the methods that have one.
 #include "router.hpp"
 
 #include <weft/runtime/error.hpp>
