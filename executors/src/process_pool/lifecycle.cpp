@@ -226,7 +226,11 @@ clock::time_point pool_impl::escalate_kill(worker& w, clock::time_point now) {
     if (w.sigkill_at() == never) {
         return never;
     }
-    if (w.sigkill_at() <= now && !w.reaped()) {
+    if (w.reaped()) {
+        w.set_sigkill_at(never); // dead already: a deadline left here would be due for ever
+        return never;
+    }
+    if (w.sigkill_at() <= now) {
         w.set_sigkill_at(never);
         svc_.forks().kill(w.pid(), SIGKILL);
         return never;
