@@ -14,5 +14,4 @@ namespace weft::stress {
 /// The report as a plain-text table.
 [[nodiscard]] std::string format_table(const run_report& r);
 
-
 } // namespace weft::stress
