@@ -247,7 +247,6 @@ void service::fork_server_gone() {
         if (w->reaped()) {
             continue; // its exit status came first
         }
-        w->set_sigkill_at(never);
         if (w->pid() == 0) {
             w->set_start_error("the fork server is gone");
             w->set_reaped(-1); // never started, or died with the server unreported
