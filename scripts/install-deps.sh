@@ -25,12 +25,15 @@ PACKAGES=(
     libcli11-dev
     nlohmann-json3-dev
     libcurl4-openssl-dev
+    libssl-dev
+    prometheus-cpp-dev
     zlib1g-dev
     libcereal-dev
     clang
     libclang-rt-14-dev
     curl
     openssl
+    prometheus
     nginx-light
     wrk
     python3-aiohttp
