@@ -84,14 +84,14 @@ task<void> session::run() {
             co_return;
         }
 
-        // ---- the handler
+        // ---- the handler; with middleware or error pages, dispatch() (the chain) instead, awaited
+        // at the same point (one await of a task<server_response> here keeps its code inline)
         resp.reset();
-        if (srv_.pipeline.layered) {
-            resp.emplace(co_await dispatch());
-        } else if (const handler* h = find_route(resp)) {
+        const handler* h = nullptr;
+        if (srv_.pipeline.layered || (h = find_route(resp)) != nullptr) {
             std::string error;
             try {
-                task<server_response> t = (*h)(req_);
+                task<server_response> t = h != nullptr ? (*h)(req_) : dispatch();
                 resp.emplace(co_await std::move(t));
             } catch (const weft::cancelled_error&) {
                 throw;
