@@ -18,7 +18,7 @@ struct pipeline {
     handler not_found;                             // empty: a plain 404
     method_not_allowed_handler method_not_allowed; // empty: a plain 405
     error_handler on_error;                        // empty: a plain 500
-    bool layered = false; // any of the above is set: dispatch goes through session::dispatch()
+    bool layered = false; // any of the above is set: run() calls session::step(req, 0)
 };
 
 } // namespace weft::http::detail

@@ -84,23 +84,28 @@ task<void> session::run() {
             co_return;
         }
 
-        // ---- the handler; with middleware or error pages, dispatch() (the chain) instead, awaited
-        // at the same point (one await of a task<server_response> here keeps its code inline)
+        // ---- the handler; with middleware or error pages, the chain's first step instead,
+        // awaited at the same point (one await of a task<server_response> here keeps its code
+        // inline); a step's exception gets the error page (a frame only then)
         resp.reset();
         const handler* h = nullptr;
         if (srv_.pipeline.layered || (h = find_route(resp)) != nullptr) {
             std::string error;
             try {
-                task<server_response> t = h != nullptr ? (*h)(req_) : dispatch();
+                task<server_response> t = h != nullptr ? (*h)(req_) : step(req_, 0);
                 resp.emplace(co_await std::move(t));
             } catch (const weft::cancelled_error&) {
                 throw;
             } catch (const std::exception& e) {
                 error = e.what();
+                note_failure(h);
             } catch (...) {
                 error = "unknown exception";
+                note_failure(h);
             }
-            if (!resp) {
+            if (!resp && h == nullptr) {
+                co_await answer_failure(resp);
+            } else if (!resp) {
                 handler_failed(resp, error);
             }
         }

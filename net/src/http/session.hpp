@@ -173,7 +173,8 @@ private:
     void access_log(int status, std::uint64_t bytes) const;
 
     // ---- the middleware chain and the error pages (session_dispatch.cpp)
-    task<server_response> dispatch();
+    void note_failure(const handler* h) noexcept;
+    task<void> answer_failure(std::optional<server_response>& resp);
     // Step i of the middleware chain for req: middleware i, or past the last one the router and
     // the handler (what `co_await next(req)` runs, through run_step).
     task<server_response> step(request& req, std::size_t i);
@@ -227,6 +228,8 @@ private:
     // When the request's head was complete, for the access log's duration; zero when the log
     // was off then.
     std::chrono::steady_clock::time_point started_{};
+    // The exception of the middleware chain's first step, for the error page (see run()).
+    std::exception_ptr failure_;
 
     std::size_t charged_ = 0;       // of the server's body budget: the body buffer's capacity
     std::size_t step_bytes_ = 0;    // body bytes read or streamed since the task last waited

@@ -1,12 +1,12 @@
 // A request's dispatch through the server's middleware and error pages (pipeline.hpp), for a
-// server that has any: session::run() calls dispatch() instead of the router and the handler.
+// server that has any: session::run() calls step(req, 0) instead of the router and the handler.
 //
-// The chain: dispatch() calls step 0, the first middleware, with a `next` that calls step 1, and
+// The chain: run() calls step 0, the first middleware, with a `next` that calls step 1, and
 // so on; the step past the last middleware is endpoint(): the router, then the route's handler,
 // or the 404 / 405 answer (the error pages when set). A handler's exception is answered at the
 // endpoint (on_error() or the plain 500), so every middleware sees that response as it sees any
 // other; a middleware's exception goes up to the middleware before it, and past the first to
-// dispatch(), which answers it the same way.
+// run(), which answers it the same way (answer_failure()).
 
 #include "session.hpp"
 
@@ -34,16 +34,14 @@ std::string describe(const std::exception_ptr& e) {
 
 } // namespace
 
-task<server_response> session::dispatch() {
-    std::exception_ptr failure;
-    try {
-        co_return co_await step(req_, 0);
-    } catch (const weft::cancelled_error&) {
-        throw;
-    } catch (...) {
-        failure = std::current_exception();
+void session::note_failure(const handler* h) noexcept {
+    if (h == nullptr) {
+        failure_ = std::current_exception();
     }
-    co_return co_await error_page(req_, std::move(failure));
+}
+
+task<void> session::answer_failure(std::optional<server_response>& resp) {
+    resp.emplace(co_await error_page(req_, std::exchange(failure_, nullptr)));
 }
 
 task<server_response> session::step(request& req, std::size_t i) {
