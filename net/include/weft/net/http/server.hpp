@@ -94,7 +94,7 @@ struct server_stats {
     std::uint64_t timeouts = 0;           ///< 408 sent, or an idle connection closed
     std::uint64_t not_found = 0;          ///< 404 from the router
     std::uint64_t method_not_allowed = 0; ///< 405 from the router
-    std::uint64_t handler_errors = 0;     ///< 500: a handler threw
+    std::uint64_t handler_errors = 0;     ///< 500: a handler or middleware threw
     std::uint64_t io_errors = 0;          ///< connections ended by a reset or a failed write
     std::uint64_t send_timeouts = 0;      ///< connections reset: a response write stalled
     std::uint64_t over_budget = 0;        ///< 503: max_buffered_bytes reached
