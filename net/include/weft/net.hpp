@@ -8,6 +8,7 @@
 #include <weft/net/error.hpp>
 #include <weft/net/http/client.hpp>
 #include <weft/net/http/headers.hpp>
+#include <weft/net/http/middleware.hpp>
 #include <weft/net/http/request.hpp>
 #include <weft/net/http/server.hpp>
 #include <weft/net/http/server_response.hpp>

@@ -3,11 +3,13 @@
 // The server's private access to the public request and response types (each names one of these
 // structs its friend): request_access points a request at a parsed head's views into the
 // connection's read buffer, moves those views when the buffer moves, and fills the body and the
-// route parameters; response_access reads a handler's response without settling it (no copy of
-// its Content-Type or body). Header-only: the session calls them once or more per request.
+// route parameters; next_access makes a middleware's next; response_access reads a handler's
+// response without settling it (no copy of its Content-Type or body). Header-only: the session
+// calls them once or more per request.
 
 #include "parser.hpp"
 
+#include <weft/net/http/middleware.hpp>
 #include <weft/net/http/request.hpp>
 #include <weft/net/http/server_response.hpp>
 
@@ -52,6 +54,7 @@ struct request_access {
         r.target_ = {};
         r.path_ = {};
         r.query_ = {};
+        r.route_ = {};
         r.headers_.fields_.clear();
         if (!r.body_.empty()) {
             r.body_.clear();
@@ -78,6 +81,7 @@ struct request_access {
             move(f.value);
         }
     }
+    static void set_route(request& r, std::string_view pattern) noexcept { r.route_ = pattern; }
     static void set_remote(request& r, std::string remote) { r.remote_ = std::move(remote); }
     static std::string& body(request& r) noexcept { return r.body_; }
     static std::vector<std::pair<std::string, std::string>>& params(request& r) noexcept {
@@ -95,6 +99,13 @@ struct response_access {
     static const http::headers& fields(const server_response& r) noexcept { return r.headers_; }
     static std::string_view body(const server_response& r) noexcept {
         return r.borrowed_.data() != nullptr ? r.borrowed_ : std::string_view(r.body_);
+    }
+};
+
+/// Makes the `next` that a middleware receives: run(self, req, step) runs the chain's step.
+struct next_access {
+    static next make(next::run_fn run, void* self, std::size_t step) noexcept {
+        return {run, self, step};
     }
 };
 

@@ -117,6 +117,7 @@ router::match router::find(std::string_view method, std::string_view path,
             matches(*fallback, path, &params);
         }
         m.found = &fallback->h;
+        m.pattern = fallback->pattern;
         return m;
     }
     // No route for this method: 405 when the path answers others.

@@ -21,6 +21,7 @@ public:
     struct match {
         const handler* found = nullptr; ///< null: see allow
         std::string allow;              ///< for 405: the methods the path answers ("GET, HEAD")
+        std::string_view pattern;       ///< the found route's pattern, as given
     };
 
     /// Finds the handler for method and path (percent-encoded), filling params (decoded). HEAD

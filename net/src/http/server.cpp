@@ -88,6 +88,42 @@ server& server::route(std::string_view method, std::string_view pattern, handler
     return *this;
 }
 
+namespace {
+
+// The pipeline of a server that does not listen yet (use() and the error pages), or throws.
+detail::pipeline& open_pipeline(server::impl& i, const char* what) {
+    if (i.listening.load()) {
+        throw weft::error(std::string("weft::http::server::") + what + ": call it before listen()");
+    }
+    i.pipeline.layered = true;
+    return i.pipeline;
+}
+
+} // namespace
+
+server& server::use(middleware m) {
+    if (!m) {
+        throw weft::error("weft::http::server::use: empty middleware");
+    }
+    open_pipeline(*impl_, "use").middlewares.push_back(std::move(m));
+    return *this;
+}
+
+server& server::on_not_found(handler h) {
+    open_pipeline(*impl_, "on_not_found").not_found = std::move(h);
+    return *this;
+}
+
+server& server::on_method_not_allowed(method_not_allowed_handler h) {
+    open_pipeline(*impl_, "on_method_not_allowed").method_not_allowed = std::move(h);
+    return *this;
+}
+
+server& server::on_error(error_handler h) {
+    open_pipeline(*impl_, "on_error").on_error = std::move(h);
+    return *this;
+}
+
 task<void> server::listen(std::string host, std::uint16_t port) {
     if (impl_->listening.exchange(true)) {
         throw weft::error("weft::http::server::listen: already listening");

@@ -12,6 +12,7 @@
 #include "connection_registry.hpp"
 #include "counter.hpp"
 #include "parser.hpp"
+#include "pipeline.hpp"
 #include "router.hpp"
 
 #include <weft/net/connection.hpp>
@@ -62,6 +63,7 @@ struct [[gnu::visibility("hidden")]] server::impl : std::enable_shared_from_this
     std::string server_line; // "Server: weft\r\n", or empty
     detail::parser_limits limits;
     detail::router routes;
+    detail::pipeline pipeline; // middleware and error pages (server::use(), on_error()...)
     std::optional<net::server> tcp;
     std::atomic<bool> listening{false};
     std::atomic<bool> closing{false};

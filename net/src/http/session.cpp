@@ -84,21 +84,28 @@ task<void> session::run() {
             co_return;
         }
 
-        // ---- the handler
+        // ---- the handler; with middleware or error pages, the chain's first step instead,
+        // awaited at the same point (one await of a task<server_response> here keeps its code
+        // inline); a step's exception gets the error page (a frame only then)
         resp.reset();
-        if (const handler* h = find_route(resp)) {
+        const handler* h = nullptr;
+        if (srv_.pipeline.layered || (h = find_route(resp)) != nullptr) {
             std::string error;
             try {
-                task<server_response> t = (*h)(req_);
+                task<server_response> t = h != nullptr ? (*h)(req_) : step(req_, 0);
                 resp.emplace(co_await std::move(t));
             } catch (const weft::cancelled_error&) {
                 throw;
             } catch (const std::exception& e) {
                 error = e.what();
+                note_failure(h);
             } catch (...) {
                 error = "unknown exception";
+                note_failure(h);
             }
-            if (!resp) {
+            if (!resp && h == nullptr) {
+                co_await answer_failure(resp);
+            } else if (!resp) {
                 handler_failed(resp, error);
             }
         }
@@ -138,6 +145,7 @@ void session::start_request() noexcept {
     request_access::reset(req_);
     release_body();
     pinned_ = false;
+    started_ = {};
     parser_.reset();
 }
 
@@ -213,6 +221,8 @@ void session::accept_head() {
     head_size_ = head_.consumed;
     pinned_ = true;
     begin_ += head_.consumed;
+    started_ = http_log().should_log(spdlog::level::info) ? std::chrono::steady_clock::now()
+                                                          : std::chrono::steady_clock::time_point{};
 }
 
 // The handler for the request, or null with the router's own answer (404, 405) in answer.
@@ -220,6 +230,7 @@ const handler* session::find_route(std::optional<server_response>& answer) {
     auto& params = request_access::params(req_);
     router::match m = srv_.routes.find(req_.method(), req_.path(), params);
     if (m.found != nullptr) {
+        request_access::set_route(req_, m.pattern);
         return m.found;
     }
     if (!m.allow.empty()) {
@@ -397,10 +408,22 @@ task<void> session::fail(int status, std::string_view reason) {
 
 void session::access_log(int status, std::uint64_t bytes) const {
     spdlog::logger& log = http_log();
-    if (log.should_log(spdlog::level::info)) {
-        log.info("{} \"{} {} HTTP/1.{}\" {} {}", req_.remote_address(), req_.method(),
-                 req_.target(), req_.version_minor(), status, bytes);
+    if (!log.should_log(spdlog::level::info)) {
+        return;
     }
+    access_entry e;
+    e.remote = req_.remote_address();
+    e.method = req_.method();
+    e.target = req_.target();
+    e.route = req_.route();
+    e.user_agent = req_.header("user-agent").value_or(std::string_view{});
+    e.version_minor = req_.version_minor();
+    e.status = status;
+    e.bytes = bytes;
+    if (started_ != std::chrono::steady_clock::time_point{}) {
+        e.duration = std::chrono::steady_clock::now() - started_;
+    }
+    write_access_line(log, srv_.opts.access_log, e);
 }
 
 } // namespace weft::http::detail

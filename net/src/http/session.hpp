@@ -10,10 +10,12 @@
 //   session.cpp            the request loop: the head, the handler, the response, the ends
 //   session_body.cpp       the read buffer and the request body (Content-Length or chunked)
 //   session_deadlines.cpp  the read and write timeouts, one timer per connection
+//   session_dispatch.cpp   the middleware chain and the error pages, when the server has any
 // What a response looks like on the wire (the head, the streamed body's chunks) is in
 // response_writer.cpp.
 
 #include "access.hpp"
+#include "access_log.hpp"
 #include "connection_registry.hpp"
 #include "counter.hpp"
 #include "date_line.hpp"
@@ -32,6 +34,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <span>
@@ -169,6 +172,16 @@ private:
     task<void> linger_close();
     void access_log(int status, std::uint64_t bytes) const;
 
+    // ---- the middleware chain and the error pages (session_dispatch.cpp)
+    void note_failure(const handler* h) noexcept;
+    task<void> answer_failure(std::optional<server_response>& resp);
+    // Step i of the middleware chain for req: middleware i, or past the last one the router and
+    // the handler (what `co_await next(req)` runs, through run_step).
+    task<server_response> step(request& req, std::size_t i);
+    static task<server_response> run_step(void* self, request& req, std::size_t i);
+    task<server_response> endpoint(request& req);
+    task<server_response> error_page(request& req, std::exception_ptr failure);
+
     // ---- the read buffer and the request body (session_body.cpp)
     [[nodiscard]] std::string_view buffered() const noexcept {
         return {buf_.get() + begin_, end_ - begin_};
@@ -212,6 +225,11 @@ private:
     counter* requests_ = nullptr; // this loop's
     std::size_t served_ = 0;
     bool head_request_ = false;
+    // When the request's head was complete, for the access log's duration; zero when the log
+    // was off then.
+    std::chrono::steady_clock::time_point started_{};
+    // The exception of the middleware chain's first step, for the error page (see run()).
+    std::exception_ptr failure_;
 
     std::size_t charged_ = 0;       // of the server's body budget: the body buffer's capacity
     std::size_t step_bytes_ = 0;    // body bytes read or streamed since the task last waited

@@ -85,6 +85,10 @@ public:
     /// The path parameter called name that the route captured ("{id}"), percent-decoded; empty
     /// when the route has no such parameter.
     [[nodiscard]] std::string_view param(std::string_view name) const noexcept;
+    /// The pattern of the route that matched ("/items/{id}"), as given to server::route(); empty
+    /// while none has (before the router ran: in a middleware before `co_await next(req)`; for a
+    /// 404 or 405).
+    [[nodiscard]] std::string_view route() const noexcept { return route_; }
     /// Every path parameter the route captured, in pattern order.
     [[nodiscard]] const std::vector<std::pair<std::string, std::string>>& params() const noexcept {
         return params_;
@@ -115,6 +119,7 @@ private:
     std::string_view target_;
     std::string_view path_;  // into target_
     std::string_view query_; // into target_
+    std::string_view route_; // the matched route's pattern (owned by the server), or empty
     request_headers headers_;
     std::string body_;
     std::vector<std::pair<std::string, std::string>> params_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <weft/net/http/middleware.hpp>
 #include <weft/net/http/request.hpp>
 #include <weft/net/http/server_response.hpp>
 #include <weft/runtime/clock.hpp>
@@ -19,6 +20,16 @@ namespace weft::http {
 /// A route's handler: runs on the loop of the connection the request came in on. A blocking call
 /// inside it goes through `co_await weft::to_thread(...)` so that the loop keeps serving.
 using handler = std::function<task<server_response>(request&)>;
+
+/// How the access log writes a line (server_options::access_log).
+enum class access_log_format : std::uint8_t {
+    /// `127.0.0.1:53122 "GET /items/7 HTTP/1.1" 200 12 0.081ms`: peer, request line, status,
+    /// body bytes sent, duration.
+    text,
+    /// One JSON object a line: remote, method, target, version, route, status, bytes,
+    /// duration_ms, user_agent (strings escaped; invalid UTF-8 becomes U+FFFD).
+    json,
+};
 
 /// How a server behaves; the defaults suit a public-facing server.
 struct server_options {
@@ -67,6 +78,9 @@ struct server_options {
     std::size_t max_connections = 0;
     /// The Server header (empty: none).
     std::string server_name = "weft";
+    /// The access log's line format: one line per response on the "weft.http" logger at info
+    /// level, written only when that level is enabled (nothing formatted otherwise).
+    access_log_format access_log = access_log_format::text;
 };
 
 /// Counters of a server since it started listening.
@@ -80,7 +94,7 @@ struct server_stats {
     std::uint64_t timeouts = 0;           ///< 408 sent, or an idle connection closed
     std::uint64_t not_found = 0;          ///< 404 from the router
     std::uint64_t method_not_allowed = 0; ///< 405 from the router
-    std::uint64_t handler_errors = 0;     ///< 500: a handler threw
+    std::uint64_t handler_errors = 0;     ///< 500: a handler or middleware threw
     std::uint64_t io_errors = 0;          ///< connections ended by a reset or a failed write
     std::uint64_t send_timeouts = 0;      ///< connections reset: a response write stalled
     std::uint64_t over_budget = 0;        ///< 503: max_buffered_bytes reached
@@ -95,8 +109,11 @@ struct server_stats {
 /// An HTTP/1.1 server on the runtime's loops: one acceptor per loop, each connection served by a
 /// task on the loop that accepted it (keep-alive, pipelining, chunked bodies, Expect:
 /// 100-continue, HEAD). Routes are added before listen(); the server must outlive its serving
-/// (close() and wait_closed() before destroying it). Access log: the "weft.http" logger at info
-/// level (off by default; WEFT_LOG_LEVEL=info or spdlog::get("weft.http")->set_level()).
+/// (close() and wait_closed() before destroying it). Middleware (use()) runs around every
+/// request's dispatch; on_not_found(), on_method_not_allowed() and on_error() replace the plain
+/// 404, 405 and 500 answers. Access log: the "weft.http" logger at info level (off by default;
+/// WEFT_LOG_LEVEL=info or spdlog::get("weft.http")->set_level()), text or JSON lines
+/// (server_options::access_log).
 /// Fairness: a connection's task yields to its loop after 32 requests answered or 64 KiB of
 /// request body read or streamed body written without waiting for its socket in between (a
 /// client that pipelines without pause, a producer whose writes all find room at once).
@@ -123,6 +140,27 @@ public:
     /// @throws weft::error for a pattern that does not start with '/' or has a malformed
     /// parameter, or when the server is already listening.
     server& route(std::string_view method, std::string_view pattern, handler h);
+
+    /// Adds a middleware around every request's dispatch, routing included (a 404 or 405 passes
+    /// through it; a request the parser refuses, 400 or 413, does not): the first added is the
+    /// outermost. One that throws is answered as a handler that throws (500, or on_error()).
+    /// @throws weft::error for an empty middleware, or when the server is already listening.
+    server& use(middleware m);
+
+    /// Answers requests whose path matches no route (instead of a plain 404; stats().not_found
+    /// still counts them). The response is sent as returned.
+    /// @throws weft::error when the server is already listening.
+    server& on_not_found(handler h);
+
+    /// Answers requests whose path matches routes of other methods only (instead of a plain 405;
+    /// stats().method_not_allowed still counts them); the server sets the Allow header.
+    /// @throws weft::error when the server is already listening.
+    server& on_method_not_allowed(method_not_allowed_handler h);
+
+    /// Answers requests whose handler or middleware threw (instead of a plain 500;
+    /// stats().handler_errors still counts them). If h throws too, the plain 500 is sent.
+    /// @throws weft::error when the server is already listening.
+    server& on_error(error_handler h);
 
     /// Binds host:port (port 0: any free port, see port()) on every serving loop and starts
     /// accepting; returns once listening. Call it from a task of the runtime.
