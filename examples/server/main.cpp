@@ -13,6 +13,8 @@
 //                                 or after waiting up to wait_ms for room
 //   GET  /jobs/{id}               the job's status: queued, running, done (result), failed (error)
 //   GET  /stats                   the server's, loops', executors' and jobs' counters as JSON
+//   GET  /metrics                 the same counters (and each route's request durations) in
+//                                 Prometheus's text format
 //
 // It prints "listening on 127.0.0.1:PORT" once it accepts connections (--port 0 picks a free
 // port). SIGTERM or SIGINT shut it down gracefully: it stops accepting, lets the requests in
@@ -26,6 +28,7 @@
 #include <weft/executors/process_pool.hpp>
 #include <weft/executors/run_in_executor.hpp>
 #include <weft/net/http/server.hpp>
+#include <weft/net/metrics.hpp>
 #include <weft/runtime/event.hpp>
 #include <weft/runtime/run.hpp>
 #include <weft/runtime/signal.hpp>
@@ -233,13 +236,12 @@ void add_routes(app& a) {
         json pool = to_json(a.parsers.stats());
         pool["worker_pids"] = a.parsers.worker_pids();
         pool["workers_started"] = a.parsers.workers_started();
-        co_return json_response(
-            200, {{"http", to_json(a.http.stats())},
-                  {"loops", loops},
-                  // The shared pool behind weft::to_thread (no public accessor for it yet).
-                  {"executor", to_json(weft::detail::default_executor_core().stats())},
-                  {"process_pool", pool},
-                  {"jobs", a.jobs.stats()}});
+        co_return json_response(200, {{"http", to_json(a.http.stats())},
+                                      {"loops", loops},
+                                      // The shared pool behind weft::to_thread.
+                                      {"executor", to_json(weft::default_executor_stats())},
+                                      {"process_pool", pool},
+                                      {"jobs", a.jobs.stats()}});
     });
 }
 
@@ -268,6 +270,9 @@ weft::task<int> serve(config cfg) {
     weft::http::server http({.max_body_size = 1 << 20, .server_name = "weft-example-server"});
     app a{http, parsers, jobs};
     add_routes(a);
+    http.route_metrics("/metrics", {.server_label = "example"});
+    const weft::metrics::exported parser_metrics =
+        weft::metrics::export_executor(parsers, "parser");
     co_await http.listen("127.0.0.1", cfg.port);
 
     weft::task_group job_workers;

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Drives weft-example-server with curl: every route, a crash and a hang in the parser, a full job
-queue, /stats, and a graceful shutdown on SIGTERM while a slow request is in flight.
+queue, /stats, /metrics, and a graceful shutdown on SIGTERM while a slow request is in flight.
 
     test_server.py path/to/weft-example-server
 """
@@ -8,6 +8,7 @@ queue, /stats, and a graceful shutdown on SIGTERM while a slow request is in fli
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -255,6 +256,25 @@ def test_stats(srv):
     check(jobs["done"] >= 2 and jobs["failed"] >= 1 + QUEUE, f"{jobs}")
 
 
+def test_metrics(srv):
+    # The same counters in Prometheus's text format, with each route's request durations.
+    r = srv.get("/metrics")
+    check(r.status == 200 and r.headers["content-type"].startswith("text/plain; version=0.0.4"),
+          f"/metrics: {r}")
+    text = r.body.decode()
+    for series in ('weft_http_responses_total{server="example"}',
+                   'weft_executor_calls_failed_total{executor="parser"}',
+                   'weft_executor_calls_submitted_total{executor="default"}',
+                   'weft_loop_steps_total{loop="1"}'):
+        check(any(line.startswith(series + " ") for line in text.splitlines()),
+              f"/metrics lacks {series}")
+    promtool = shutil.which("promtool")
+    if promtool:  # Debian's prometheus package (scripts/install-deps.sh installs it)
+        lint = subprocess.run([promtool, "check", "metrics"], input=r.body, capture_output=True,
+                              timeout=30)
+        check(lint.returncode == 0, f"promtool: {lint.stdout!r} {lint.stderr!r}")
+
+
 def test_graceful_shutdown(srv):
     # A /hash that takes about two seconds on this build and machine (well within the grace).
     text, rounds = "x" * 32, 50_000
@@ -297,7 +317,7 @@ def main():
                  "--call-timeout-ms", str(CALL_TIMEOUT_MS), "--grace-ms", str(GRACE_MS))
     try:
         for test in (test_hash, test_parse, test_jobs, test_queue_full, test_stats,
-                     test_graceful_shutdown):
+                     test_metrics, test_graceful_shutdown):
             started = time.monotonic()
             test(srv)
             print(f"ok {test.__name__} ({time.monotonic() - started:.1f} s)", flush=True)

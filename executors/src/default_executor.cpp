@@ -2,6 +2,7 @@
 // executor: one tbb_pool per runtime, made on first use as a runtime extension, sized by
 // options.blocking_threads or WEFT_BLOCKING_THREADS. At shutdown queued calls still run, as in
 // asyncio; calls still running after options.shutdown_timeout are left behind, with an error log.
+// default_executor_stats() reads its counters.
 #include <weft/executors/run_in_executor.hpp>
 #include <weft/executors/tbb_pool.hpp>
 
@@ -76,3 +77,11 @@ executor_core& default_executor_core() {
 }
 
 } // namespace weft::detail
+
+namespace weft {
+
+executor_stats default_executor_stats() {
+    return detail::default_executor_core().stats();
+}
+
+} // namespace weft

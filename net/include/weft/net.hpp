@@ -1,7 +1,7 @@
 #pragma once
 
 /// weft's networking: TCP streams and servers (weft::net), the HTTP/1.1 server and client
-/// (weft::http).
+/// (weft::http), the Prometheus exposition of weft's counters (weft::metrics).
 
 #include <weft/net/address.hpp>
 #include <weft/net/connection.hpp>
@@ -12,5 +12,6 @@
 #include <weft/net/http/request.hpp>
 #include <weft/net/http/server.hpp>
 #include <weft/net/http/server_response.hpp>
+#include <weft/net/metrics.hpp>
 #include <weft/net/server.hpp>
 #include <weft/net/stream.hpp>

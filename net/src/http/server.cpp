@@ -74,6 +74,7 @@ std::size_t default_max_connections() noexcept {
 server::server(server_options opts) : impl_(std::make_shared<impl>(std::move(opts))) {}
 
 server::~server() {
+    impl_->metrics_export.reset(); // no scrape reads this server's counters past here
     close();
     // The listening server holds the connection handler, which holds impl: drop it to break the
     // cycle. Connections still running keep impl alive through their own reference.

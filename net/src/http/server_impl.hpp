@@ -17,6 +17,7 @@
 
 #include <weft/net/connection.hpp>
 #include <weft/net/http/server.hpp>
+#include <weft/net/metrics.hpp>
 #include <weft/net/server.hpp>
 #include <weft/runtime/future.hpp>
 #include <weft/runtime/log.hpp>
@@ -35,6 +36,10 @@
 // and may be inlined. server::impl, declared in the public header, says so itself: the pragma
 // does not reach a class declared before it.
 #pragma GCC visibility push(hidden)
+
+namespace weft::metrics::detail {
+class route_durations;
+} // namespace weft::metrics::detail
 
 namespace weft::http {
 
@@ -71,6 +76,10 @@ struct [[gnu::visibility("hidden")]] server::impl : std::enable_shared_from_this
     future<void> closed_future = closed_promise.get_future();
 
     detail::connection_registry connections;
+
+    // route_metrics(): this server's export, and the durations it records (null: none).
+    metrics::exported metrics_export;
+    std::shared_ptr<metrics::detail::route_durations> durations;
 
     detail::counter connections_open, connections_total, bad_requests, too_large, not_implemented,
         timeouts, not_found, method_not_allowed, handler_errors, io_errors, send_timeouts,

@@ -13,6 +13,8 @@
 
 #include "session.hpp"
 
+#include "../metrics/route_durations.hpp"
+
 #include <weft/net/error.hpp>
 #include <weft/runtime/detail/loop_ops.hpp>
 #include <weft/runtime/error.hpp>
@@ -221,8 +223,9 @@ void session::accept_head() {
     head_size_ = head_.consumed;
     pinned_ = true;
     begin_ += head_.consumed;
-    started_ = http_log().should_log(spdlog::level::info) ? std::chrono::steady_clock::now()
-                                                          : std::chrono::steady_clock::time_point{};
+    started_ = srv_.durations || http_log().should_log(spdlog::level::info)
+                   ? std::chrono::steady_clock::now()
+                   : std::chrono::steady_clock::time_point{};
 }
 
 // The handler for the request, or null with the router's own answer (404, 405) in answer.
@@ -287,7 +290,7 @@ bool session::prepare(server_response& resp) {
             out_.append(body);
         }
     }
-    access_log(status, send_body ? body.size() : 0);
+    responded(status, send_body ? body.size() : 0);
     return keep;
 }
 
@@ -330,7 +333,7 @@ task<bool> session::send_streamed(server_response& resp, bool keep) {
             } else if (!send_timed_out_ && !srv_.closing.load(std::memory_order_relaxed)) {
                 srv_.io_errors.add();
             }
-            access_log(status, w.bytes_written());
+            responded(status, w.bytes_written());
             conn_.abort();
             co_return false; // out_ is empty: the head went out before the body
         }
@@ -339,7 +342,7 @@ task<bool> session::send_streamed(server_response& resp, bool keep) {
             out_.append("0\r\n\r\n");
         }
     }
-    access_log(status, bytes);
+    responded(status, bytes);
     if (!keep || begin_ == end_) {
         co_await flush();
     }
@@ -401,12 +404,21 @@ task<void> session::fail(int status, std::string_view reason) {
     head_request_ = false;
     start_head(resp, false, false, resp.body().size());
     out_.append(resp.body());
-    access_log(status, resp.body().size());
+    responded(status, resp.body().size());
     co_await flush();
     co_await linger_close();
 }
 
-void session::access_log(int status, std::uint64_t bytes) const {
+// A response is out (or formatted, for an in-memory body): its duration goes to
+// route_metrics()'s histogram and its line to the access log, each when enabled.
+void session::responded(int status, std::uint64_t bytes) const {
+    const bool timed = started_ != std::chrono::steady_clock::time_point{};
+    const auto took =
+        timed ? std::chrono::steady_clock::now() - started_ : std::chrono::steady_clock::duration{};
+    if (srv_.durations && timed) {
+        srv_.durations->record(weft::detail::current_loop_ptr()->id(), req_.route(), req_.method(),
+                               status, std::chrono::duration<double>(took).count());
+    }
     spdlog::logger& log = http_log();
     if (!log.should_log(spdlog::level::info)) {
         return;
@@ -420,9 +432,7 @@ void session::access_log(int status, std::uint64_t bytes) const {
     e.version_minor = req_.version_minor();
     e.status = status;
     e.bytes = bytes;
-    if (started_ != std::chrono::steady_clock::time_point{}) {
-        e.duration = std::chrono::steady_clock::now() - started_;
-    }
+    e.duration = took;
     write_access_line(log, srv_.opts.access_log, e);
 }
 

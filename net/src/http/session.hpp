@@ -170,7 +170,7 @@ private:
     task<void> flush();
     task<void> fail(int status, std::string_view reason);
     task<void> linger_close();
-    void access_log(int status, std::uint64_t bytes) const;
+    void responded(int status, std::uint64_t bytes) const;
 
     // ---- the middleware chain and the error pages (session_dispatch.cpp)
     void note_failure(const handler* h) noexcept;
@@ -225,8 +225,8 @@ private:
     counter* requests_ = nullptr; // this loop's
     std::size_t served_ = 0;
     bool head_request_ = false;
-    // When the request's head was complete, for the access log's duration; zero when the log
-    // was off then.
+    // When the request's head was complete, for the access log's and the duration histogram's
+    // duration; zero when both were off then.
     std::chrono::steady_clock::time_point started_{};
     // The exception of the middleware chain's first step, for the error page (see run()).
     std::exception_ptr failure_;

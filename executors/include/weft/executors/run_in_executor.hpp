@@ -21,6 +21,11 @@ struct default_executor_t {
 /// The runtime's shared executor.
 inline constexpr default_executor_t default_executor{};
 
+/// The counters of the runtime's shared executor (made now if no call has used it yet), for
+/// monitoring (weft::metrics exports them as executor="default").
+/// @throws invalid_state_error outside a loop.
+[[nodiscard]] executor_stats default_executor_stats();
+
 namespace detail {
 
 /// The default executor of the current runtime, made on first use with options.blocking_threads

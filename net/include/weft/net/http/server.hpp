@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace weft::http {
 
@@ -81,6 +82,19 @@ struct server_options {
     /// The access log's line format: one line per response on the "weft.http" logger at info
     /// level, written only when that level is enabled (nothing formatted otherwise).
     access_log_format access_log = access_log_format::text;
+};
+
+/// How server::route_metrics() exports a server.
+struct metrics_options {
+    /// The value of the label server="..." on this server's families.
+    std::string server_label = "http";
+    /// Record each request's duration (from its head to the end of its response) in
+    /// weft_http_request_duration_seconds{server, route, method, code}: route is the matched
+    /// pattern ("(none)" for a 404), method one of the standard methods or "other".
+    bool route_durations = true;
+    /// The duration histogram's bucket upper bounds, in seconds (finite, positive, ascending).
+    std::vector<double> buckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                   0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 };
 
 /// Counters of a server since it started listening.
@@ -161,6 +175,13 @@ public:
     /// stats().handler_errors still counts them). If h throws too, the plain 500 is sent.
     /// @throws weft::error when the server is already listening.
     server& on_error(error_handler h);
+
+    /// Serves weft::metrics::text() (Prometheus's text format) at `GET path`: the runtime's loops,
+    /// the default executor, exported executors and servers, the application's own metrics in
+    /// weft::metrics::registry(), and this server's counters and per-route request durations
+    /// (see metrics_options). Call it before listen(), once.
+    /// @throws weft::error when listening already, when called twice, or for a bad option.
+    server& route_metrics(std::string_view path = "/metrics", metrics_options opts = {});
 
     /// Binds host:port (port 0: any free port, see port()) on every serving loop and starts
     /// accepting; returns once listening. Call it from a task of the runtime.
