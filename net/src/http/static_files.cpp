@@ -35,13 +35,14 @@ namespace {
 
 // A directory mounted under a prefix.
 struct static_mount {
-    static_mount(std::string p, const std::string& dir, static_files_options o)
-        : prefix(std::move(p)), root(dir), opts(std::move(o)) {}
+    static_mount(server::impl& s, std::string p, const std::string& dir, static_files_options o)
+        : srv(s), prefix(std::move(p)), root(dir), opts(std::move(o)) {}
 
     server_response answer(const request& req) const;
     bool relative_path(std::string_view raw, std::string& rel) const;
     server_response open_answer(const request& req, const std::string& rel, bool dir_hint) const;
 
+    server::impl& srv;  // owns the route that owns this mount: outlives it
     std::string prefix; // "/assets" ("" at the root)
     static_root root;
     static_files_options opts;
@@ -77,11 +78,14 @@ bool static_mount::relative_path(std::string_view raw, std::string& rel) const {
 server_response static_mount::answer(const request& req) const {
     const std::string_view path = req.path();
     std::string rel;
-    if (!path.starts_with(prefix) || path.size() <= prefix.size() ||
-        !relative_path(path.substr(prefix.size()), rel)) {
-        return not_found_answer();
+    server_response r = !path.starts_with(prefix) || path.size() <= prefix.size() ||
+                                !relative_path(path.substr(prefix.size()), rel)
+                            ? not_found_answer()
+                            : open_answer(req, rel, path.ends_with('/'));
+    if (r.status() == 404) {
+        srv.not_found.add(); // counted as the router's 404s are
     }
-    return open_answer(req, rel, path.ends_with('/'));
+    return r;
 }
 
 server_response static_mount::open_answer(const request& req, const std::string& rel,
@@ -155,7 +159,7 @@ server& server::static_files(std::string_view prefix, const std::string& dir,
         throw weft::error("weft::http::server::static_files: prefix \"" + std::string(prefix) +
                           "\" must start with '/' and have no parameter");
     }
-    auto mount = std::make_shared<const detail::static_mount>(p, dir, std::move(opts));
+    auto mount = std::make_shared<const detail::static_mount>(*impl_, p, dir, std::move(opts));
     return route("GET", p + "/{path...}",
                  [mount](request& req) -> task<server_response> { co_return mount->answer(req); });
 }
