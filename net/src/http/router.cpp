@@ -46,6 +46,11 @@ void router::add(std::string_view method, std::string_view pattern, handler h) {
     }
     route r{std::string(method), {}, std::move(h), std::string(pattern)};
     for_each_segment(pattern, [&](std::string_view seg) {
+        if (!r.segments.empty() && r.segments.back().tail) {
+            throw weft::error("weft::http::server::route: a {name...} segment must be the last "
+                              "in \"" +
+                              std::string(pattern) + "\"");
+        }
         if (!seg.empty() && seg.front() == '{') {
             if (seg.size() < 3 || seg.back() != '}' ||
                 seg.substr(1, seg.size() - 2).find_first_of("{}/") != std::string_view::npos) {
@@ -57,22 +62,12 @@ void router::add(std::string_view method, std::string_view pattern, handler h) {
             if (tail) {
                 name.remove_suffix(3);
             }
-            if (!r.segments.empty() && r.segments.back().tail) {
-                throw weft::error("weft::http::server::route: a {name...} segment must be the "
-                                  "last in \"" +
-                                  std::string(pattern) + "\"");
-            }
             r.segments.push_back({std::string(name), true, tail});
             r.has_params = true;
         } else {
             if (seg.find_first_of("{}") != std::string_view::npos) {
                 throw weft::error("weft::http::server::route: a parameter must be a whole segment "
                                   "in \"" +
-                                  std::string(pattern) + "\"");
-            }
-            if (!r.segments.empty() && r.segments.back().tail) {
-                throw weft::error("weft::http::server::route: a {name...} segment must be the "
-                                  "last in \"" +
                                   std::string(pattern) + "\"");
             }
             r.segments.push_back({std::string(seg), false});
