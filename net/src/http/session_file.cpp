@@ -2,7 +2,8 @@
 // formatted by prepare() like any other; here its body goes out, with sendfile(2) where the
 // connection can take it (connection::can_send_file(), server_options::use_sendfile), else read
 // with pread(2) into a bounded buffer (64 KiB) and written (a TLS connection, which must encrypt
-// what it sends).
+// what it sends). A file of up to inline_body_limit (16 KiB) is read and written with its head
+// either way: one write instead of two.
 //
 // Either way, each write is bounded by send_timeout (session::timed: sendfile counts its bytes
 // as progress as writes do), and the task yields to the loop after every fair_bytes sent without
@@ -35,7 +36,9 @@ task<bool> session::send_file_body(server_response& resp, bool keep) {
         co_return keep;
     }
     std::uint64_t sent = 0;
-    if (conn_.can_send_file() && srv_.opts.use_sendfile) {
+    // A small file goes out with its head in one write and one TCP segment (the head and then
+    // sendfile would be two of each).
+    if (conn_.can_send_file() && srv_.opts.use_sendfile && f.length > inline_body_limit) {
         co_await flush(); // the head, then the file from the page cache
         sent = co_await send_by_sendfile(f);
     } else {

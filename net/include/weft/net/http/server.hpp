@@ -68,8 +68,9 @@ struct server_options {
     std::size_t max_connections = 0;
     /// The Server header (empty: none).
     std::string server_name = "weft";
-    /// File bodies (server_response::file(), static_files()) go out with sendfile(2) where the
-    /// connection allows it; false: always read into a 64 KiB buffer and written, as on TLS.
+    /// File bodies (server_response::file(), static_files()) over 16 KiB go out with
+    /// sendfile(2) where the connection allows it (smaller ones are read and written with the
+    /// head, in one write); false: always read into a 64 KiB buffer and written, as on TLS.
     bool use_sendfile = true;
 };
 
