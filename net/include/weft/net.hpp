@@ -13,5 +13,6 @@
 #include <weft/net/http/server.hpp>
 #include <weft/net/http/server_response.hpp>
 #include <weft/net/metrics.hpp>
+#include <weft/net/http/static_files.hpp>
 #include <weft/net/server.hpp>
 #include <weft/net/stream.hpp>

@@ -100,6 +100,8 @@ struct response_access {
     static std::string_view body(const server_response& r) noexcept {
         return r.borrowed_.data() != nullptr ? r.borrowed_ : std::string_view(r.body_);
     }
+    /// The file body, or null.
+    static const file_body* file(const server_response& r) noexcept { return r.file_.get(); }
 };
 
 /// Makes the `next` that a middleware receives: run(self, req, step) runs the chain's step.

@@ -1,6 +1,6 @@
 // The HTTP server's router (router.hpp): routes by method and path pattern, with {name} segments
-// captured as path parameters; a path that matches no route gives 404, a route without the
-// method 405 with the methods that have one.
+// captured as path parameters and a last {name...} segment capturing the rest of the path; a path
+// that matches no route gives 404, a route without the method 405 with the methods that have one.
 #include "router.hpp"
 
 #include <weft/runtime/error.hpp>
@@ -46,13 +46,23 @@ void router::add(std::string_view method, std::string_view pattern, handler h) {
     }
     route r{std::string(method), {}, std::move(h), std::string(pattern)};
     for_each_segment(pattern, [&](std::string_view seg) {
+        if (!r.segments.empty() && r.segments.back().tail) {
+            throw weft::error("weft::http::server::route: a {name...} segment must be the last "
+                              "in \"" +
+                              std::string(pattern) + "\"");
+        }
         if (!seg.empty() && seg.front() == '{') {
             if (seg.size() < 3 || seg.back() != '}' ||
                 seg.substr(1, seg.size() - 2).find_first_of("{}/") != std::string_view::npos) {
                 throw weft::error("weft::http::server::route: malformed parameter \"" +
                                   std::string(seg) + "\" in \"" + std::string(pattern) + "\"");
             }
-            r.segments.push_back({std::string(seg.substr(1, seg.size() - 2)), true});
+            std::string_view name = seg.substr(1, seg.size() - 2);
+            const bool tail = name.size() > 3 && name.ends_with("...");
+            if (tail) {
+                name.remove_suffix(3);
+            }
+            r.segments.push_back({std::string(name), true, tail});
             r.has_params = true;
         } else {
             if (seg.find_first_of("{}") != std::string_view::npos) {
@@ -73,11 +83,22 @@ bool router::matches(const route& r, std::string_view path,
         return path == r.pattern; // the same segments, joined the same way
     }
     std::size_t i = 0;
+    bool tail = false; // a {name...} segment took the rest of the path
     const bool all = for_each_segment(path, [&](std::string_view seg) {
         if (i >= r.segments.size()) {
             return false;
         }
         const segment& s = r.segments[i++];
+        if (s.tail) {
+            // The rest of the path, from this segment on (seg points into path).
+            const std::string_view rest(
+                seg.data(), static_cast<std::size_t>(path.data() + path.size() - seg.data()));
+            if (params != nullptr) {
+                params->emplace_back(s.text, percent_decode(rest));
+            }
+            tail = true;
+            return false;
+        }
         if (s.param) {
             if (seg.empty()) {
                 return false;
@@ -89,7 +110,7 @@ bool router::matches(const route& r, std::string_view path,
         }
         return seg == s.text;
     });
-    return all && i == r.segments.size();
+    return tail || (all && i == r.segments.size());
 }
 
 router::match router::find(std::string_view method, std::string_view path,

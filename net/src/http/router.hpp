@@ -1,7 +1,8 @@
 #pragma once
 
-// The server's router: routes of literal segments and {name} parameters, matched in the order
-// they were added. Read-only once the server listens, so every loop may match concurrently.
+// The server's router: routes of literal segments and {name} parameters, and a last {name...}
+// segment that takes the rest of the path, matched in the order they were added. Read-only once the
+// server listens, so every loop may match concurrently.
 
 #include <weft/net/http/server.hpp>
 
@@ -35,6 +36,7 @@ private:
     struct segment {
         std::string text; // literal text, or the parameter's name
         bool param = false;
+        bool tail = false; // {name...}: the rest of the path, slashes included (may be empty)
     };
     struct route {
         std::string method;

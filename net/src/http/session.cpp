@@ -116,6 +116,8 @@ task<void> session::run() {
         bool keep = prepare(*resp);
         if (resp->is_streamed()) {
             keep = co_await send_streamed(*resp, keep);
+        } else if (resp->is_file()) {
+            keep = co_await send_file_body(*resp, keep);
         } else if (!gather_.empty()) {
             const std::array<std::span<const char>, 2> parts{
                 out_.bytes(), std::span<const char>(gather_.data(), gather_.size())};
@@ -278,6 +280,11 @@ bool session::prepare(server_response& resp) {
     }
     const int status = resp.status();
     const bool no_body = !carries_body(status);
+    if (const file_body* f = response_access::file(resp)) { // sent by send_file_body()
+        start_head(resp, keep, false, no_body ? std::nullopt : std::optional(f->length));
+        responded(status, head_request_ || no_body ? 0 : f->length);
+        return keep;
+    }
     const std::string_view body = response_access::body(resp);
     start_head(resp, keep, false,
                no_body ? std::nullopt : std::optional<std::uint64_t>(body.size()));

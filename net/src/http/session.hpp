@@ -11,6 +11,7 @@
 //   session_body.cpp       the read buffer and the request body (Content-Length or chunked)
 //   session_deadlines.cpp  the read and write timeouts, one timer per connection
 //   session_dispatch.cpp   the middleware chain and the error pages, when the server has any
+//   session_file.cpp       a file body: sendfile(2), or pread and write where it cannot be used
 // What a response looks like on the wire (the head, the streamed body's chunks) is in
 // response_writer.cpp.
 
@@ -74,11 +75,11 @@ public:
             s_.waited();
             return op_.await_suspend(h);
         }
-        void await_resume() {
+        decltype(auto) await_resume() {
             if (armed_) {
                 s_.waiting_ = wait_kind::none;
             }
-            op_.await_resume();
+            return op_.await_resume();
         }
 
     private:
@@ -141,6 +142,7 @@ private:
     // otherwise keep the loop).
     static constexpr std::size_t fair_bytes = 64 * 1024;
     static constexpr std::size_t fair_requests = 32;
+    static constexpr std::size_t file_copy_buffer = 64 * 1024; // a file body read without sendfile
 
     // How reading a request head ended.
     enum class head_end : std::uint8_t {
@@ -192,6 +194,11 @@ private:
     task<bool> read_chunked_body();
     bool grow_body(std::string& body, std::size_t keep, std::size_t need, std::size_t limit);
     void release_body() noexcept;
+
+    // ---- a file body (session_file.cpp)
+    task<bool> send_file_body(server_response& resp, bool keep);
+    task<std::uint64_t> send_by_sendfile(const file_body& f);
+    task<std::uint64_t> send_by_copy(const file_body& f);
 
     // ---- deadlines (session_deadlines.cpp)
     void arm_watchdog(std::chrono::milliseconds timeout);

@@ -188,6 +188,9 @@ bool io_op::try_now() noexcept {
             return true;
         }
     }
+    if (file_fd_ >= 0) {
+        return try_send_file();
+    }
     constexpr int max_iov = 64;
     iovec iov[max_iov];
     while (true) {

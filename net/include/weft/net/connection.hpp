@@ -63,8 +63,14 @@ protected:
     std::size_t done_ = 0; ///< bytes transferred
     int err_ = 0;          ///< errno of a failure, 0 when none
     bool write_;
+    // send_file: the file and the offset of its next byte (file_fd_ -1: not a file send).
+    int file_fd_ = -1;
+    std::uint64_t file_off_ = 0;
 
 private:
+    /// try_now() of a file send (send_file.cpp).
+    bool try_send_file() noexcept;
+
     friend struct io_op_access;
 };
 
@@ -111,6 +117,26 @@ public:
 
 private:
     std::span<const char> one_;
+};
+
+/// Awaiter of connection::send_file.
+class [[nodiscard]] send_file_awaiter : private io_op {
+public:
+    send_file_awaiter(connection_impl* c, int fd, std::uint64_t offset, std::size_t count) noexcept
+        : io_op(c, true) {
+        file_fd_ = fd;
+        file_off_ = offset;
+        rlen_ = count;
+    }
+    bool await_ready() noexcept { return try_now(); }
+    template <class P>
+    bool await_suspend(std::coroutine_handle<P> h) {
+        return suspend(h);
+    }
+    std::size_t await_resume() {
+        finish("sending a file was cancelled");
+        return done_;
+    }
 };
 
 } // namespace detail
@@ -160,6 +186,21 @@ public:
     write_all(std::span<const std::span<const char>> bufs) noexcept {
         return {impl_.get(), bufs};
     }
+
+    /// Sends count bytes of the file fd from offset with sendfile(2), straight from the page
+    /// cache (no copy through user space); waits while the socket's send buffer is full, as
+    /// write_all does. Returns the bytes sent: fewer than count only when the file ended first
+    /// (it shrank). fd stays the caller's. Only where can_send_file() holds.
+    /// @throws connection_reset when the peer is gone; net::error (a read error of the file
+    /// too); cancelled_error.
+    [[nodiscard]] detail::send_file_awaiter send_file(int fd, std::uint64_t offset,
+                                                      std::size_t count) noexcept {
+        return {impl_.get(), fd, offset, count};
+    }
+
+    /// Whether send_file() may be used: the bytes go to the socket as they are (a connection
+    /// that transforms them, such as TLS, must be written with write_all instead).
+    [[nodiscard]] bool can_send_file() const noexcept { return true; }
 
     /// Sends FIN: the peer reads EOF; reading from this side still works.
     void shutdown_write() noexcept;

@@ -3,6 +3,7 @@
 #include <weft/net/http/middleware.hpp>
 #include <weft/net/http/request.hpp>
 #include <weft/net/http/server_response.hpp>
+#include <weft/net/http/static_files.hpp>
 #include <weft/runtime/clock.hpp>
 #include <weft/runtime/task.hpp>
 
@@ -82,6 +83,10 @@ struct server_options {
     /// The access log's line format: one line per response on the "weft.http" logger at info
     /// level, written only when that level is enabled (nothing formatted otherwise).
     access_log_format access_log = access_log_format::text;
+    /// File bodies (server_response::file(), static_files()) over 16 KiB go out with
+    /// sendfile(2) where the connection allows it (smaller ones are read and written with the
+    /// head, in one write); false: always read into a 64 KiB buffer and written, as on TLS.
+    bool use_sendfile = true;
 };
 
 /// How server::route_metrics() exports a server.
@@ -148,7 +153,9 @@ public:
     ~server();
 
     /// Adds a route: method ("GET", "POST"...) and a path pattern of literal segments and
-    /// `{name}` parameters ("/items/{id}"), matched segment by segment in the order added. A GET
+    /// `{name}` parameters ("/items/{id}"), and optionally a last `{name...}` segment that takes
+    /// the rest of the path, slashes included, possibly empty ("/files/{path...}"), matched
+    /// segment by segment in the order added. A GET
     /// route also answers HEAD. A path that matches no route gets 404; one that matches only with
     /// other methods gets 405 with an Allow header.
     /// @throws weft::error for a pattern that does not start with '/' or has a malformed
@@ -182,6 +189,15 @@ public:
     /// (see metrics_options). Call it before listen(), once.
     /// @throws weft::error when listening already, when called twice, or for a bad option.
     server& route_metrics(std::string_view path = "/metrics", metrics_options opts = {});
+    /// Serves the files under dir for GET and HEAD at every path under prefix ("/assets":
+    /// "/assets/css/site.css" is dir/css/site.css), as a route "prefix/{path...}" (other methods:
+    /// 405). Types by extension, ETag and Last-Modified, 304, single byte ranges, bodies sent
+    /// with sendfile(2); no path leaves dir ("..", encoded slashes, links out of it: 404), no
+    /// directory listing, no dotfile unless opts.serve_hidden (docs/static-files.md).
+    /// @throws weft::error for a prefix that does not start with '/', a dir that is not a
+    /// directory, or when the server is already listening.
+    server& static_files(std::string_view prefix, const std::string& dir,
+                         static_files_options opts = {});
 
     /// Binds host:port (port 0: any free port, see port()) on every serving loop and starts
     /// accepting; returns once listening. Call it from a task of the runtime.

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,18 @@ protected:
 
 namespace detail {
 struct response_access;
+
+/// A file body: length bytes of an open file from offset. Owns fd (closes it when the last
+/// response holding it goes).
+struct file_body {
+    int fd = -1;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    file_body(int f, std::uint64_t o, std::uint64_t l) noexcept : fd(f), offset(o), length(l) {}
+    file_body(const file_body&) = delete;
+    file_body& operator=(const file_body&) = delete;
+    ~file_body();
+};
 } // namespace detail
 
 /// What a server handler returns (weft::http::response is the client's result): an HTTP
@@ -95,6 +108,18 @@ public:
         return r;
     }
 
+    /// A response whose body is length bytes of the open file fd from offset, sent by the server
+    /// with sendfile(2) (or read and written in 64 KiB parts where the connection cannot use it).
+    /// Takes ownership of fd: it is closed once the response is sent or dropped, whatever
+    /// happens. Should the file end before offset + length while it is sent (it shrank), the
+    /// connection is closed: the client sees a short body, never other bytes. A ready answer to
+    /// a request for a file, with its type, validators, 304 and ranges: weft::http::serve_file()
+    /// (static_files.hpp).
+    /// @throws std::bad_alloc (fd is closed then too).
+    [[nodiscard]] static server_response
+    file(int fd, std::uint64_t offset, std::uint64_t length, int status = 200,
+         std::string_view content_type = "application/octet-stream");
+
     /// The status code (100-999 as sent; the server answers 500 for one outside 200-599).
     [[nodiscard]] int status() const noexcept { return status_; }
     server_response& set_status(int s) noexcept {
@@ -141,6 +166,8 @@ public:
     [[nodiscard]] bool is_streamed() const noexcept { return static_cast<bool>(producer_); }
     /// The body producer (empty unless streamed).
     [[nodiscard]] body_producer& producer() noexcept { return producer_; }
+    /// Whether the body is a file's bytes (file()).
+    [[nodiscard]] bool is_file() const noexcept { return file_ != nullptr; }
 
 private:
     friend struct detail::response_access;
@@ -179,6 +206,7 @@ private:
     mutable std::string body_;
     mutable std::string_view borrowed_; // the body when data() is not null
     body_producer producer_;
+    std::shared_ptr<const detail::file_body> file_; // the body when not null (file())
 };
 
 } // namespace weft::http
