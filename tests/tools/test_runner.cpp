@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <csignal>
 #include <string>
+#include <string_view>
 
 using namespace weft::stress;
 
@@ -257,8 +258,15 @@ TEST(stress_runner, process_pool_workloads_complete_exactly_once) {
             EXPECT_EQ(c.pool_size, 2u);
             EXPECT_EQ(c.crashes, 0u);
         }
-        // Four callers on two worker processes: both run calls.
-        EXPECT_EQ(r.cells[1].workers_used, 2u) << w;
+        // Four callers on two worker processes. Short calls may all go to the worker that came
+        // up first (the other may still be starting on a loaded machine); calls that hold their
+        // worker for 50 ms make the pool hand the others to the second one.
+        if (std::string_view(w) == "sleep:50") {
+            EXPECT_EQ(r.cells[1].workers_used, 2u) << w;
+        } else {
+            EXPECT_GE(r.cells[1].workers_used, 1u) << w;
+            EXPECT_LE(r.cells[1].workers_used, 2u) << w;
+        }
     }
 }
 
