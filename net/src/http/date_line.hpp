@@ -1,8 +1,9 @@
 #pragma once
 
-// The response's Date field, cached: "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" (RFC 9110
-// section 5.6.7), formatted again only when the second changes. Each session keeps one, so it
-// needs no lock. The clock is the coarse real-time one: a vDSO read without a time-stamp counter.
+// The IMF-fixdate form of a time (Date, Last-Modified), and the response's Date field, cached:
+// "Date: Sun, 06 Nov 1994 08:49:37 GMT\r\n" (RFC 9110 section 5.6.7), formatted again only when the
+// second changes. Each session keeps one, so it needs no lock. The clock is the coarse real-time
+// one: a vDSO read without a time-stamp counter.
 
 #include <cstddef>
 #include <ctime>
@@ -13,6 +14,10 @@
 #pragma GCC visibility push(hidden)
 
 namespace weft::http::detail {
+
+/// t in the IMF-fixdate form, "Sun, 06 Nov 1994 08:49:37 GMT" (29 bytes), written to out;
+/// returns out's first 29 bytes as a view.
+std::string_view format_http_date(std::time_t t, char (&out)[32]) noexcept;
 
 class date_line {
 public:

@@ -8,6 +8,8 @@
 
 #include "file_answer.hpp"
 
+#include "date_line.hpp"
+
 #include <weft/net/http/headers.hpp>
 
 #include <unistd.h>
@@ -168,19 +170,6 @@ byte_range parse_range(std::string_view value, std::uint64_t size) noexcept {
     return r;
 }
 
-std::string http_date(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-    static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday % 7],
-                  tm.tm_mday, months[tm.tm_mon % 12], (tm.tm_year + 1900) % 10000, tm.tm_hour % 100,
-                  tm.tm_min % 100, tm.tm_sec % 100);
-    return buf;
-}
-
 std::optional<std::time_t> parse_http_date(std::string_view s) noexcept {
     // "Sun, 06 Nov 1994 08:49:37 GMT"
     static constexpr std::string_view months = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -221,7 +210,8 @@ server_response answer_with_file(const request& req, int fd, const struct stat& 
     const std::time_t mtime = st.st_mtim.tv_sec;
     const auto validators = [&](server_response& r) {
         r.set_header("ETag", etag);
-        r.set_header("Last-Modified", http_date(mtime));
+        char date[32];
+        r.set_header("Last-Modified", std::string(format_http_date(mtime, date)));
         if (!opts.cache_control.empty()) {
             r.set_header("Cache-Control", opts.cache_control);
         }

@@ -29,9 +29,6 @@ namespace weft::http::detail {
 /// A plain 404 answer.
 [[nodiscard]] server_response not_found_answer();
 
-/// A time as IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT").
-[[nodiscard]] std::string http_date(std::time_t t);
-
 /// The time of an IMF-fixdate, or nullopt when s is not one.
 [[nodiscard]] std::optional<std::time_t> parse_http_date(std::string_view s) noexcept;
 
