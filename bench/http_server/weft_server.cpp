@@ -1,27 +1,36 @@
 // The weft side of the HTTP server benchmark: GET / answers a fixed 1 KiB body.
-//   weft-bench-http-server PORT LOOPS
-// Runs until killed; run.sh drives it with wrk beside nginx and a plain Asio server.
+//   weft-bench-http-server PORT LOOPS [CERT KEY]
+// Runs until killed; run.sh drives it with wrk beside nginx and a plain Asio server. With CERT
+// and KEY (PEM files) it serves HTTPS (bench/https/run.sh).
 
 #include <weft/net/http/server.hpp>
 #include <weft/weft.hpp>
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 int main(int argc, char** argv) {
     if (argc < 3) {
-        std::fprintf(stderr, "usage: %s PORT LOOPS\n", argv[0]);
+        std::fprintf(stderr, "usage: %s PORT LOOPS [CERT KEY]\n", argv[0]);
         return 2;
     }
     const auto port = static_cast<std::uint16_t>(std::atoi(argv[1]));
     const auto loops = static_cast<std::size_t>(std::atoi(argv[2]));
     static const std::string body(1024, 'x');
+    std::optional<weft::net::tls_options> tls;
+    if (argc >= 5) {
+        tls.emplace();
+        tls->certificate_chain_file = argv[3];
+        tls->private_key_file = argv[4];
+    }
     try {
         weft::run(
-            [port, loops]() -> weft::task<void> {
+            [port, loops, tls]() -> weft::task<void> {
                 weft::http::server_options opts;
                 opts.loops = loops;
+                opts.tls = tls;
                 weft::http::server srv(opts);
                 srv.route("GET", "/",
                           [](weft::http::request&) -> weft::task<weft::http::server_response> {

@@ -13,3 +13,4 @@
 #include <weft/net/http/server_response.hpp>
 #include <weft/net/server.hpp>
 #include <weft/net/stream.hpp>
+#include <weft/net/tls.hpp>

@@ -2,6 +2,7 @@
 
 #include <weft/net/address.hpp>
 #include <weft/net/error.hpp>
+#include <weft/net/tls.hpp>
 #include <weft/runtime/detail/cancel_state.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/task.hpp>
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -39,6 +41,8 @@ protected:
     static bool on_cancel(void* self) noexcept;
     /// Throws cancelled_error or the operation's error.
     void finish(const char* what);
+    /// A write's progress: moves (index_, offset_) past n bytes.
+    void advance(std::size_t n) noexcept;
 
     template <class P>
     bool suspend(std::coroutine_handle<P> h) {
@@ -63,6 +67,9 @@ protected:
     std::size_t done_ = 0; ///< bytes transferred
     int err_ = 0;          ///< errno of a failure, 0 when none
     bool write_;
+    /// TLS only: the readiness the operation waits for (true: readable, false: writable). A TLS
+    /// read may need the socket writable (a record to send first) and a write readable.
+    bool tls_wait_read_ = false;
 
 private:
     friend struct io_op_access;
@@ -119,6 +126,9 @@ private:
 struct connect_options {
     /// TCP_NODELAY on the new connection (on by default: small writes go out at once).
     bool nodelay = true;
+    /// TLS over the connection: the handshake (peer verification, SNI) is done before connect
+    /// returns, and reads and writes carry TLS records. None by default.
+    std::optional<tls_options> tls{};
 };
 
 /// One connected stream socket (TCP over IPv4/IPv6, or a Unix-domain socket), bound to the loop
@@ -131,6 +141,13 @@ struct connect_options {
 /// allocate nothing per call, and are cancellable (cancelled_error; no data is lost by cancelling
 /// a read). A read and a write may be pending at the same time (one each). Closing or destroying
 /// the connection while an operation is pending makes that operation throw net::error.
+///
+/// A TLS connection (connect_options::tls, or accepted by a server with TLS) has the same
+/// interface: reads return decrypted bytes, writes are sent as TLS records (the buffers of a
+/// gathered write are joined into records of up to 16 KiB), shutdown_write() and close() send a
+/// close_notify first (close() without waiting for it). A failure of the TLS layer throws
+/// tls_error. A TLS write that was cancelled while its record was half sent leaves the
+/// connection unable to write (net::error): close it.
 class connection {
 public:
     /// A closed connection.
@@ -185,10 +202,16 @@ public:
     [[nodiscard]] int native_handle() const noexcept;
 
     /// Connects to host:port on the calling task's loop; host is a numeric address or a name,
-    /// resolved asynchronously (every address is tried in turn).
-    /// @throws resolve_error, connection_refused, net::error; cancelled_error when cancelled.
+    /// resolved asynchronously (every address is tried in turn). With opts.tls, also does the
+    /// TLS handshake (bounded by its handshake_timeout) before returning.
+    /// @throws resolve_error, connection_refused, net::error; tls_error when the TLS handshake
+    /// fails (its reason: "certificate has expired", "hostname mismatch"...); cancelled_error.
     [[nodiscard]] static task<connection> connect(std::string host, std::uint16_t port,
-                                                  connect_options opts = {});
+                                                  connect_options opts);
+    /// connect with default options. (An overload rather than a default argument: g++ 12
+    /// miscompiles a defaulted class argument with a std::string member in a co_await
+    /// expression.)
+    [[nodiscard]] static task<connection> connect(std::string host, std::uint16_t port);
 
     /// Connects to a Unix-domain socket at path.
     /// @throws connection_refused (nothing listens), net::error; cancelled_error.
