@@ -147,6 +147,20 @@ struct io_op_access {
         op.h_.resume();
     }
     static bool& cancelled(io_op& op) noexcept { return op.cancelled_; }
+    // A write's progress: moves (index_, offset_) past n bytes. (Here rather than a member of
+    // io_op: an exported member of a PIC library is not inlined.)
+    static void advance(io_op& op, std::size_t n) noexcept {
+        while (op.index_ < op.wcount_) {
+            const std::size_t avail = op.wbufs_[op.index_].size() - op.offset_;
+            if (n < avail) {
+                op.offset_ += n;
+                break;
+            }
+            n -= avail;
+            ++op.index_;
+            op.offset_ = 0;
+        }
+    }
     // A TLS read or write step (net/src/tls/stream.hpp): true when the operation finished;
     // false with the readiness to wait for in tls_wait_read_.
     static bool try_tls(io_op& op) {
@@ -178,7 +192,7 @@ struct io_op_access {
                 return true;
             }
             op.done_ += r.n;
-            op.advance(r.n);
+            advance(op, r.n);
         }
         return true;
     }
@@ -263,20 +277,7 @@ bool io_op::try_now() noexcept {
         }
         done_ += static_cast<std::size_t>(sent);
         c_->bytes_sent += static_cast<std::size_t>(sent);
-        advance(static_cast<std::size_t>(sent));
-    }
-}
-
-void io_op::advance(std::size_t n) noexcept {
-    while (index_ < wcount_) {
-        const std::size_t avail = wbufs_[index_].size() - offset_;
-        if (n < avail) {
-            offset_ += n;
-            break;
-        }
-        n -= avail;
-        ++index_;
-        offset_ = 0;
+        io_op_access::advance(*this, static_cast<std::size_t>(sent));
     }
 }
 
@@ -319,6 +320,14 @@ bool io_op::on_cancel(void* self) noexcept {
     return true;
 }
 
+/// The tls_error of a failed TLS read or write (out of line: the plain path never comes here).
+[[noreturn, gnu::noinline, gnu::cold]] void throw_tls_failure(const connection_impl* c,
+                                                              bool write) {
+    const std::string who = c != nullptr ? " " + c->peer_endpoint().to_string() : "";
+    throw tls_error(std::string("TLS ") + (write ? "write" : "read") + " failed on" + who + ": " +
+                    (c != nullptr && c->tls != nullptr ? c->tls->failure : ""));
+}
+
 void io_op::finish(const char* what) {
     if (write_ && c_ != nullptr && c_->tls != nullptr) [[unlikely]] {
         tls_write_ended(*c_, this);
@@ -338,12 +347,10 @@ void io_op::finish(const char* what) {
             "weft::net::connection used from a task of another loop: a connection belongs to the "
             "loop that connected or accepted it; hand the data over instead (a queue, a future)");
     }
-    if (err_ == tls_failed) {
-        const std::string who = c_ != nullptr ? " " + c_->peer_endpoint().to_string() : "";
-        throw tls_error(std::string("TLS ") + (write_ ? "write" : "read") + " failed on" + who +
-                        ": " + (c_ != nullptr && c_->tls != nullptr ? c_->tls->failure : ""));
-    }
     if (err_ != 0) {
+        if (err_ == tls_failed) {
+            throw_tls_failure(c_, write_);
+        }
         throw_errno(err_, write_ ? "write" : "read",
                     c_ != nullptr ? c_->peer_endpoint() : endpoint{});
     }

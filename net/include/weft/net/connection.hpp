@@ -41,8 +41,6 @@ protected:
     static bool on_cancel(void* self) noexcept;
     /// Throws cancelled_error or the operation's error.
     void finish(const char* what);
-    /// A write's progress: moves (index_, offset_) past n bytes.
-    void advance(std::size_t n) noexcept;
 
     template <class P>
     bool suspend(std::coroutine_handle<P> h) {
