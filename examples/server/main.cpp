@@ -2,6 +2,7 @@
 //
 //     weft-example-server --port 8080 [--loops N] [--workers N] [--queue N]
 //                         [--call-timeout-ms MS] [--grace-ms MS]
+//                         [--tls-cert FILE --tls-key FILE]
 //
 //   GET  /hash?text=...&rounds=N  a CPU-heavy hash, computed on the shared pool (weft::to_thread)
 //                                 so that the event loops keep serving meanwhile
@@ -20,6 +21,10 @@
 // port). SIGTERM or SIGINT shut it down gracefully: it stops accepting, lets the requests in
 // progress finish (for up to --grace-ms), stops the job workers and the worker processes, and
 // exits with status 0. More signals during that are ignored.
+//
+// With --tls-cert (a PEM certificate chain) and --tls-key (its private key) it serves HTTPS
+// instead; SIGHUP re-reads both files (a renewed certificate) without dropping a connection, and
+// a bad file leaves the old certificate in use.
 
 #include "jobs.hpp"
 #include "native.hpp"
@@ -29,6 +34,7 @@
 #include <weft/executors/run_in_executor.hpp>
 #include <weft/net/http/server.hpp>
 #include <weft/net/metrics.hpp>
+#include <weft/net/tls.hpp>
 #include <weft/runtime/event.hpp>
 #include <weft/runtime/run.hpp>
 #include <weft/runtime/signal.hpp>
@@ -63,6 +69,8 @@ struct config {
     std::size_t queue = 64;  // jobs that may wait in the queue
     std::chrono::milliseconds call_timeout = 5s;
     std::chrono::milliseconds grace = 5s;
+    std::string tls_cert; // HTTPS when both are set
+    std::string tls_key;
 };
 
 /// The longest /hash may be asked to work.
@@ -263,17 +271,49 @@ public:
     }
 };
 
+/// While it lives, SIGHUP makes the server re-read its certificate and key (a renewed
+/// certificate): new connections get it, open ones keep theirs; a bad file keeps the old one.
+class reload_tls_on_sighup {
+public:
+    explicit reload_tls_on_sighup(weft::http::server& http) {
+        // The files are small: reading them on the loop holds it up for well under a millisecond.
+        weft::add_signal_handler(SIGHUP, [&http] {
+            try {
+                http.reload_tls();
+                std::cout << "reloaded the TLS certificate" << std::endl;
+            } catch (const weft::net::tls_error& e) {
+                std::cerr << "TLS reload failed, keeping the old certificate: " << e.what()
+                          << std::endl;
+            }
+        });
+    }
+    reload_tls_on_sighup(const reload_tls_on_sighup&) = delete;
+    reload_tls_on_sighup& operator=(const reload_tls_on_sighup&) = delete;
+    ~reload_tls_on_sighup() { weft::remove_signal_handler(SIGHUP); }
+};
+
 weft::task<int> serve(config cfg) {
     weft::process_pool parsers(
         {.workers = cfg.workers, .call_timeout = cfg.call_timeout, .name = "parser"});
     service::job_board jobs(cfg.queue);
-    weft::http::server http({.max_body_size = 1 << 20, .server_name = "weft-example-server"});
+    std::optional<weft::net::tls_options> tls;
+    if (!cfg.tls_cert.empty()) {
+        tls.emplace();
+        tls->certificate_chain_file = cfg.tls_cert;
+        tls->private_key_file = cfg.tls_key;
+    }
+    weft::http::server http(
+        {.max_body_size = 1 << 20, .server_name = "weft-example-server", .tls = std::move(tls)});
     app a{http, parsers, jobs};
     add_routes(a);
     http.route_metrics("/metrics", {.server_label = "example"});
     const weft::metrics::exported parser_metrics =
         weft::metrics::export_executor(parsers, "parser");
     co_await http.listen("127.0.0.1", cfg.port);
+    std::optional<reload_tls_on_sighup> on_sighup;
+    if (!cfg.tls_cert.empty()) {
+        on_sighup.emplace(http);
+    }
 
     weft::task_group job_workers;
     for (std::size_t i = 0; i < cfg.workers; ++i) {
@@ -316,6 +356,8 @@ std::optional<config> parse_args(int argc, char** argv) {
                 return std::nullopt;
             }
             (flag == "--loops" ? cfg.loops : flag == "--workers" ? cfg.workers : cfg.queue) = *v;
+        } else if (flag == "--tls-cert" || flag == "--tls-key") {
+            (flag == "--tls-cert" ? cfg.tls_cert : cfg.tls_key) = std::string(value);
         } else if (flag == "--call-timeout-ms" || flag == "--grace-ms") {
             const auto v = to_number(value, 1, 3'600'000);
             if (!v) {
@@ -325,6 +367,9 @@ std::optional<config> parse_args(int argc, char** argv) {
         } else {
             return std::nullopt;
         }
+    }
+    if (cfg.tls_cert.empty() != cfg.tls_key.empty()) {
+        return std::nullopt; // both or neither
     }
     return cfg;
 }
@@ -336,7 +381,7 @@ int main(int argc, char** argv) {
     const std::optional<config> cfg = parse_args(argc, argv);
     if (!cfg) {
         std::cerr << "usage: weft-example-server [--port N] [--loops N] [--workers N] [--queue N]"
-                     " [--call-timeout-ms MS] [--grace-ms MS]\n";
+                     " [--call-timeout-ms MS] [--grace-ms MS] [--tls-cert FILE --tls-key FILE]\n";
         return 2;
     }
     weft::options opts;

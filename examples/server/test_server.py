@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Drives weft-example-server with curl: every route, a crash and a hang in the parser, a full job
-queue, /stats, /metrics, and a graceful shutdown on SIGTERM while a slow request is in flight.
+queue, /stats, /metrics, and a graceful shutdown on SIGTERM while a slow request is in flight;
+then HTTPS (--tls-cert/--tls-key) and a certificate reloaded on SIGHUP.
 
     test_server.py path/to/weft-example-server
 """
@@ -12,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 
@@ -312,6 +314,50 @@ def test_graceful_shutdown(srv):
     poll("the worker processes to exit", lambda: not any(alive(p) for p in family), 10)
 
 
+def make_cert(directory, name, serial):
+    """A self-signed certificate for localhost and 127.0.0.1: (cert path, key path)."""
+    cert, key = os.path.join(directory, name + ".pem"), os.path.join(directory, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "2", "-subj", "/CN=localhost", "-set_serial", str(serial),
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+def https_get(port, path, ca):
+    out = subprocess.run(["curl", "-sS", "-i", "--max-time", "30", "--cacert", ca,
+                          f"https://localhost:{port}{path}"], capture_output=True, timeout=40)
+    return out.returncode, out.stdout
+
+
+def test_https_and_reload():
+    """Serves HTTPS; SIGHUP re-reads the certificate files (new connections get the new one)."""
+    with tempfile.TemporaryDirectory() as d:
+        first = make_cert(d, "first", 4097)
+        second = make_cert(d, "second", 8194)
+        live_cert, live_key = os.path.join(d, "live.pem"), os.path.join(d, "live.key")
+        shutil.copy(first[0], live_cert)
+        shutil.copy(first[1], live_key)
+        srv = Server("--tls-cert", live_cert, "--tls-key", live_key)
+        try:
+            rc, raw = https_get(srv.port, "/stats", first[0])
+            check(rc == 0 and Response(raw).status == 200, f"HTTPS /stats: {rc} {raw[:200]!r}")
+            shutil.copy(second[0], live_cert)
+            shutil.copy(second[1], live_key)
+            srv.proc.send_signal(signal.SIGHUP)
+            ready, _, _ = select.select([srv.proc.stdout], [], [], 60)
+            check(ready, "no answer to SIGHUP within 60 s")
+            line = srv.proc.stdout.readline().decode()
+            check(line.startswith("reloaded the TLS certificate"), f"after SIGHUP: {line!r}")
+            rc, raw = https_get(srv.port, "/stats", second[0])
+            check(rc == 0 and Response(raw).status == 200, f"after reload: {rc} {raw[:200]!r}")
+            rc, _ = https_get(srv.port, "/stats", first[0])
+            check(rc != 0, "the old certificate is still served after the reload")
+        finally:
+            srv.kill()
+
+
 def main():
     srv = Server("--loops", "2", "--workers", str(WORKERS), "--queue", str(QUEUE),
                  "--call-timeout-ms", str(CALL_TIMEOUT_MS), "--grace-ms", str(GRACE_MS))
@@ -326,6 +372,8 @@ def main():
     bad = subprocess.run([SERVER, "--port", "x"], capture_output=True, timeout=30)
     check(bad.returncode == 2 and b"usage" in bad.stderr, f"bad arguments: {bad}")
     print("ok bad_arguments")
+    test_https_and_reload()
+    print("ok https_and_reload")
 
 
 if __name__ == "__main__":

@@ -16,3 +16,4 @@
 #include <weft/net/http/static_files.hpp>
 #include <weft/net/server.hpp>
 #include <weft/net/stream.hpp>
+#include <weft/net/tls.hpp>

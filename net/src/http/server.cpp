@@ -139,6 +139,7 @@ task<void> server::listen(std::string host, std::uint16_t port) {
     if (impl_->opts.loops != 0) {
         o.loops = impl_->opts.loops;
     }
+    o.tls = impl_->opts.tls; // the handshake is done before the session starts
     std::shared_ptr<impl> self = impl_;
     auto on_connection = [self](net::connection c) -> task<void> {
         return impl::serve_connection(self, std::move(c));
@@ -192,7 +193,15 @@ server_stats server::stats() const noexcept {
     s.send_timeouts = i.send_timeouts.get();
     s.over_budget = i.over_budget.get();
     s.buffered_bytes = i.buffered.get();
+    s.tls_handshake_failures = i.tcp ? i.tcp->stats().tls_handshake_failures : 0;
     return s;
+}
+
+void server::reload_tls() {
+    if (!impl_->tcp || !impl_->opts.tls) {
+        throw weft::error("weft::http::server::reload_tls: the server does not listen with TLS");
+    }
+    impl_->tcp->reload_tls();
 }
 
 } // namespace weft::http

@@ -75,6 +75,7 @@ void add_server(family_set& out, const std::string& name, const http::server_sta
         {"io_error", s.io_errors},
         {"send_timeout", s.send_timeouts},
         {"over_budget", s.over_budget}, // 503
+        {"tls_handshake", s.tls_handshake_failures},
     };
     for (const auto& [kind, n] : errors) {
         labels k = l;

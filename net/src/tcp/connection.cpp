@@ -4,6 +4,8 @@
 // socket; and the helpers the other TCP sources share (making a connection, errno errors).
 #include "connection_impl.hpp"
 
+#include "../tls/stream.hpp"
+
 #include <weft/runtime/internal/loop_io.hpp>
 
 #include <weft/net/connection.hpp>
@@ -145,6 +147,55 @@ struct io_op_access {
         op.h_.resume();
     }
     static bool& cancelled(io_op& op) noexcept { return op.cancelled_; }
+    // A write's progress: moves (index_, offset_) past n bytes. (Here rather than a member of
+    // io_op: an exported member of a PIC library is not inlined.)
+    static void advance(io_op& op, std::size_t n) noexcept {
+        while (op.index_ < op.wcount_) {
+            const std::size_t avail = op.wbufs_[op.index_].size() - op.offset_;
+            if (n < avail) {
+                op.offset_ += n;
+                break;
+            }
+            n -= avail;
+            ++op.index_;
+            op.offset_ = 0;
+        }
+    }
+    // A TLS read or write step (net/src/tls/stream.hpp): true when the operation finished;
+    // false with the readiness to wait for in tls_wait_read_.
+    static bool try_tls(io_op& op) {
+        connection_impl& c = *op.c_;
+        if (!op.write_) {
+            const tls_io r = tls_read(c, op.rbuf_, op.rlen_);
+            if (r.want != tls_want::none) {
+                op.tls_wait_read_ = r.want == tls_want::read;
+                return false;
+            }
+            op.done_ = r.n;
+            op.err_ = r.err;
+            return true;
+        }
+        while (op.index_ < op.wcount_) {
+            if (op.wbufs_[op.index_].size() <= op.offset_) {
+                ++op.index_;
+                op.offset_ = 0;
+                continue;
+            }
+            const tls_io r =
+                tls_write(c, &op, op.wbufs_ + op.index_, op.wcount_ - op.index_, op.offset_);
+            if (r.want != tls_want::none) {
+                op.tls_wait_read_ = r.want == tls_want::read;
+                return false;
+            }
+            if (r.err != 0) {
+                op.err_ = r.err;
+                return true;
+            }
+            op.done_ += r.n;
+            advance(op, r.n);
+        }
+        return true;
+    }
     static void detach(io_op* op) noexcept {
         if (op != nullptr) {
             op->c_ = nullptr;
@@ -155,6 +206,7 @@ struct io_op_access {
 connection_impl::~connection_impl() {
     io_op_access::detach(reading);
     io_op_access::detach(writing);
+    destroy_tls(tls);
 }
 
 bool io_op::try_now() noexcept {
@@ -165,6 +217,13 @@ bool io_op::try_now() noexcept {
     if (c_->home != weft::detail::current_loop_ptr()) {
         err_ = wrong_loop;
         return true;
+    }
+    if (c_->tls != nullptr) [[unlikely]] {
+        if (file_fd_ >= 0) {
+            err_ = EOPNOTSUPP; // sendfile would bypass the encryption (see can_send_file())
+            return true;
+        }
+        return io_op_access::try_tls(*this);
     }
     if (!write_) {
         if (c_->drained) {
@@ -225,21 +284,19 @@ bool io_op::try_now() noexcept {
         }
         done_ += static_cast<std::size_t>(sent);
         c_->bytes_sent += static_cast<std::size_t>(sent);
-        auto left = static_cast<std::size_t>(sent);
-        while (index_ < wcount_) {
-            const std::size_t avail = wbufs_[index_].size() - offset_;
-            if (left < avail) {
-                offset_ += left;
-                break;
-            }
-            left -= avail;
-            ++index_;
-            offset_ = 0;
-        }
+        io_op_access::advance(*this, static_cast<std::size_t>(sent));
     }
 }
 
 void io_op::arm() noexcept {
+    if (c_->tls != nullptr) [[unlikely]] {
+        // TLS: wait for the readiness the last SSL step asked for, then retry it (ready()).
+        (write_ ? c_->writing : c_->reading) = this;
+        c_->sock.async_wait(tls_wait_read_ ? asio::socket_base::wait_read
+                                           : asio::socket_base::wait_write,
+                            [this](const asio::error_code& ec) { io_op_access::ready(*this, ec); });
+        return;
+    }
     if (!write_) {
         // Asio's reactor tries the recv at once, and otherwise queues it until the descriptor's
         // (edge-triggered) readiness event: no system call beyond the recv, whereas a readiness
@@ -270,7 +327,18 @@ bool io_op::on_cancel(void* self) noexcept {
     return true;
 }
 
+/// The tls_error of a failed TLS read or write (out of line: the plain path never comes here).
+[[noreturn, gnu::noinline, gnu::cold]] void throw_tls_failure(const connection_impl* c,
+                                                              bool write) {
+    const std::string who = c != nullptr ? " " + c->peer_endpoint().to_string() : "";
+    throw tls_error(std::string("TLS ") + (write ? "write" : "read") + " failed on" + who + ": " +
+                    (c != nullptr && c->tls != nullptr ? c->tls->failure : ""));
+}
+
 void io_op::finish(const char* what) {
+    if (write_ && c_ != nullptr && c_->tls != nullptr) [[unlikely]] {
+        tls_write_ended(*c_, this);
+    }
     if (err_ == redeliver_cancel) {
         err_ = 0;
         leave(what);
@@ -287,6 +355,9 @@ void io_op::finish(const char* what) {
             "loop that connected or accepted it; hand the data over instead (a queue, a future)");
     }
     if (err_ != 0) {
+        if (err_ == tls_failed) {
+            throw_tls_failure(c_, write_);
+        }
         throw_errno(err_, write_ ? "write" : "read",
                     c_ != nullptr ? c_->peer_endpoint() : endpoint{});
     }
@@ -410,12 +481,18 @@ connection::~connection() {
 
 void connection::shutdown_write() noexcept {
     if (is_open()) {
+        if (impl_->tls != nullptr) {
+            detail::tls_close_notify(*impl_);
+        }
         ::shutdown(impl_->fd, SHUT_WR);
     }
 }
 
 void connection::close() noexcept {
     if (impl_ != nullptr && impl_->fd >= 0) {
+        if (impl_->tls != nullptr) {
+            detail::tls_close_notify(*impl_);
+        }
         asio::error_code ignored;
         impl_->sock.close(ignored); // pending waits complete with operation_aborted
         impl_->fd = -1;
@@ -424,10 +501,17 @@ void connection::close() noexcept {
 
 void connection::abort() noexcept {
     if (is_open()) {
+        if (impl_->tls != nullptr) {
+            detail::tls_abandon(*impl_);
+        }
         linger lg{1, 0};
         ::setsockopt(impl_->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
         close();
     }
+}
+
+bool connection::can_send_file() const noexcept {
+    return impl_ != nullptr && impl_->tls == nullptr;
 }
 
 bool connection::is_open() const noexcept {
@@ -464,16 +548,29 @@ int connection::native_handle() const noexcept {
 }
 
 task<connection> connection::connect(std::string host, std::uint16_t port, connect_options opts) {
+    std::string name = opts.tls ? host : std::string();
     const std::vector<endpoint> candidates = co_await detail::resolve(std::move(host), port);
     std::exception_ptr last;
+    connection c;
     for (const endpoint& ep : candidates) {
         try {
-            co_return co_await detail::connect_to(ep, opts.nodelay);
+            c = co_await detail::connect_to(ep, opts.nodelay);
+            break;
         } catch (const error&) {
             last = std::current_exception();
         }
     }
-    std::rethrow_exception(last);
+    if (!c.is_open()) {
+        std::rethrow_exception(last);
+    }
+    if (opts.tls) {
+        co_await detail::tls_connect(c, *opts.tls, std::move(name));
+    }
+    co_return c;
+}
+
+task<connection> connection::connect(std::string host, std::uint16_t port) {
+    return connect(std::move(host), port, connect_options{});
 }
 
 task<connection> connection::connect_unix(std::string path) {

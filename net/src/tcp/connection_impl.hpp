@@ -25,6 +25,8 @@
 
 namespace weft::net::detail {
 
+struct tls_stream;
+
 /// A connected stream socket on one loop's io_context. The descriptor is non-blocking; reads and
 /// writes are plain system calls, tried at once; a read that cannot finish is queued on the
 /// io_context's reactor, a write waits for its readiness.
@@ -53,6 +55,9 @@ struct connection_impl {
     /// Bytes the writes have handed to the kernel so far (the HTTP server's send_timeout tells a
     /// stalled write from a slow one by it).
     std::uint64_t bytes_sent = 0;
+    /// The TLS state (net/src/tls/stream.hpp) of a TLS connection; nullptr for a plain one, whose
+    /// reads and writes never look further.
+    tls_stream* tls = nullptr;
 
     [[nodiscard]] endpoint peer_endpoint() const;
 };

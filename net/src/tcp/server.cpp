@@ -4,6 +4,8 @@
 // the runtime's internal door (loop_io.hpp), not from its private engine.
 #include "connection_impl.hpp"
 
+#include "../tls/stream.hpp"
+
 #include <weft/net/server.hpp>
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/event.hpp>
@@ -46,6 +48,8 @@ struct server_state {
     std::atomic<bool> closed{false};
     weft::event slot_free; // set when a handler ends (max_connections)
     std::once_flag unlink_once;
+    std::unique_ptr<tls_context_slot> tls; // TLS servers only: the context for new handshakes
+    std::atomic<std::size_t> tls_failures{0};
 };
 
 /// A listening descriptor until an accept loop takes it; closed (and struck from the state's
@@ -114,6 +118,19 @@ task<void> run_handler(std::shared_ptr<server_state> st, connection c) {
     const auto peer = [&] {
         return to_endpoint(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
     };
+    if (st->tls != nullptr) {
+        try {
+            co_await tls_accept(c, st->tls->get(), st->tls->options().handshake_timeout);
+        } catch (const cancelled_error&) {
+            throw;
+        } catch (const std::exception& e) {
+            // Scanners, plain HTTP on the TLS port, expired client certificates: routine, and
+            // cheap for a peer to cause, so never above debug level.
+            st->tls_failures.fetch_add(1, std::memory_order_relaxed);
+            logger().debug("{}", e.what());
+            co_return;
+        }
+    }
     try {
         co_await (*st->handler)(std::move(c));
     } catch (const cancelled_error&) {
@@ -267,6 +284,9 @@ task<server> start_server_impl(std::shared_ptr<const connection_handler> handler
 
     auto st = std::make_shared<server_state>();
     st->handler = std::move(handler);
+    if (opts.tls) {
+        st->tls = std::make_unique<tls_context_slot>(*opts.tls); // throws tls_error: bad files
+    }
     endpoint ep;
     if (!opts.unix_path.empty()) {
         ep = endpoint::unix_path(opts.unix_path);
@@ -411,7 +431,15 @@ server_stats server::stats() const noexcept {
         return {};
     }
     return {s_->open.load(std::memory_order_acquire), s_->accepted.load(std::memory_order_relaxed),
-            s_->refused.load(std::memory_order_relaxed)};
+            s_->refused.load(std::memory_order_relaxed),
+            s_->tls_failures.load(std::memory_order_relaxed)};
+}
+
+void server::reload_tls() {
+    if (s_ == nullptr || s_->tls == nullptr) {
+        throw invalid_state_error("weft::net::server::reload_tls: the server does not serve TLS");
+    }
+    s_->tls->reload();
 }
 
 } // namespace weft::net

@@ -105,6 +105,9 @@ struct stream_state {
         if (wbuf.empty() || write_error || writing() || !conn.is_open()) {
             return;
         }
+        if (conn.impl()->tls != nullptr) {
+            return; // TLS records go through the write task (connection::write_all)
+        }
         std::size_t sent = 0;
         while (sent < wbuf.size()) {
             const ssize_t n = ::send(conn.native_handle(), wbuf.data() + sent, wbuf.size() - sent,
@@ -401,8 +404,13 @@ std::pair<stream_reader, stream_writer> make_streams(connection c) {
 
 task<std::pair<stream_reader, stream_writer>> open_connection(std::string host, std::uint16_t port,
                                                               connect_options opts) {
-    connection c = co_await connection::connect(std::move(host), port, opts);
+    connection c = co_await connection::connect(std::move(host), port, std::move(opts));
     co_return make_streams(std::move(c));
+}
+
+task<std::pair<stream_reader, stream_writer>> open_connection(std::string host,
+                                                              std::uint16_t port) {
+    return open_connection(std::move(host), port, connect_options{});
 }
 
 task<std::pair<stream_reader, stream_writer>> open_unix_connection(std::string path) {

@@ -2,6 +2,7 @@
 
 #include <weft/net/address.hpp>
 #include <weft/net/error.hpp>
+#include <weft/net/tls.hpp>
 #include <weft/runtime/detail/cancel_state.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/task.hpp>
@@ -10,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -66,6 +68,9 @@ protected:
     // send_file: the file and the offset of its next byte (file_fd_ -1: not a file send).
     int file_fd_ = -1;
     std::uint64_t file_off_ = 0;
+    /// TLS only: the readiness the operation waits for (true: readable, false: writable). A TLS
+    /// read may need the socket writable (a record to send first) and a write readable.
+    bool tls_wait_read_ = false;
 
 private:
     /// try_now() of a file send (send_file.cpp).
@@ -145,6 +150,9 @@ public:
 struct connect_options {
     /// TCP_NODELAY on the new connection (on by default: small writes go out at once).
     bool nodelay = true;
+    /// TLS over the connection: the handshake (peer verification, SNI) is done before connect
+    /// returns, and reads and writes carry TLS records. None by default.
+    std::optional<tls_options> tls{};
 };
 
 /// One connected stream socket (TCP over IPv4/IPv6, or a Unix-domain socket), bound to the loop
@@ -157,6 +165,13 @@ struct connect_options {
 /// allocate nothing per call, and are cancellable (cancelled_error; no data is lost by cancelling
 /// a read). A read and a write may be pending at the same time (one each). Closing or destroying
 /// the connection while an operation is pending makes that operation throw net::error.
+///
+/// A TLS connection (connect_options::tls, or accepted by a server with TLS) has the same
+/// interface: reads return decrypted bytes, writes are sent as TLS records (the buffers of a
+/// gathered write are joined into records of up to 16 KiB), shutdown_write() and close() send a
+/// close_notify first (close() without waiting for it). A failure of the TLS layer throws
+/// tls_error. A TLS write that was cancelled while its record was half sent leaves the
+/// connection unable to write (net::error): close it.
 class connection {
 public:
     /// A closed connection.
@@ -198,9 +213,9 @@ public:
         return {impl_.get(), fd, offset, count};
     }
 
-    /// Whether send_file() may be used: the bytes go to the socket as they are (a connection
-    /// that transforms them, such as TLS, must be written with write_all instead).
-    [[nodiscard]] bool can_send_file() const noexcept { return true; }
+    /// Whether send_file() may be used: an open plain connection, whose bytes go to the socket as
+    /// they are (a TLS connection must encrypt them: write it with write_all instead).
+    [[nodiscard]] bool can_send_file() const noexcept;
 
     /// Sends FIN: the peer reads EOF; reading from this side still works.
     void shutdown_write() noexcept;
@@ -226,10 +241,16 @@ public:
     [[nodiscard]] int native_handle() const noexcept;
 
     /// Connects to host:port on the calling task's loop; host is a numeric address or a name,
-    /// resolved asynchronously (every address is tried in turn).
-    /// @throws resolve_error, connection_refused, net::error; cancelled_error when cancelled.
+    /// resolved asynchronously (every address is tried in turn). With opts.tls, also does the
+    /// TLS handshake (bounded by its handshake_timeout) before returning.
+    /// @throws resolve_error, connection_refused, net::error; tls_error when the TLS handshake
+    /// fails (its reason: "certificate has expired", "hostname mismatch"...); cancelled_error.
     [[nodiscard]] static task<connection> connect(std::string host, std::uint16_t port,
-                                                  connect_options opts = {});
+                                                  connect_options opts);
+    /// connect with default options. (An overload rather than a default argument: g++ 12
+    /// miscompiles a defaulted class argument with a std::string member in a co_await
+    /// expression.)
+    [[nodiscard]] static task<connection> connect(std::string host, std::uint16_t port);
 
     /// Connects to a Unix-domain socket at path.
     /// @throws connection_refused (nothing listens), net::error; cancelled_error.

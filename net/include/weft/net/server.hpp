@@ -3,6 +3,7 @@
 #include <weft/net/address.hpp>
 #include <weft/net/connection.hpp>
 #include <weft/net/stream.hpp>
+#include <weft/net/tls.hpp>
 #include <weft/runtime/clock.hpp>
 #include <weft/runtime/task.hpp>
 
@@ -36,6 +37,11 @@ struct server_options {
     /// Listen on this Unix-domain socket path instead of host:port (an existing socket file there
     /// is replaced; the file is removed by close()).
     std::string unix_path;
+    /// Serve TLS: each accepted connection's handshake is done (within handshake_timeout) before
+    /// the handler is called; a failed or timed-out handshake closes the connection and counts in
+    /// stats().tls_handshake_failures (logged at debug level only). The certificate chain and key
+    /// are required. None by default (plain TCP).
+    std::optional<tls_options> tls{};
 };
 
 /// A server's counters.
@@ -43,6 +49,7 @@ struct server_stats {
     std::size_t open = 0;     ///< connections whose handler still runs
     std::size_t accepted = 0; ///< connections accepted since the start
     std::size_t refused = 0;  ///< accepts that failed for lack of resources (EMFILE, ENOBUFS...)
+    std::size_t tls_handshake_failures = 0; ///< TLS handshakes that failed or timed out
 };
 
 /// What start_server calls for each connection: the raw connection form.
@@ -83,8 +90,15 @@ public:
     /// @throws cancelled_error when the waiting task is cancelled.
     [[nodiscard]] task<void> wait_closed(std::optional<clock::duration> grace = std::nullopt);
 
-    /// Counters: open, accepted, refused. Safe from any thread.
+    /// Counters: open, accepted, refused, TLS handshake failures. Safe from any thread.
     [[nodiscard]] server_stats stats() const noexcept;
+
+    /// Re-reads the TLS certificate chain, key and CA files of server_options::tls into a new
+    /// context that new handshakes use from then on; connections already open keep theirs. Safe
+    /// from any thread.
+    /// @throws tls_error when a file cannot be read or the key does not match (the old context
+    /// stays in use); invalid_state_error when the server does not serve TLS.
+    void reload_tls();
 
 private:
     std::shared_ptr<detail::server_state> s_;

@@ -109,10 +109,16 @@ private:
 /// Streams over an open connection (they share it).
 [[nodiscard]] std::pair<stream_reader, stream_writer> make_streams(connection c);
 
-/// Connects to host:port and returns its streams (asyncio.open_connection).
-/// @throws resolve_error, connection_refused, net::error, cancelled_error.
+/// Connects to host:port and returns its streams (asyncio.open_connection); opts.tls makes it a
+/// TLS connection (see connection::connect).
+/// @throws resolve_error, connection_refused, net::error, tls_error, cancelled_error.
 [[nodiscard]] task<std::pair<stream_reader, stream_writer>>
-open_connection(std::string host, std::uint16_t port, connect_options opts = {});
+open_connection(std::string host, std::uint16_t port, connect_options opts);
+
+/// open_connection with default options (an overload, not a default argument: see
+/// connection::connect).
+[[nodiscard]] task<std::pair<stream_reader, stream_writer>> open_connection(std::string host,
+                                                                            std::uint16_t port);
 
 /// Connects to a Unix-domain socket and returns its streams (asyncio.open_unix_connection).
 [[nodiscard]] task<std::pair<stream_reader, stream_writer>> open_unix_connection(std::string path);

@@ -4,6 +4,7 @@
 #include <weft/net/http/request.hpp>
 #include <weft/net/http/server_response.hpp>
 #include <weft/net/http/static_files.hpp>
+#include <weft/net/tls.hpp>
 #include <weft/runtime/clock.hpp>
 #include <weft/runtime/task.hpp>
 
@@ -87,6 +88,9 @@ struct server_options {
     /// sendfile(2) where the connection allows it (smaller ones are read and written with the
     /// head, in one write); false: always read into a 64 KiB buffer and written, as on TLS.
     bool use_sendfile = true;
+    /// Serve HTTPS: see net::server_options::tls (handshake before the first request, bounded by
+    /// handshake_timeout; failures counted in stats().tls_handshake_failures). None by default.
+    std::optional<net::tls_options> tls{};
 };
 
 /// How server::route_metrics() exports a server.
@@ -104,20 +108,21 @@ struct metrics_options {
 
 /// Counters of a server since it started listening.
 struct server_stats {
-    std::uint64_t connections_open = 0;   ///< connections being served now
-    std::uint64_t connections_total = 0;  ///< connections accepted
-    std::uint64_t requests = 0;           ///< responses sent (errors included)
-    std::uint64_t bad_requests = 0;       ///< 400, 417, 505: malformed requests
-    std::uint64_t too_large = 0;          ///< 413, 414, 431: limits exceeded
-    std::uint64_t not_implemented = 0;    ///< 501: unsupported transfer codings
-    std::uint64_t timeouts = 0;           ///< 408 sent, or an idle connection closed
-    std::uint64_t not_found = 0;          ///< 404 from the router
-    std::uint64_t method_not_allowed = 0; ///< 405 from the router
-    std::uint64_t handler_errors = 0;     ///< 500: a handler or middleware threw
-    std::uint64_t io_errors = 0;          ///< connections ended by a reset or a failed write
-    std::uint64_t send_timeouts = 0;      ///< connections reset: a response write stalled
-    std::uint64_t over_budget = 0;        ///< 503: max_buffered_bytes reached
-    std::uint64_t buffered_bytes = 0;     ///< request body bytes buffered now (all connections)
+    std::uint64_t connections_open = 0;       ///< connections being served now
+    std::uint64_t connections_total = 0;      ///< connections accepted
+    std::uint64_t requests = 0;               ///< responses sent (errors included)
+    std::uint64_t bad_requests = 0;           ///< 400, 417, 505: malformed requests
+    std::uint64_t too_large = 0;              ///< 413, 414, 431: limits exceeded
+    std::uint64_t not_implemented = 0;        ///< 501: unsupported transfer codings
+    std::uint64_t timeouts = 0;               ///< 408 sent, or an idle connection closed
+    std::uint64_t not_found = 0;              ///< 404 from the router
+    std::uint64_t method_not_allowed = 0;     ///< 405 from the router
+    std::uint64_t handler_errors = 0;         ///< 500: a handler or middleware threw
+    std::uint64_t io_errors = 0;              ///< connections ended by a reset or a failed write
+    std::uint64_t send_timeouts = 0;          ///< connections reset: a response write stalled
+    std::uint64_t over_budget = 0;            ///< 503: max_buffered_bytes reached
+    std::uint64_t buffered_bytes = 0;         ///< request body bytes buffered now (all connections)
+    std::uint64_t tls_handshake_failures = 0; ///< TLS handshakes that failed or timed out
 };
 
 /// The max_connections used when server_options::max_connections is 0: the soft RLIMIT_NOFILE
@@ -221,6 +226,12 @@ public:
 
     /// A snapshot of the counters.
     [[nodiscard]] server_stats stats() const noexcept;
+
+    /// Re-reads the TLS files (server_options::tls) into a new context for new handshakes;
+    /// connections already open keep theirs. Callable from any thread, after listen().
+    /// @throws net::tls_error when a file is bad (the old context stays in use); weft::error when
+    /// the server does not listen with TLS.
+    void reload_tls();
 
     struct impl;
 
