@@ -1,15 +1,20 @@
 // TLS contexts from tls_options: asio::ssl::context owns the SSL_CTX; the settings are made with
 // OpenSSL's own calls so that a refusal carries OpenSSL's reason. Server contexts select ALPN
-// with a callback over their list; client contexts offer theirs and trust either the CA file or
-// the system store. Every context: no renegotiation, an unexpected EOF reads as an end of stream
-// (HTTP frames its own bodies, as nginx does), partial writes (one record per SSL_write), read
-// ahead (one recv per batch of records), buffers released when idle.
+// with a callback over their list; client contexts offer theirs, trust either the CA file or the
+// system store, and are shared by the connections made with the same options (loading the system
+// store takes tens of milliseconds). Every context: no renegotiation, an unexpected EOF reads as
+// an end of stream (HTTP frames its own bodies, as nginx does), partial writes (one record per
+// SSL_write), read ahead (one recv per batch of records), buffers released when idle.
 #include "context.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <chrono>
+#include <mutex>
+#include <string>
 #include <utility>
+#include <vector>
 
 namespace weft::net::detail {
 
@@ -137,6 +142,69 @@ std::shared_ptr<const tls_context> make_tls_context(const tls_options& o, bool s
         }
     }
     return c;
+}
+
+namespace {
+
+struct client_cache {
+    struct entry {
+        std::string key;
+        std::shared_ptr<const tls_context> ctx;
+        std::chrono::steady_clock::time_point made;
+    };
+    std::mutex mtx;
+    std::vector<entry> entries; // at most client_context_cache_size, oldest first
+};
+
+client_cache& clients() {
+    static auto* c = new client_cache; // never destroyed: connections may outlive main()
+    return *c;
+}
+
+// Everything of opts that goes into a client context (server_name does not: it is set on each
+// connection), '\0'-separated.
+std::string key_of(const tls_options& o) {
+    std::string k;
+    for (const std::string* f : {&o.certificate_chain_file, &o.private_key_file, &o.ca_file,
+                                 &o.ciphers, &o.ciphersuites}) {
+        k += *f;
+        k += '\0';
+    }
+    for (const std::string& p : o.alpn) {
+        k += p;
+        k += '\1';
+    }
+    k += o.min_version == tls_options::version::tls1_3 ? '3' : '2';
+    k += o.verify_peer ? 'v' : '-';
+    return k;
+}
+
+} // namespace
+
+std::shared_ptr<const tls_context> client_tls_context(const tls_options& o) {
+    std::string key = key_of(o);
+    client_cache& c = clients();
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(c.mtx);
+        for (const client_cache::entry& e : c.entries) {
+            if (e.key == key && now - e.made < client_context_lifetime) {
+                return e.ctx;
+            }
+        }
+    }
+    // Built outside the lock: loading the trust store is the slow part; two connections racing
+    // here build two contexts, and the later one is kept.
+    std::shared_ptr<const tls_context> ctx = make_tls_context(o, false);
+    std::lock_guard lock(c.mtx);
+    std::erase_if(c.entries, [&](const client_cache::entry& e) {
+        return e.key == key || now - e.made >= client_context_lifetime;
+    });
+    if (c.entries.size() >= client_context_cache_size) {
+        c.entries.erase(c.entries.begin());
+    }
+    c.entries.push_back({std::move(key), ctx, now});
+    return ctx;
 }
 
 tls_context_slot::tls_context_slot(tls_options opts)

@@ -107,7 +107,7 @@ task<void> tls_connect(connection& c, const tls_options& opts, std::string host)
     if (name.size() >= 2 && name.front() == '[' && name.back() == ']') {
         name = name.substr(1, name.size() - 2);
     }
-    attach_tls(*c.impl(), make_tls_context(opts, false));
+    attach_tls(*c.impl(), client_tls_context(opts));
     SSL* ssl = c.impl()->tls->ssl;
     asio::error_code not_ip;
     (void)asio::ip::make_address(name, not_ip);

@@ -17,6 +17,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -222,4 +224,36 @@ WEFT_TCP_TEST(tls, bad_files_are_refused_at_start) {
     weft::net::server plain = co_await weft::net::start_server(echo_handler, "127.0.0.1", 0);
     EXPECT_THROW(plain.reload_tls(), weft::invalid_state_error);
     co_await plain.wait_closed();
+}
+
+WEFT_TCP_TEST(tls, clients_with_the_same_options_share_one_context) {
+    // The context (its trust store loaded from the CA file) is built at the first connect and
+    // shared by the next ones: a CA file that becomes unreadable afterwards is not read again
+    // (until the context's lifetime, minutes, runs out), so the second connect still succeeds,
+    // where building a fresh context would fail with "cannot load the CA file".
+    weft::net::server srv = co_await tls_echo_server(server_tls());
+    const std::string ca =
+        weft::net::testing::certs().dir + "/shared-ca-" + std::to_string(::getpid()) + ".pem";
+    std::filesystem::copy_file(weft::net::testing::certs().ca, ca,
+                               std::filesystem::copy_options::overwrite_existing);
+    weft::net::tls_options o = client_tls();
+    o.ca_file = ca;
+    {
+        connection c = co_await tls_connect("127.0.0.1", srv.port(), o);
+        co_await c.write_all(std::span<const char>("one", 3));
+        EXPECT_EQ(co_await read_n(c, 3), "one");
+    }
+    std::ofstream(ca, std::ios::trunc) << "not a certificate\n";
+    {
+        connection c = co_await tls_connect("127.0.0.1", srv.port(), o);
+        co_await c.write_all(std::span<const char>("two", 3));
+        EXPECT_EQ(co_await read_n(c, 3), "two");
+    }
+    // Other options are another context, built from the file as it is now.
+    o.alpn = {"http/1.1"};
+    const std::string why = co_await connect_error(srv.port(), o);
+    EXPECT_NE(why.find("cannot load the CA file"), std::string::npos) << why;
+    std::filesystem::remove(ca);
+    srv.close();
+    co_await srv.wait_closed();
 }
