@@ -1,5 +1,5 @@
-// The access log's lines (access_log.hpp): text or JSON, with the JSON string escaping that keeps
-// a line valid whatever bytes a client put in its target or its header fields.
+// The access log's lines (access_log.hpp): text or JSON, with the escaping that keeps a line
+// unambiguous (text) or valid (JSON) whatever bytes a client put in its target or header fields.
 
 #include "access_log.hpp"
 
@@ -34,6 +34,30 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i) noexcept {
         return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
     }
     return 0;
+}
+
+// s as the text format writes it: as it is, or (when it holds a quote, a backslash or a byte
+// outside printable ASCII) with those bytes as \xHH, as nginx's log does, into scratch.
+std::string_view text_safe(std::string_view s, std::string& scratch) {
+    const auto unsafe = [](unsigned char c) {
+        return c == '"' || c == '\\' || c < 0x20 || c >= 0x7F;
+    };
+    if (std::none_of(s.begin(), s.end(),
+                     [&](char c) { return unsafe(static_cast<unsigned char>(c)); })) {
+        return s;
+    }
+    static constexpr char hex[] = "0123456789ABCDEF";
+    for (const char ch : s) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (unsafe(c)) {
+            scratch += "\\x";
+            scratch += hex[c >> 4];
+            scratch += hex[c & 0xF];
+        } else {
+            scratch += ch;
+        }
+    }
+    return scratch;
 }
 
 } // namespace
@@ -90,7 +114,9 @@ void write_access_line(spdlog::logger& log, access_log_format format, const acce
     const auto us = static_cast<unsigned long long>(std::max<std::int64_t>(
         0, std::chrono::duration_cast<std::chrono::microseconds>(e.duration).count()));
     if (format == access_log_format::text) {
-        log.info("{} \"{} {} HTTP/1.{}\" {} {} {}.{:03}ms", e.remote, e.method, e.target,
+        std::string escaped; // only when the target has a byte that would make the line ambiguous
+        const std::string_view target = text_safe(e.target, escaped);
+        log.info("{} \"{} {} HTTP/1.{}\" {} {} {}.{:03}ms", e.remote, e.method, target,
                  e.version_minor, e.status, e.bytes, us / 1000, us % 1000);
         return;
     }

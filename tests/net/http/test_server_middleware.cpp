@@ -472,6 +472,24 @@ WEFT_CO_TEST(http_access_log, text_lines_have_peer_request_status_bytes_and_dura
     EXPECT_EQ(m[3], "1000"); // the streamed body's bytes
 }
 
+WEFT_CO_TEST(http_access_log, a_quote_or_backslash_in_the_target_cannot_fake_a_text_field) {
+    captured_log cap;
+    server srv;
+    add_routes(srv);
+    co_await srv.listen("127.0.0.1", 0);
+    // Visible ASCII the parser accepts in a target: without escaping, the line would read as a
+    // request for "/items/a" with a status of 200 and a second quoted field.
+    co_await exchange(srv.port(), get(R"(/items/a"_200_"b\c)"));
+    srv.close();
+    co_await srv.wait_closed();
+    const std::vector<std::string> lines = cap.starting_with("127.0.0.1:");
+    WEFT_CO_ASSERT_EQ(lines.size(), 1u) << cap.lines.str();
+    EXPECT_NE(lines[0].find(R"("GET /items/a\x22_200_\x22b\x5Cc HTTP/1.1" 200 )"),
+              std::string::npos)
+        << lines[0];
+    EXPECT_EQ(count(lines[0], "\""), 2u) << lines[0];
+}
+
 #if WEFT_TEST_HAVE_JSON
 WEFT_CO_TEST(http_access_log, json_lines_are_valid_json_whatever_the_client_sent) {
     captured_log cap;
