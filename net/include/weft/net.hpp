@@ -12,8 +12,8 @@
 #include <weft/net/http/request.hpp>
 #include <weft/net/http/server.hpp>
 #include <weft/net/http/server_response.hpp>
-#include <weft/net/metrics.hpp>
 #include <weft/net/http/static_files.hpp>
+#include <weft/net/metrics.hpp>
 #include <weft/net/server.hpp>
 #include <weft/net/stream.hpp>
 #include <weft/net/tls.hpp>
