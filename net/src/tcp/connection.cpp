@@ -229,23 +229,18 @@ bool io_op::try_now() noexcept {
         if (c_->drained) {
             return false; // the reactor reads when data arrives (see arm())
         }
-        for (;;) {
-            const ssize_t n = ::recv(c_->fd, rbuf_, rlen_, 0);
-            if (n >= 0) {
-                done_ = static_cast<std::size_t>(n);
-                c_->drained = done_ < rlen_;
-                return true;
-            }
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                c_->drained = true;
-                return false;
-            }
-            err_ = errno;
+        const ssize_t n = uninterrupted([this] { return ::recv(c_->fd, rbuf_, rlen_, 0); });
+        if (n >= 0) {
+            done_ = static_cast<std::size_t>(n);
+            c_->drained = done_ < rlen_;
             return true;
         }
+        if (would_block(errno)) {
+            c_->drained = true;
+            return false;
+        }
+        err_ = errno;
+        return true;
     }
     if (file_fd_ >= 0) {
         return try_send_file();
@@ -271,12 +266,9 @@ bool io_op::try_now() noexcept {
         msghdr msg{};
         msg.msg_iov = iov;
         msg.msg_iovlen = static_cast<std::size_t>(n);
-        const ssize_t sent = ::sendmsg(c_->fd, &msg, MSG_NOSIGNAL);
+        const ssize_t sent = uninterrupted([&] { return ::sendmsg(c_->fd, &msg, MSG_NOSIGNAL); });
         if (sent < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (would_block(errno)) {
                 return false;
             }
             err_ = errno;

@@ -16,6 +16,7 @@
 
 #include <asio/error_code.hpp>
 
+#include <cerrno>
 #include <coroutine>
 #include <memory>
 #include <optional>
@@ -61,6 +62,22 @@ struct connection_impl {
 
     [[nodiscard]] endpoint peer_endpoint() const;
 };
+
+/// Makes a non-blocking system call, again while a signal interrupts it (EINTR): its result, or
+/// -1 with errno telling why (would_block(errno): not ready, wait for the socket).
+template <class Call>
+[[nodiscard]] inline auto uninterrupted(Call&& call) noexcept {
+    auto n = call();
+    while (n < 0 && errno == EINTR) {
+        n = call();
+    }
+    return n;
+}
+
+/// Whether err says that a non-blocking socket is not ready (EAGAIN, EWOULDBLOCK).
+[[nodiscard]] inline bool would_block(int err) noexcept {
+    return err == EAGAIN || err == EWOULDBLOCK;
+}
 
 /// The endpoint of a socket address (family::none when it is none of IPv4, IPv6, Unix).
 [[nodiscard]] endpoint to_endpoint(const sockaddr* sa, socklen_t len);

@@ -16,12 +16,10 @@ namespace weft::net::detail {
 bool io_op::try_send_file() noexcept {
     while (rlen_ > done_) {
         auto off = static_cast<off_t>(file_off_);
-        const ssize_t sent = ::sendfile(c_->fd, file_fd_, &off, rlen_ - done_);
+        const ssize_t sent =
+            uninterrupted([&] { return ::sendfile(c_->fd, file_fd_, &off, rlen_ - done_); });
         if (sent < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (would_block(errno)) {
                 return false;
             }
             err_ = errno;

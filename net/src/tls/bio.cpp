@@ -33,22 +33,18 @@ int bio_write(BIO* b, const char* data, int len) {
         keep_errno(c, EBADF);
         return -1;
     }
-    for (;;) {
-        const ssize_t n = ::send(c->fd, data, static_cast<std::size_t>(len), MSG_NOSIGNAL);
-        if (n >= 0) {
-            c->bytes_sent += static_cast<std::size_t>(n);
-            return static_cast<int>(n);
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            BIO_set_retry_write(b);
-        } else {
-            keep_errno(c, errno);
-        }
-        return -1;
+    const ssize_t n = uninterrupted(
+        [&] { return ::send(c->fd, data, static_cast<std::size_t>(len), MSG_NOSIGNAL); });
+    if (n >= 0) {
+        c->bytes_sent += static_cast<std::size_t>(n);
+        return static_cast<int>(n);
     }
+    if (would_block(errno)) {
+        BIO_set_retry_write(b);
+    } else {
+        keep_errno(c, errno);
+    }
+    return -1;
 }
 
 int bio_read(BIO* b, char* data, int len) {
@@ -58,21 +54,17 @@ int bio_read(BIO* b, char* data, int len) {
         keep_errno(c, EBADF);
         return -1;
     }
-    for (;;) {
-        const ssize_t n = ::recv(c->fd, data, static_cast<std::size_t>(len), 0);
-        if (n >= 0) {
-            return static_cast<int>(n);
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            BIO_set_retry_read(b);
-        } else {
-            keep_errno(c, errno);
-        }
-        return -1;
+    const ssize_t n =
+        uninterrupted([&] { return ::recv(c->fd, data, static_cast<std::size_t>(len), 0); });
+    if (n >= 0) {
+        return static_cast<int>(n);
     }
+    if (would_block(errno)) {
+        BIO_set_retry_read(b);
+    } else {
+        keep_errno(c, errno);
+    }
+    return -1;
 }
 
 long bio_ctrl(BIO* /*b*/, int cmd, long /*num*/, void* /*ptr*/) {
