@@ -43,9 +43,9 @@ public:
     void update(double fraction, std::string_view label) {
         update(progress_state{.fraction = fraction, .label = label});
     }
-    /// Prints `text` (whole lines) above the bar: the bar is cleared, the text written, the bar
-    /// drawn again. Not a terminal: the text alone.
-    void print(std::string_view text);
+    /// Prints `text` (whole lines) to `to` (stdout for a report's rows) above the bar: the bar
+    /// is cleared, the text written and flushed, the bar drawn again. No bar: the text alone.
+    void print(std::FILE* to, std::string_view text);
     /// Whether the bar is drawn (its stream is a terminal).
     [[nodiscard]] bool drawn() const noexcept { return tty_; }
 
