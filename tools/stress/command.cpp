@@ -1,26 +1,29 @@
 // `weft stress` as a CLI11 subcommand (command.hpp): its options and help footer, turning them into
-// stress_options with the spec parsers, and running it: the sweep with a progress bar on a
-// terminal, then the table, JSON, CSV and HTML reports, and the exit status.
+// stress_options with the spec parsers, and running it: the report files checked first, then the
+// sweep with a progress bar on a terminal and the table's rows printed as the cells finish, then
+// the JSON, CSV and HTML reports, what follows the table, and the exit status.
 #include "command.hpp"
 
+#include "output_files.hpp"
 #include "report_html.hpp"
 #include "report_json_csv.hpp"
+#include "report_meta.hpp"
 #include "report_table.hpp"
 #include "runner.hpp"
 
 #include "common/cli_checks.hpp"
 #include "common/progress_bar.hpp"
+#include "common/terminal.hpp"
 
 #include <weft/runtime/run.hpp>
 
-#include <unistd.h>
-
+#include <algorithm>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <optional>
+#include <utility>
 
 namespace weft::stress {
 
@@ -39,15 +42,6 @@ CLI::Validator spec_check(Parse parse, const char* name) {
             }
         },
         name);
-}
-
-void write_file(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) {
-        throw error("cannot write " + path);
-    }
 }
 
 const char* const footer = R"(Executors (side by side, one cell per executor and concurrency):
@@ -78,14 +72,27 @@ CPU user/sys, context switches, threads used and their balance, errors and crash
 that every call completed exactly once. After the sweep each executor settles (crashed process
 workers replaced) and then idles for --idle seconds, measured in 5 slices: one whose threads or
 worker processes use more than 1% of a core at the median slice's rate fails the run.
-Exit status: 0 all checks passed, 1 a check failed (a lost or doubled call, a spinning pool),
-2 bad arguments; SIGINT/SIGTERM stop the run, which unwinds and then dies by that signal
-(130/143).
+
+Output: on a terminal the table fits its width ($COLUMNS, else the terminal's): the less
+important columns are left out first, and a note under the table names them (--json and
+--csv have them all). Rows appear as cells finish; a progress bar on stderr shows the phase,
+the rate and the time left. --repeat N measures each cell N times and reports the median run
+(by throughput) with its spread, (max - min) / median throughput; a cell measured for under
+0.5 s, or with a spread over 10%, gets a warning under the table and in the JSON.
+--recommend names the smallest pool and concurrency within 95% of the best throughput (and
+within --p99-max), says when it lies at the edge of the sweep, and prints the code to write.
+JSON and CSV record the command line, the time (UTC), the host, the CPU count and the weft
+version (CSV: as leading "# key: value" lines). Report paths are checked before the sweep.
+
+Exit status: 0 all checks passed, 1 a check failed (a lost or doubled call, a spinning pool,
+a report that could not be written), 2 bad arguments or a report path that cannot be written;
+SIGINT/SIGTERM stop the run, which unwinds and then dies by that signal (130/143).
 
 Examples:
   weft stress
   weft stress --executor tbb,threads:4,threads:16,inline --workload sleep:1000 -c 1,8,64,512
   weft stress -e threads:2,threads:4,threads:8 -w mixed:9*cpu:50+1*sleep:1000 --recommend
+  weft stress -e tbb:4,tbb:8 -w sleep:1000 -c 8,64 --repeat 5 --recommend --p99-max 5ms
   weft stress -e tbb -w cpu:100 --rate 5000 --duration 3 -c 64
   weft stress --scenario all --loops 2 --tasks 20000 --html stress.html
   weft stress --json result.json --csv --idle 0)";
@@ -145,9 +152,20 @@ CLI::App* add_stress_options(CLI::App& app, command_line& cl) {
         ->check(tools::finite_number())
         ->check(CLI::Range(0.0, 60.0))
         ->capture_default_str();
-    sub->add_flag("--recommend", cl.recommend,
-                  "Name the smallest pool and concurrency reaching 95% of the best throughput, "
-                  "and why (example: -e threads:2,threads:4,threads:8 --recommend)");
+    sub->add_option("--repeat", cl.repeat,
+                    "Measure each cell N times; report the median run and the spread of "
+                    "throughput, (max - min) / median (example: --repeat 5)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000}))
+        ->capture_default_str();
+    auto* recommend = sub->add_flag(
+        "--recommend", cl.recommend,
+        "Name the smallest pool and concurrency reaching 95% of the best throughput, why, "
+        "and the code to write (example: -e threads:2,threads:4,threads:8 --recommend)");
+    sub->add_option("--p99-max", cl.p99_max,
+                    "With --recommend: leave out cells whose p99 latency exceeds this, with a "
+                    "unit ns, us, ms or s (example: --p99-max 5ms)")
+        ->check(spec_check(parse_latency_us, "DURATION"))
+        ->needs(recommend);
     sub->add_option("--json", cl.json,
                     "JSON report: to stdout (instead of the table) when no FILE is given "
                     "(example: --json result.json)")
@@ -186,7 +204,11 @@ stress_options to_options(const command_line& cl) {
     o.warmup_s = cl.warmup_s;
     o.rate = cl.rate;
     o.idle_s = cl.idle_s;
+    o.repeat = cl.repeat;
     o.recommend = cl.recommend;
+    if (!cl.p99_max.empty()) {
+        o.p99_max_us = parse_latency_us(cl.p99_max);
+    }
     if (cl.inject_loss >= 0) {
         o.hooks.lose_id = static_cast<std::uint64_t>(cl.inject_loss);
     }
@@ -201,6 +223,51 @@ stress_options to_options(const command_line& cl) {
     return o;
 }
 
+namespace {
+
+/// The widths the table's labels need, known before any cell runs.
+table_shape shape_of(const stress_options& o) {
+    table_shape shape;
+    shape.repeated = o.repeat > 1;
+    for (const executor_spec& e : o.executors) {
+        shape.target_width = std::max(shape.target_width, e.label.size());
+        shape.workload_width = std::max(shape.workload_width, o.workload.label.size());
+    }
+    for (scenario_kind s : o.scenarios) {
+        shape.workload_width = std::max(shape.workload_width, scenario_name(s).size());
+    }
+    for (std::size_t c : o.concurrency) {
+        shape.concurrency_width = std::max(shape.concurrency_width, std::to_string(c).size());
+    }
+    return shape;
+}
+
+/// The report files asked for, as (option, path); stdout ("-") is not a file.
+std::vector<std::pair<std::string, std::string>> report_files(const command_line& cl) {
+    std::vector<std::pair<std::string, std::string>> files;
+    for (const auto& [option, path] : {std::pair{"--json", &cl.json}, std::pair{"--csv", &cl.csv},
+                                       std::pair{"--html", &cl.html}}) {
+        if (!path->empty() && *path != "-") {
+            files.emplace_back(option, *path);
+        }
+    }
+    return files;
+}
+
+/// Writes the report files; each failure joins the report's failures.
+void write_reports(const command_line& cl, run_report& report) {
+    for (const auto& [option, path] : report_files(cl)) {
+        const std::string text = option == "--json"  ? format_json(report)
+                                 : option == "--csv" ? format_csv(report)
+                                                     : format_html(report);
+        if (std::string err = write_text_file(path, text); !err.empty()) {
+            report.failures.push_back(std::move(err));
+        }
+    }
+}
+
+} // namespace
+
 int run_command(const command_line& cl) {
     stress_options o;
     try {
@@ -209,43 +276,63 @@ int run_command(const command_line& cl) {
         std::cerr << "weft stress: " << e.what() << "\nRun with --help for more information.\n";
         return 2;
     }
-    const bool to_stdout = cl.json == "-" || cl.csv == "-";
+    for (const auto& [option, path] : report_files(cl)) {
+        if (const std::string err = check_writable(option, path); !err.empty()) {
+            std::cerr << "weft stress: " << err << "\n";
+            return 2;
+        }
+    }
+    // The table goes to a person unless stdout carries the JSON or CSV report.
+    const bool table = cl.json != "-" && cl.csv != "-";
+    const std::size_t width = table ? tools::terminal_columns(stdout) : 0;
+    run_report head = new_report(o);
+    head.meta = current_meta();
+    const table_shape shape = shape_of(o);
+    const tools::table_layout layout(table_columns(shape), width);
+
     std::optional<tools::progress_bar> bar;
-    progress_fn progress;
-    if (!cl.no_progress && ::isatty(STDERR_FILENO) == 1) {
+    if (!cl.no_progress) {
         bar.emplace(stderr);
-        progress = [&bar](double f, std::string_view now) { bar->update(f, now); };
+    }
+    auto emit = [&bar](const std::string& text) {
+        if (bar) {
+            bar->print(stdout, text);
+        } else {
+            std::fputs(text.c_str(), stdout);
+            std::fflush(stdout);
+        }
+    };
+    sweep_observer observer;
+    if (table) {
+        observer.started = [&] { emit(format_heading(head, width) + layout.header()); };
+        observer.cell_done = [&](const cell_result& c) {
+            emit(layout.row(table_cells(c, shape.repeated)));
+        };
+    }
+    if (bar && bar->drawn()) {
+        observer.progress = [&bar](const tools::progress_state& s) { bar->update(s); };
     }
     run_report report;
     try {
-        report = run_stress(o, progress);
+        report = run_stress(o, observer);
     } catch (const spec_error& e) {
         bar.reset();
         std::cerr << "weft stress: " << e.what() << "\n";
         return 2;
     }
     bar.reset();
-    if (!to_stdout) {
-        std::cout << format_table(report) << std::flush;
+    report.meta = head.meta;
+    write_reports(cl, report);
+    if (table) {
+        std::cout << format_closing(report, layout, width) << std::flush;
     }
-    if (!cl.json.empty()) {
-        if (cl.json == "-") {
-            std::cout << format_json(report) << std::flush;
-        } else {
-            write_file(cl.json, format_json(report));
-        }
+    if (cl.json == "-") {
+        std::cout << format_json(report) << std::flush;
     }
-    if (!cl.csv.empty()) {
-        if (cl.csv == "-") {
-            std::cout << format_csv(report) << std::flush;
-        } else {
-            write_file(cl.csv, format_csv(report));
-        }
+    if (cl.csv == "-") {
+        std::cout << format_csv(report) << std::flush;
     }
-    if (!cl.html.empty()) {
-        write_file(cl.html, format_html(report));
-    }
-    if (!report.ok() && to_stdout) {
+    if (!report.ok() && !table) {
         for (const std::string& f : report.failures) {
             std::cerr << "weft stress: FAILED: " << f << "\n";
         }

@@ -25,7 +25,9 @@ struct command_line {
     double warmup_s = 0;
     double rate = 0;
     double idle_s = 1;
+    std::size_t repeat = 1;
     bool recommend = false;
+    std::string p99_max; ///< "5ms"; empty: no bound
     std::string json; ///< "-" for stdout
     std::string csv;  ///< "-" for stdout
     std::string html;

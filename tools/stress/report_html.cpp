@@ -1,14 +1,15 @@
 // format_html() (report_html.hpp): the self-contained HTML page of a `weft stress` run, its SVG
-// line charts of throughput and latency percentiles against concurrency per executor, and the
-// table of the cells.
+// line charts (svg_chart.hpp) of throughput and latency percentiles against concurrency per
+// executor, with the recommended cell marked, and the table of the cells.
 #include "report_html.hpp"
+
+#include "svg_chart.hpp"
 
 #include "common/format.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <functional>
 #include <limits>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -23,135 +24,21 @@ namespace {
 const char* const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
                                "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 
-struct series {
-    std::string name;
-    std::string color;
-    bool dashed = false;
-    std::vector<double> values; // per x position; NaN where not measured
-};
-
-/// The y axis of a chart: its range (log10 of it for a log axis) and its tick values.
-struct y_axis {
-    double y0 = 0;
-    double y1 = 0;
-    std::vector<double> ticks;
-};
-
-y_axis scale_for(const std::vector<series>& lines, bool log_y) {
-    double lo = std::numeric_limits<double>::infinity(), hi = 0;
-    for (const series& s : lines) {
-        for (double v : s.values) {
-            if (std::isfinite(v) && (!log_y || v > 0)) {
-                lo = std::min(lo, v);
-                hi = std::max(hi, v);
-            }
-        }
-    }
-    if (!std::isfinite(lo)) {
-        lo = 0;
-        hi = 1;
-    }
-    y_axis a;
-    if (log_y) {
-        a.y0 = std::floor(std::log10(std::max(lo, 1e-3)));
-        a.y1 = std::max(std::ceil(std::log10(std::max(hi, 1e-3))), a.y0 + 1);
-        for (double e = a.y0; e <= a.y1; ++e) {
-            a.ticks.push_back(std::pow(10.0, e));
-        }
-    } else {
-        const double raw = hi > 0 ? hi * 1.1 : 1;
-        const double mag = std::pow(10.0, std::floor(std::log10(raw / 5)));
-        const double step = raw / 5 / mag < 2 ? 2 * mag : raw / 5 / mag < 5 ? 5 * mag : 10 * mag;
-        a.y1 = std::ceil(raw / step) * step;
-        for (double t = 0; t <= a.y1 + step / 2; t += step) {
-            a.ticks.push_back(t);
-        }
-    }
-    return a;
-}
-
-/// A line chart over categorical x positions (the concurrency levels), linear or log10 y.
-std::string line_chart(const std::string& title, const std::string& y_title,
-                       const std::vector<std::size_t>& xs, const std::vector<series>& lines,
-                       bool log_y, const std::function<std::string(double)>& label) {
-    constexpr double w = 720, h = 360, left = 70, right = 190, top = 40, bottom = 50;
-    const double pw = w - left - right, ph = h - top - bottom;
-    const y_axis axis = scale_for(lines, log_y);
-    const double y0 = axis.y0, y1 = axis.y1;
-    const std::vector<double>& ticks = axis.ticks;
-    auto ypos = [&](double v) {
-        const double f =
-            log_y ? (std::log10(std::max(v, 1e-3)) - y0) / (y1 - y0) : (v - y0) / (y1 - y0);
-        return top + ph * (1 - f);
-    };
-    auto xpos = [&](std::size_t i) {
-        return xs.size() <= 1
-                   ? left + pw / 2
-                   : left + pw * static_cast<double>(i) / static_cast<double>(xs.size() - 1);
-    };
-
-    std::string s =
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 720 360\" width=\"720\" "
-        "height=\"360\" font-family=\"sans-serif\" role=\"img\" aria-label=\"" +
-        html_escape(title) + "\">\n";
-    s += "<title>" + html_escape(title) + "</title>\n";
-    s += "<rect x=\"0\" y=\"0\" width=\"720\" height=\"360\" fill=\"#ffffff\"></rect>\n";
-    s += "<text x=\"" + fmt("%.0f", left) + "\" y=\"22\" font-size=\"15\" font-weight=\"bold\">" +
-         html_escape(title) + "</text>\n";
-    for (double t : ticks) {
-        const double y = ypos(t);
-        s += "<line x1=\"" + fmt("%.1f", left) + "\" y1=\"" + fmt("%.1f", y) + "\" x2=\"" +
-             fmt("%.1f", left + pw) + "\" y2=\"" + fmt("%.1f", y) +
-             "\" stroke=\"#e0e0e0\"></line>\n";
-        s += "<text x=\"" + fmt("%.1f", left - 6) + "\" y=\"" + fmt("%.1f", y + 4) +
-             "\" font-size=\"11\" text-anchor=\"end\">" + html_escape(label(t)) + "</text>\n";
-    }
-    for (std::size_t i = 0; i < xs.size(); ++i) {
-        s += "<text x=\"" + fmt("%.1f", xpos(i)) + "\" y=\"" + fmt("%.1f", top + ph + 18) +
-             "\" font-size=\"11\" text-anchor=\"middle\">" + std::to_string(xs[i]) + "</text>\n";
-    }
-    s += "<line x1=\"" + fmt("%.1f", left) + "\" y1=\"" + fmt("%.1f", top + ph) + "\" x2=\"" +
-         fmt("%.1f", left + pw) + "\" y2=\"" + fmt("%.1f", top + ph) +
-         "\" stroke=\"#333\"></line>\n";
-    s += "<line x1=\"" + fmt("%.1f", left) + "\" y1=\"" + fmt("%.1f", top) + "\" x2=\"" +
-         fmt("%.1f", left) + "\" y2=\"" + fmt("%.1f", top + ph) + "\" stroke=\"#333\"></line>\n";
-    s += "<text x=\"" + fmt("%.1f", left + pw / 2) + "\" y=\"" + fmt("%.1f", h - 10) +
-         "\" font-size=\"12\" text-anchor=\"middle\">concurrency (calls in flight)</text>\n";
-    s += "<text x=\"14\" y=\"" + fmt("%.1f", top + ph / 2) +
-         "\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 14 " +
-         fmt("%.1f", top + ph / 2) + ")\">" + html_escape(y_title) + "</text>\n";
-
-    for (std::size_t k = 0; k < lines.size(); ++k) {
-        const series& ln = lines[k];
-        std::string points;
-        for (std::size_t i = 0; i < ln.values.size() && i < xs.size(); ++i) {
-            const double v = ln.values[i];
-            if (!std::isfinite(v)) {
-                continue;
-            }
-            points +=
-                (points.empty() ? "" : " ") + fmt("%.1f", xpos(i)) + "," + fmt("%.1f", ypos(v));
-            s += "<circle cx=\"" + fmt("%.1f", xpos(i)) + "\" cy=\"" + fmt("%.1f", ypos(v)) +
-                 "\" r=\"3\" fill=\"" + ln.color + "\"><title>" + html_escape(ln.name) + " at " +
-                 std::to_string(xs[i]) + ": " + html_escape(label(v)) + "</title></circle>\n";
-        }
-        s += "<polyline fill=\"none\" stroke=\"" + ln.color + "\" stroke-width=\"2\"" +
-             (ln.dashed ? " stroke-dasharray=\"6 4\"" : "") + " points=\"" + points +
-             "\"></polyline>\n";
-        const double ly = top + 14 + 18 * static_cast<double>(k);
-        s += "<line x1=\"" + fmt("%.1f", left + pw + 14) + "\" y1=\"" + fmt("%.1f", ly - 4) +
-             "\" x2=\"" + fmt("%.1f", left + pw + 38) + "\" y2=\"" + fmt("%.1f", ly - 4) +
-             "\" stroke=\"" + ln.color + "\" stroke-width=\"2\"" +
-             (ln.dashed ? " stroke-dasharray=\"6 4\"" : "") + "></line>\n";
-        s += "<text x=\"" + fmt("%.1f", left + pw + 44) + "\" y=\"" + fmt("%.1f", ly) +
-             "\" font-size=\"11\">" + html_escape(ln.name) + "</text>\n";
-    }
-    s += "</svg>\n";
-    return s;
-}
-
+/// A line's name: the scenario, or the executor with its worker count ("tbb:4", not "tbb").
 std::string series_name(const cell_result& c) {
-    return c.scenario ? c.workload : c.target;
+    if (c.scenario) {
+        return c.workload;
+    }
+    if (c.target.find(':') != std::string::npos || c.target == "inline") {
+        return c.target;
+    }
+    return c.target + ":" + std::to_string(c.pool_size);
+}
+
+/// Whether c is the recommended cell.
+bool recommended(const run_report& r, const cell_result& c) {
+    return r.advice && !c.scenario && c.target == r.advice->target &&
+           c.concurrency == r.advice->concurrency;
 }
 
 } // namespace
@@ -217,13 +104,25 @@ std::string charts(const run_report& r) {
             {names[k] + " p50", color, false, column(names[k], &cell_result::p50_us)});
         latency.push_back({names[k] + " p99", color, true, column(names[k], &cell_result::p99_us)});
     }
+    std::optional<chart_mark> mark;
+    for (const cell_result& c : r.cells) {
+        if (recommended(r, c)) {
+            const auto k = std::find(names.begin(), names.end(), series_name(c)) - names.begin();
+            const auto i = std::find(xs.begin(), xs.end(), c.concurrency) - xs.begin();
+            mark = chart_mark{static_cast<std::size_t>(k), static_cast<std::size_t>(i),
+                              "recommended"};
+        }
+    }
     const bool scenarios_only = std::all_of(r.cells.begin(), r.cells.end(),
                                             [](const cell_result& c) { return c.scenario; });
+    const bool log_y = wants_log_axis(throughput);
+    std::string title = scenarios_only ? "Operations per second against concurrency"
+                                       : "Throughput against concurrency, per executor";
+    if (log_y) {
+        title += " (log scale)";
+    }
     std::string h;
-    h += "<figure>\n" +
-         line_chart(scenarios_only ? "Operations per second against concurrency"
-                                   : "Throughput against concurrency, per executor",
-                    "calls per second", xs, throughput, false, si) +
+    h += "<figure>\n" + line_chart(title, "calls per second", xs, throughput, log_y, si, mark) +
          "</figure>\n";
     h += "<figure>\n" +
          line_chart("Latency percentiles (p50 solid, p99 dashed)", "latency", xs, latency, true,
@@ -242,7 +141,8 @@ std::string cells_table(const run_report& r) {
          "<th>threads used</th><th>balance</th><th>errors</th><th>crashes</th>"
          "<th>exactly once</th></tr></thead>\n<tbody>\n";
     for (const cell_result& c : r.cells) {
-        h += "<tr><td class=\"l\">" + html_escape(c.target) + "</td><td class=\"l\">" +
+        h += std::string(recommended(r, c) ? "<tr class=\"rec\">" : "<tr>") + "<td class=\"l\">" +
+             html_escape(c.target) + "</td><td class=\"l\">" +
              html_escape(c.workload) + "</td><td>" + std::to_string(c.pool_size) + "</td><td>" +
              std::to_string(c.concurrency) + "</td><td>" + si(c.throughput) + "</td><td>" +
              latency_text(c.p50_us) + "</td><td>" + latency_text(c.p90_us) + "</td><td>" +
@@ -277,9 +177,16 @@ std::string verdict(const run_report& r) {
         h += "</ul>\n";
     }
     if (r.advice) {
-        h += "<h2>Recommendation</h2>\n<p>" + html_escape(r.advice->target) + " at concurrency " +
-             std::to_string(r.advice->concurrency) + ": " + html_escape(r.advice->reason) +
-             "</p>\n";
+        h += "<h2>Recommendation</h2>\n<p>" + html_escape(r.advice->target) + " with " +
+             std::to_string(r.advice->pool_size) + " workers at concurrency " +
+             std::to_string(r.advice->concurrency) + " (highlighted in the table): " +
+             html_escape(r.advice->reason) + "</p>\n";
+        if (!r.advice->beyond.empty()) {
+            h += "<p>" + html_escape(r.advice->beyond) + "</p>\n";
+        }
+        h += "<pre>" + html_escape(r.advice->code) + "</pre>\n";
+    } else if (!r.no_advice.empty()) {
+        h += "<h2>Recommendation</h2>\n<p>none: " + html_escape(r.no_advice) + "</p>\n";
     }
     h += "<h2>Result</h2>\n";
     if (r.failures.empty()) {
@@ -306,12 +213,17 @@ std::string format_html(const run_report& r) {
          "table{border-collapse:collapse;font-size:13px}\n"
          "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
          "th{background:#f3f3f3}\ntd.l{text-align:left}\n.fail{color:#b00;font-weight:bold}\n"
-         "figure{margin:1em 0}\n</style>\n</head>\n<body>\n";
+         "figure{margin:1em 0}\ntr.rec td{background:#fff3c4;font-weight:bold}\n</style>\n</head>\n<body>\n";
     h += "<h1>" + html_escape(title) + "</h1>\n";
     h += "<p>weft " + html_escape(r.version) + ", " + std::to_string(r.loops) + " event loop(s), " +
          std::to_string(r.hardware_threads) + " hardware threads, " +
          (r.open_loop ? "open loop (latency from the intended send time)" : "closed loop") +
+         (r.repeat > 1 ? ", each cell the median of " + std::to_string(r.repeat) + " runs" : "") +
          ".</p>\n";
+    if (!r.meta.command_line.empty()) {
+        h += "<p>" + html_escape(r.meta.host) + ", " + html_escape(r.meta.timestamp) + ": <code>" +
+             html_escape(r.meta.command_line) + "</code></p>\n";
+    }
     h += charts(r);
     h += cells_table(r);
     h += verdict(r);

@@ -8,11 +8,14 @@
 
 namespace weft::stress {
 
-/// The whole report as a JSON document: {"weft", "workload", "loops", "cells": [...], "idle":
-/// [...], "recommendation", "ok", "failures"}.
+/// The whole report as a JSON document: {"weft", "command_line", "timestamp", "host",
+/// "cpu_count", "workload", "loops", "repeat", "cells": [...], "idle": [...], "recommendation",
+/// "warnings", "ok", "failures"}.
 [[nodiscard]] std::string format_json(const run_report& r);
 
-/// One header line, then one line per cell; the columns are cell_result's fields.
+/// Leading "# key: value" comment lines (command, timestamp, host, cpus, weft), then one header
+/// line, then one line per cell; the columns are cell_result's fields. Readers skip the comments
+/// (pandas: read_csv(f, comment='#')).
 [[nodiscard]] std::string format_csv(const run_report& r);
 
 } // namespace weft::stress

@@ -4,10 +4,12 @@
 // recommendation and the verdict.
 #include "runner.hpp"
 
+#include "drivers.hpp"
 #include "idle_check.hpp"
 #include "pools.hpp"
 #include "proc_usage.hpp"
 #include "recommend.hpp"
+#include "repeat.hpp"
 #include "scenarios.hpp"
 #include "tracking.hpp"
 
@@ -88,75 +90,9 @@ void note_threads(const cell_context& ctx, std::set<std::size_t>& slots) {
     }
 }
 
-// ---- closed loop: `concurrency` callers, each submitting its next call when the last returns.
-
-task<void> closed_caller(cell_context& ctx, pool& p, const workload_spec& w) {
-    while (const auto id = ctx.take_id()) {
-        const auto start = clock::now();
-        try {
-            co_await p.call(ctx, w, *id);
-        } catch (const std::exception&) {
-            ctx.error();
-        }
-        ctx.done(*id, clock::now() - start);
-    }
-}
-
-task<void> closed_loop(cell_context& ctx, pool& p, const workload_spec& w, std::size_t concurrency,
-                       std::size_t loops) {
-    std::vector<future<void>> callers;
-    callers.reserve(concurrency);
-    for (std::size_t i = 0; i < concurrency; ++i) {
-        callers.push_back(weft::spawn_on(i % loops, closed_caller(ctx, p, w)));
-    }
-    co_await weft::gather(callers);
-}
-
-// ---- open loop: arrivals at a fixed rate whatever the executor does; each call's latency runs
-// from the moment it was meant to be sent, so a stalled executor shows as latency instead of
-// silently lowering the offered load (no coordinated omission). At most `concurrency` calls are
-// in flight; an arrival waiting for a slot is already late, and its latency says so.
-
-task<void> open_call(cell_context& ctx, pool& p, const workload_spec& w, std::uint64_t id,
-                     clock::time_point intended, semaphore& slots) {
-    try {
-        co_await p.call(ctx, w, id);
-    } catch (const std::exception&) {
-        ctx.error();
-    }
-    ctx.done(id, clock::now() - intended);
-    slots.release();
-}
-
-task<void> open_loop(cell_context& ctx, pool& p, const workload_spec& w, std::size_t concurrency,
-                     double rate) {
-    semaphore slots(concurrency);
-    task_group calls;
-    const auto start = clock::now();
-    const auto interval = seconds_d(1.0 / rate);
-    for (std::uint64_t i = 0;; ++i) {
-        const auto intended =
-            start + std::chrono::duration_cast<clock::duration>(interval * static_cast<double>(i));
-        if (ctx.deadline() && intended >= *ctx.deadline()) {
-            break;
-        }
-        if (intended > clock::now()) {
-            co_await weft::sleep_until(intended);
-        }
-        co_await slots.acquire();
-        const auto id = ctx.take_id();
-        if (!id) {
-            slots.release();
-            break;
-        }
-        (void)calls.create_task(open_call(ctx, p, w, *id, intended, slots));
-    }
-    co_await calls.join();
-}
-
 struct sweep_state {
     const stress_options& o;
-    const progress_fn& progress;
+    const sweep_observer& observer;
     std::size_t loops;
     std::size_t cells_total;
     std::size_t cells_done = 0;
@@ -186,10 +122,21 @@ std::optional<clock::time_point> deadline_in(double s) {
     return clock::now() + std::chrono::duration_cast<clock::duration>(seconds_d(s));
 }
 
-/// Reports progress every 100 ms while a cell runs.
-task<void> ticker(sweep_state& st, const cell_context& ctx, std::string label) {
+/// One phase of a cell as the progress bar shows it: the warm-up is step 0 of a cell with a
+/// warm-up, each measured run one step more.
+struct phase_info {
+    std::string_view phase; ///< "warm-up" or "measuring"
+    std::string label;      ///< "tbb:4 cpu:50 x64", with "run 2/3" when repeated
+    std::size_t step = 0;
+    std::size_t steps = 1;
+};
+
+/// Reports progress every 100 ms while a phase runs: the share of the sweep done, and the
+/// phase's calls per second so far.
+task<void> ticker(sweep_state& st, const cell_context& ctx, phase_info ph) {
     const auto start = clock::now();
     for (;;) {
+        const double elapsed = seconds_d(clock::now() - start).count();
         double within = 0;
         if (ctx.deadline()) {
             within = seconds_d(clock::now() - start) /
@@ -197,10 +144,36 @@ task<void> ticker(sweep_state& st, const cell_context& ctx, std::string label) {
         } else {
             within = static_cast<double>(ctx.completed()) / static_cast<double>(ctx.tasks());
         }
-        st.progress((static_cast<double>(st.cells_done) + std::clamp(within, 0.0, 1.0)) /
+        const double cell =
+            (static_cast<double>(ph.step) + std::clamp(within, 0.0, 1.0)) /
+            static_cast<double>(ph.steps);
+        st.observer.progress(tools::progress_state{
+            .fraction = (static_cast<double>(st.cells_done) + cell) /
                         static_cast<double>(st.cells_total),
-                    label);
+            .phase = ph.phase,
+            .label = ph.label,
+            .rate = elapsed > 0 ? static_cast<double>(ctx.completed()) / elapsed : 0,
+            .rate_unit = " calls/s",
+        });
         co_await weft::sleep(std::chrono::milliseconds(100));
+    }
+}
+
+/// Runs one phase of a cell on its books, with the ticker reporting it.
+template <class Body>
+task<void> run_phase(sweep_state& st, std::unique_ptr<cell_context>& books, Body& body,
+                     phase_info ph) {
+    future<void> tick;
+    if (st.observer.progress) {
+        tick = weft::create_task(ticker(st, *books, std::move(ph)));
+    }
+    co_await run_cell(st, books, body);
+    if (tick.valid()) {
+        tick.cancel();
+        try {
+            co_await tick;
+        } catch (const cancelled_error&) {
+        }
     }
 }
 
@@ -219,52 +192,57 @@ loop_totals sum_loop_stats() {
     return t;
 }
 
+/// One measured run of a cell, on fresh books.
 template <class Body>
-task<cell_result> measure(sweep_state& st, cell_result r, Body body) {
+task<cell_result> measure_once(sweep_state& st, cell_result r, Body& body, phase_info ph) {
     const stress_options& o = st.o;
-    // Warm-up: the same load, unmeasured (its calls are still checked for exactly-once).
-    id_tracker::verdict warm{};
-    if (o.warmup_s > 0) {
-        auto warm_ctx = std::make_unique<cell_context>(o.tasks, deadline_in(o.warmup_s), st.loops,
-                                                       test_hooks{}, false);
-        co_await run_cell(st, warm_ctx, body);
-        warm = warm_ctx->check();
-    }
     auto books =
         std::make_unique<cell_context>(o.tasks, deadline_in(o.duration_s), st.loops, o.hooks, true);
-    cell_context& ctx = *books;
-    future<void> tick;
-    if (st.progress) {
-        tick = weft::create_task(
-            ticker(st, ctx, r.target + " " + r.workload + " x" + std::to_string(r.concurrency)));
-    }
     const loop_totals loops_before = sum_loop_stats();
     const usage before = process_usage();
     const auto start = clock::now();
-    co_await run_cell(st, books, body);
+    co_await run_phase(st, books, body, std::move(ph));
     const double wall = seconds_d(clock::now() - start).count();
     const usage after = process_usage();
     const loop_totals loops_after = sum_loop_stats();
     r.loop_steps = loops_after.steps - loops_before.steps;
     r.loop_stalls = loops_after.stalls - loops_before.stalls;
     r.tasks_created = loops_after.tasks - loops_before.tasks;
-    if (tick.valid()) {
-        tick.cancel();
-        try {
-            co_await tick;
-        } catch (const cancelled_error&) {
-        }
-    }
-    fill_cell(r, ctx, wall, before, after);
-    r.lost += warm.lost;
-    r.doubled += warm.doubled;
-    note_threads(ctx, st.slots_by_target[r.target]);
-    ++st.cells_done;
-    if (st.progress) {
-        st.progress(static_cast<double>(st.cells_done) / static_cast<double>(st.cells_total),
-                    r.target);
-    }
+    fill_cell(r, *books, wall, before, after);
+    note_threads(*books, st.slots_by_target[r.target]);
     co_return r;
+}
+
+/// A cell: its warm-up, then o.repeat measured runs, combined into one row (repeat.hpp).
+template <class Body>
+task<cell_result> measure(sweep_state& st, cell_result r, Body body) {
+    const stress_options& o = st.o;
+    const std::string name = r.target + " " + r.workload + " x" + std::to_string(r.concurrency);
+    const std::size_t steps = o.repeat + (o.warmup_s > 0 ? 1 : 0);
+    // Warm-up: the same load, unmeasured (its calls are still checked for exactly-once).
+    id_tracker::verdict warm{};
+    if (o.warmup_s > 0) {
+        auto warm_ctx = std::make_unique<cell_context>(o.tasks, deadline_in(o.warmup_s), st.loops,
+                                                       test_hooks{}, false);
+        co_await run_phase(st, warm_ctx, body, {"warm-up", name, 0, steps});
+        warm = warm_ctx->check();
+    }
+    std::vector<cell_result> runs;
+    for (std::size_t i = 0; i < o.repeat; ++i) {
+        const std::string label =
+            o.repeat == 1 ? name
+                          : name + " run " + std::to_string(i + 1) + "/" + std::to_string(o.repeat);
+        runs.push_back(co_await measure_once(st, r, body, {"measuring", label, steps - o.repeat + i,
+                                                           steps}));
+    }
+    cell_result row = combine_runs(runs);
+    row.lost += warm.lost;
+    row.doubled += warm.doubled;
+    ++st.cells_done;
+    if (st.observer.cell_done) {
+        st.observer.cell_done(row);
+    }
+    co_return row;
 }
 
 task<std::size_t> loop_thread_slot() {
@@ -273,6 +251,9 @@ task<std::size_t> loop_thread_slot() {
 
 task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
     const stress_options& o = st.o;
+    if (st.observer.started) {
+        st.observer.started();
+    }
     for (auto& p : pools) {
         for (std::size_t c : o.concurrency) {
             cell_result r;
@@ -345,8 +326,10 @@ task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
         return t.thread_stats.empty() &&
                (t.executor == nullptr || t.executor->worker_pids().empty());
     });
-    if (st.progress) {
-        st.progress(1.0, "idle check");
+    if (st.observer.progress) {
+        st.observer.progress(tools::progress_state{.fraction = 1.0,
+                                                   .phase = "idle check",
+                                                   .label = "executors at rest"});
     }
     st.report.idle = co_await check_idle(
         std::move(targets),
@@ -382,17 +365,24 @@ void judge(run_report& report) {
     }
 }
 
-run_report run_stress(const stress_options& o, const progress_fn& progress) {
-    validate(o);
+run_report new_report(const stress_options& o) {
     run_report report;
     report.version = weft::version();
     report.workload = o.scenarios.empty() || !o.executors.empty() ? o.workload.label : "";
     report.hardware_threads = std::thread::hardware_concurrency();
     report.open_loop = o.rate > 0;
+    report.repeat = o.repeat;
+    report.p99_max_us = o.p99_max_us;
     const bool needs_two = std::any_of(o.scenarios.begin(), o.scenarios.end(), [](scenario_kind s) {
         return s == scenario_kind::cross_loop || s == scenario_kind::queue_pingpong;
     });
     report.loops = std::max<std::size_t>(o.loops, needs_two ? 2 : 1);
+    return report;
+}
+
+run_report run_stress(const stress_options& o, const sweep_observer& observer) {
+    validate(o);
+    run_report report = new_report(o);
 
     // Declared before the pools, so destroyed after them: see sweep_state::retired.
     std::vector<std::unique_ptr<cell_context>> retired;
@@ -405,7 +395,7 @@ run_report run_stress(const stress_options& o, const progress_fn& progress) {
         pools.push_back(pool::make(e));
     }
     sweep_state st{
-        o, progress, report.loops, (pools.size() + o.scenarios.size()) * o.concurrency.size(),
+        o, observer, report.loops, (pools.size() + o.scenarios.size()) * o.concurrency.size(),
         0, report,   {},           retired};
     try {
         weft::run(sweep(st, pools),
@@ -418,7 +408,10 @@ run_report run_stress(const stress_options& o, const progress_fn& progress) {
         return report;
     }
     if (o.recommend) {
-        report.advice = recommend(report.cells);
+        report.advice = recommend(report.cells, o.p99_max_us);
+        if (!report.advice) {
+            report.no_advice = no_advice_reason(report.cells, o.p99_max_us);
+        }
     }
     judge(report);
     return report;

@@ -286,6 +286,22 @@ std::vector<std::size_t> parse_concurrency(std::string_view text) {
     return out;
 }
 
+double parse_latency_us(std::string_view text) {
+    static constexpr std::pair<std::string_view, double> units[] = {
+        {"ns", 1e-3}, {"us", 1.0}, {"ms", 1e3}, {"s", 1e6}};
+    for (const auto& [unit, scale] : units) {
+        if (text.ends_with(unit)) {
+            const auto v = to_double(text.substr(0, text.size() - unit.size()));
+            if (!v || *v <= 0) {
+                break;
+            }
+            return *v * scale;
+        }
+    }
+    throw spec_error("latency " + quoted(text) +
+                     " must be a positive number with a unit: ns, us, ms or s (example: 5ms)");
+}
+
 bool uses_crash(const workload_spec& w) noexcept {
     if (w.kind == workload_kind::crash) {
         return true;
@@ -322,6 +338,9 @@ void validate(const stress_options& o) {
     }
     if (o.loops == 0 || o.loops > 256) {
         throw spec_error("--loops must be 1..256");
+    }
+    if (o.repeat == 0 || o.repeat > 1000) {
+        throw spec_error("--repeat must be 1..1000");
     }
 }
 

@@ -93,7 +93,9 @@ struct stress_options {
     double warmup_s = 0;        ///< unmeasured run before each cell
     double rate = 0;            ///< open-loop arrivals per second (0: closed loop)
     double idle_s = 1;          ///< idle CPU window after the run (0: skipped)
+    std::size_t repeat = 1;     ///< measured runs per cell; the median run is reported
     bool recommend = false;
+    double p99_max_us = 0; ///< --recommend skips cells whose p99 exceeds it (0: no bound)
     bool progress = false; ///< progress bar on stderr (a TTY)
     test_hooks hooks;
 };
@@ -113,6 +115,11 @@ struct stress_options {
 /// Parses a comma-separated list of positive concurrency levels (at most 100000 each).
 /// @throws spec_error for a bad number or an empty list.
 [[nodiscard]] std::vector<std::size_t> parse_concurrency(std::string_view text);
+
+/// Parses a latency bound: a number with a unit, ns, us, ms or s ("5ms", "250us", "0.5s"), into
+/// microseconds.
+/// @throws spec_error for a missing or unknown unit, or a value that is not positive and finite.
+[[nodiscard]] double parse_latency_us(std::string_view text);
 
 /// The scenario's command-line name ("spawn-storm").
 [[nodiscard]] std::string_view scenario_name(scenario_kind s) noexcept;
