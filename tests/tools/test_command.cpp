@@ -147,14 +147,48 @@ TEST(stress_command, combinations_are_checked_after_parsing) {
     EXPECT_EQ(run_command(both_stdout), 2);
 }
 
+TEST(stress_command, repeat_and_p99_max_reach_the_options) {
+    command_line cl;
+    ASSERT_EQ(parse(cl, {"--repeat", "5", "--recommend", "--p99-max", "2.5ms"}), "");
+    const stress_options o = to_options(cl);
+    EXPECT_EQ(o.repeat, 5u);
+    EXPECT_TRUE(o.recommend);
+    EXPECT_DOUBLE_EQ(o.p99_max_us, 2500);
+
+    command_line defaults;
+    ASSERT_EQ(parse(defaults, {}), "");
+    EXPECT_EQ(to_options(defaults).repeat, 1u);
+    EXPECT_DOUBLE_EQ(to_options(defaults).p99_max_us, 0);
+
+    command_line bad;
+    EXPECT_NE(parse(bad, {"--repeat", "0"}), "");
+    EXPECT_NE(parse(bad, {"--recommend", "--p99-max", "5"}).find("unit"), std::string::npos);
+    command_line alone;
+    EXPECT_NE(parse(alone, {"--p99-max", "5ms"}).find("--recommend"), std::string::npos);
+}
+
+TEST(stress_command, an_unwritable_report_path_fails_before_the_sweep) {
+    command_line cl;
+    ASSERT_EQ(parse(cl, {"-e", "threads:1", "-n", "100000000", "--idle", "0", "--html",
+                         "/nonexistent/x.html"}),
+              "");
+    // 1e8 calls would take minutes: returning at once shows that nothing ran.
+    testing::internal::CaptureStderr();
+    EXPECT_EQ(run_command(cl), 2);
+    const std::string err = testing::internal::GetCapturedStderr();
+    EXPECT_NE(err.find("/nonexistent/x.html"), std::string::npos) << err;
+    EXPECT_NE(err.find("No such file or directory"), std::string::npos) << err;
+}
+
 TEST(stress_command, help_documents_every_option_with_an_example) {
     CLI::App app{"weft", "weft"};
     command_line cl;
     CLI::App* sub = add_stress_options(app, cl);
     const std::string help = sub->help();
-    for (const char* opt : {"--executor", "--workload", "--scenario", "--concurrency", "--tasks",
-                            "--duration", "--loops", "--warmup", "--rate", "--idle", "--recommend",
-                            "--json", "--csv", "--html", "--no-progress"}) {
+    for (const char* opt :
+         {"--executor", "--workload", "--scenario", "--concurrency", "--tasks", "--duration",
+          "--loops", "--warmup", "--rate", "--idle", "--recommend", "--json", "--csv", "--html",
+          "--no-progress", "--repeat", "--p99-max"}) {
         EXPECT_NE(help.find(opt), std::string::npos) << opt;
     }
     EXPECT_EQ(help.find("--inject-loss"), std::string::npos); // a hidden test hook

@@ -6,7 +6,6 @@
 #include "report_table.hpp"
 #include "runner.hpp"
 
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -46,6 +45,7 @@ run_report sample() {
         }
     }
     r.cells[4].lost = 2; // threads:2 at 8: two calls lost
+    r.meta = {"weft stress -c 1,8,64 --json 'my file.json'", "2026-12-08T01:02:03Z", "box"};
     r.idle.push_back({"tbb:4", 1.0, 0.0001, 0.0002, 0.01});
     r.advice =
         recommendation{"threads:2", 2, 64, 984, "tbb:4", 64, 984, "because <reasons> & more"};
@@ -102,6 +102,11 @@ TEST(stress_reports, json_has_every_cell_and_field) {
     const run_report r = sample();
     const nlohmann::json j = nlohmann::json::parse(format_json(r));
     EXPECT_EQ(j["weft"], "0.1.0");
+    EXPECT_EQ(j["command_line"], "weft stress -c 1,8,64 --json 'my file.json'");
+    EXPECT_EQ(j["timestamp"], "2026-12-08T01:02:03Z");
+    EXPECT_EQ(j["host"], "box");
+    EXPECT_EQ(j["cpu_count"], 2);
+    EXPECT_EQ(j["repeat"], 1);
     EXPECT_EQ(j["workload"], "cpu:50");
     EXPECT_EQ(j["ok"], false);
     ASSERT_EQ(j["cells"].size(), 6u);
@@ -115,7 +120,8 @@ TEST(stress_reports, json_has_every_cell_and_field) {
           "offered_rate", "submitted",    "completed",    "errors",       "crashes",
           "lost",         "doubled",      "exactly_once", "wall_s",       "throughput",
           "latency_us",   "cpu_user_s",   "cpu_sys_s",    "voluntary_cs", "involuntary_cs",
-          "loop",         "workers_used", "balance"}) {
+          "loop",         "workers_used", "balance",      "runs",         "run_throughputs",
+          "spread",       "warnings"}) {
         EXPECT_TRUE(c.contains(key)) << key;
     }
     for (const char* p : {"p50", "p90", "p99", "p99.9", "max", "mean"}) {
@@ -138,9 +144,19 @@ TEST(stress_reports, csv_has_a_header_and_one_row_per_cell) {
     for (std::string line; std::getline(in, line);) {
         lines.push_back(line);
     }
+    // The run's facts first, as comment lines; then the header and the rows.
+    ASSERT_GE(lines.size(), 6u);
+    EXPECT_EQ(lines[0], "# weft stress report");
+    EXPECT_EQ(lines[1], "# command: weft stress -c 1,8,64 --json 'my file.json'");
+    EXPECT_EQ(lines[2], "# timestamp: 2026-12-08T01:02:03Z");
+    EXPECT_EQ(lines[3], "# host: box");
+    EXPECT_EQ(lines[4], "# cpus: 2");
+    EXPECT_EQ(lines[5], "# weft: 0.1.0");
+    lines.erase(lines.begin(), lines.begin() + 6);
     ASSERT_EQ(lines.size(), 7u);
     const std::size_t columns = count(lines[0], ",") + 1;
-    EXPECT_EQ(columns, 30u);
+    EXPECT_EQ(columns, 33u);
+    EXPECT_TRUE(lines[0].ends_with(",runs,spread,warnings"));
     EXPECT_TRUE(lines[0].starts_with("executor,workload,scenario,workers,concurrency"));
     EXPECT_TRUE(lines[1].starts_with("\"odd,\"\"name\"\"\",cpu:50,0,4,1,")) << lines[1];
     for (std::size_t i = 2; i < lines.size(); ++i) {
@@ -159,7 +175,7 @@ TEST(stress_reports, html_is_well_formed_with_its_charts) {
     EXPECT_EQ(count(html, "<circle"), count(html, "</circle>"));
     // Throughput: one line per executor; latency: p50 and p99 per executor.
     EXPECT_EQ(count(html, "<polyline"), 2u + 4u);
-    EXPECT_EQ(count(html, "<circle"), 6u + 12u);
+    EXPECT_EQ(count(html, "<circle"), 6u + 12u + 1u); // and the recommended cell's ring
     EXPECT_NE(html.find("Throughput against concurrency"), std::string::npos);
     EXPECT_NE(html.find("Latency percentiles"), std::string::npos);
     // No network: nothing is fetched from anywhere.
@@ -190,9 +206,9 @@ TEST(stress_reports, table_lists_cells_failures_and_advice) {
     EXPECT_NE(t.find("executor"), std::string::npos);
     EXPECT_NE(t.find("p99.9"), std::string::npos);
     EXPECT_EQ(count(t, "tbb:4 "), 3u + 0u) << t; // three rows (the idle line reads "tbb:4:")
-    EXPECT_NE(t.find("FAILED (2 lost, 0 doubled)"), std::string::npos);
-    EXPECT_NE(t.find("recommendation: threads:2 at concurrency 64"), std::string::npos);
+    EXPECT_NE(t.find("FAILED: 2 lost"), std::string::npos);
+    EXPECT_NE(t.find("recommendation: threads:2 with 2 workers at concurrency 64"),
+              std::string::npos);
     EXPECT_NE(t.find("result: FAILED"), std::string::npos);
     EXPECT_NE(t.find("idle check"), std::string::npos);
 }
-

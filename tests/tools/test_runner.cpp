@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <csignal>
+#include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 using namespace weft::stress;
 
@@ -113,6 +115,62 @@ TEST(stress_runner, a_doubled_call_fails_the_run) {
     EXPECT_EQ(r.cells[0].lost, 0u);
     ASSERT_FALSE(r.ok());
     EXPECT_NE(r.failures[0].find("more than once"), std::string::npos) << r.failures[0];
+}
+
+TEST(stress_runner, repeat_measures_each_cell_n_times_and_checks_every_run) {
+    stress_options o = tiny("threads:2", "sleep:100");
+    o.concurrency = {1, 2};
+    o.tasks = 50;
+    o.repeat = 3;
+    o.hooks.lose_id = 7; // lost in each of the three runs
+    const run_report r = run_stress(o);
+    EXPECT_EQ(r.repeat, 3u);
+    ASSERT_EQ(r.cells.size(), 2u);
+    for (const cell_result& c : r.cells) {
+        EXPECT_EQ(c.runs, 3u);
+        ASSERT_EQ(c.run_throughputs.size(), 3u);
+        EXPECT_GE(c.spread, 0);
+        EXPECT_EQ(c.lost, 3u);
+        EXPECT_EQ(c.submitted, 50u); // one run's calls: the median run's
+        const auto [lo, hi] =
+            std::minmax_element(c.run_throughputs.begin(), c.run_throughputs.end());
+        EXPECT_GE(c.throughput, *lo);
+        EXPECT_LE(c.throughput, *hi);
+    }
+    EXPECT_FALSE(r.ok());
+}
+
+TEST(stress_runner, the_observer_hears_the_start_each_cell_and_each_phase) {
+    stress_options o = tiny("threads:2", "sleep:200");
+    o.concurrency = {1, 2};
+    o.tasks = 0;
+    o.duration_s = 0.3; // long enough for the 100 ms ticker to report each phase
+    o.warmup_s = 0.3;
+    o.repeat = 2;
+    std::vector<std::string> events;
+    std::set<std::string> phases;
+    double last_fraction = 0;
+    bool monotonic = true;
+    sweep_observer obs;
+    obs.started = [&] { events.push_back("started"); };
+    obs.cell_done = [&](const cell_result& c) {
+        events.push_back("cell x" + std::to_string(c.concurrency));
+    };
+    obs.progress = [&](const weft::tools::progress_state& s) {
+        phases.insert(std::string(s.phase));
+        monotonic = monotonic && s.fraction >= last_fraction - 1e-9 && s.fraction <= 1.0;
+        last_fraction = s.fraction;
+        if (s.phase == "measuring") {
+            EXPECT_NE(std::string(s.label).find("run "), std::string::npos) << s.label;
+        }
+    };
+    const run_report r = run_stress(o, obs);
+    EXPECT_EQ(events, (std::vector<std::string>{"started", "cell x1", "cell x2"}));
+    EXPECT_TRUE(phases.contains("warm-up"));
+    EXPECT_TRUE(phases.contains("measuring"));
+    EXPECT_TRUE(monotonic);
+    ASSERT_EQ(r.cells.size(), 2u);
+    EXPECT_EQ(r.cells[0].runs, 2u);
 }
 
 TEST(stress_runner, duration_and_warmup) {
@@ -324,8 +382,9 @@ TEST(stress_runner, an_interrupted_run_keeps_the_cells_that_finished) {
     o.duration_s = 2; // the second cell runs 2 s: the signal lands well inside it
     o.idle_s = 1;
     bool sent = false;
-    const progress_fn interrupt_after_first_cell = [&sent](double done, std::string_view) {
-        if (done > 0.5 && !sent) { // the first of two cells finished, the second is running
+    sweep_observer interrupt_after_first_cell;
+    interrupt_after_first_cell.progress = [&sent](const weft::tools::progress_state& s) {
+        if (s.fraction > 0.5 && !sent) { // the first of two cells finished, the second is running
             sent = true;
             std::raise(SIGINT);
         }

@@ -113,6 +113,18 @@ TEST(stress_spec, parses_scenarios_and_concurrency) {
     }
 }
 
+TEST(stress_spec, parses_latency_bounds_with_their_unit) {
+    EXPECT_DOUBLE_EQ(parse_latency_us("5ms"), 5000);
+    EXPECT_DOUBLE_EQ(parse_latency_us("250us"), 250);
+    EXPECT_DOUBLE_EQ(parse_latency_us("0.5s"), 500000);
+    EXPECT_DOUBLE_EQ(parse_latency_us("1500ns"), 1.5);
+    for (const char* bad : {"", "5", "ms", "-1ms", "0ms", "5 ms", "5min", "nanms", "infs"}) {
+        EXPECT_NE(error_of([&] { (void)parse_latency_us(bad); }).find("unit: ns, us, ms or s"),
+                  std::string::npos)
+            << bad;
+    }
+}
+
 TEST(stress_spec, validate_checks_that_options_fit_together) {
     stress_options o;
     o.executors = parse_executors("tbb");

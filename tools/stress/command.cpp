@@ -229,6 +229,7 @@ namespace {
 table_shape shape_of(const stress_options& o) {
     table_shape shape;
     shape.repeated = o.repeat > 1;
+    shape.one_workload = o.scenarios.empty();
     for (const executor_spec& e : o.executors) {
         shape.target_width = std::max(shape.target_width, e.label.size());
         shape.workload_width = std::max(shape.workload_width, o.workload.label.size());

@@ -28,8 +28,8 @@ struct command_line {
     std::size_t repeat = 1;
     bool recommend = false;
     std::string p99_max; ///< "5ms"; empty: no bound
-    std::string json; ///< "-" for stdout
-    std::string csv;  ///< "-" for stdout
+    std::string json;    ///< "-" for stdout
+    std::string csv;     ///< "-" for stdout
     std::string html;
     bool no_progress = false;
     bool executors_given = false;

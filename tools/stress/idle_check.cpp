@@ -1,5 +1,5 @@
-// The idle check (see idle_check.hpp): settle, then measure the window in slices and judge the
-// median slice of each executor.
+// The idle check (see idle_check.hpp): what to watch per executor, then settle, measure the
+// window in slices and judge the median slice of each executor.
 
 #include "idle_check.hpp"
 
@@ -109,6 +109,34 @@ struct spinners {
 };
 
 } // namespace
+
+std::vector<idle_target>
+idle_targets(const std::map<std::string, std::set<std::size_t>>& slots_by_target,
+             const std::vector<std::unique_ptr<pool>>& pools) {
+    std::vector<idle_target> targets;
+    for (const auto& [target, slots] : slots_by_target) {
+        idle_target t{target, {}, nullptr};
+        for (std::size_t s : slots) {
+            t.thread_stats.push_back("/proc/self/task/" + std::to_string(thread_registry::tid(s)) +
+                                     "/schedstat");
+        }
+        targets.push_back(std::move(t));
+    }
+    for (const auto& p : pools) {
+        auto same = [&](const idle_target& t) { return t.label == p->spec().label; };
+        auto it = std::find_if(targets.begin(), targets.end(), same);
+        if (it == targets.end()) {
+            it = targets.insert(targets.end(), idle_target{p->spec().label, {}, nullptr});
+        }
+        it->executor = p.get();
+    }
+    // An executor with no thread and no worker process of its own has nothing to watch.
+    std::erase_if(targets, [](const idle_target& t) {
+        return t.thread_stats.empty() &&
+               (t.executor == nullptr || t.executor->worker_pids().empty());
+    });
+    return targets;
+}
 
 task<std::vector<idle_result>> check_idle(std::vector<idle_target> targets,
                                           idle_settings settings) {

@@ -19,6 +19,9 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
+#include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +48,13 @@ struct idle_settings {
     /// to prove that the check fails it.
     bool spin = false;
 };
+
+/// What to watch per executor: the threads (by thread_registry slot) that ran its calls, with
+/// the loop threads already taken out, and the pool itself (for process pools, the worker
+/// processes). An executor with no thread and no worker process of its own is left out.
+[[nodiscard]] std::vector<idle_target>
+idle_targets(const std::map<std::string, std::set<std::size_t>>& slots_by_target,
+             const std::vector<std::unique_ptr<pool>>& pools);
 
 /// Lets the executors settle, then measures each target's CPU over the window.
 [[nodiscard]] task<std::vector<idle_result>> check_idle(std::vector<idle_target> targets,

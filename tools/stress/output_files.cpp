@@ -14,15 +14,18 @@ namespace weft::stress {
 
 namespace {
 
+/// "--html /a/b.html: cannot write: /a: No such file or directory" (`where`: the directory that
+/// failed, when not the file itself).
 std::string failure(const std::string& option, const std::string& path, int err,
-                    const std::string& detail = "") {
-    return option + " " + path + ": cannot write: " + std::strerror(err) + detail;
+                    const std::string& where = "") {
+    return option + " " + path + ": cannot write: " + (where.empty() ? "" : where + ": ") +
+           std::strerror(err);
 }
 
 } // namespace
 
 std::string check_writable(const std::string& option, const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
             return failure(option, path, EISDIR);
@@ -33,16 +36,17 @@ std::string check_writable(const std::string& option, const std::string& path) {
         return failure(option, path, errno);
     }
     const std::size_t slash = path.rfind('/');
-    const std::string dir =
-        slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+    const std::string dir = slash == std::string::npos ? "."
+                            : slash == 0               ? "/"
+                                                       : path.substr(0, slash);
     if (::stat(dir.c_str(), &st) != 0) {
-        return failure(option, path, errno, " (the directory " + dir + ")");
+        return failure(option, path, errno, dir);
     }
     if (!S_ISDIR(st.st_mode)) {
-        return failure(option, path, ENOTDIR, " (" + dir + ")");
+        return failure(option, path, ENOTDIR, dir);
     }
     if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-        return failure(option, path, errno, " (the directory " + dir + ")");
+        return failure(option, path, errno, dir);
     }
     return "";
 }

@@ -10,8 +10,8 @@ namespace weft::stress {
 
 /// Whether `path` can be written, without creating or truncating anything: an existing file must
 /// be writable, a new one needs an existing, writable directory. Returns "" when it can, else
-/// "--html /no/such/dir/x.html: cannot write: No such file or directory" (`option` first, then
-/// the path and the errno text).
+/// "--html /no/dir/x.html: cannot write: /no/dir: No such file or directory" (`option`, the path,
+/// the directory when it is the one at fault, and the errno text).
 [[nodiscard]] std::string check_writable(const std::string& option, const std::string& path);
 
 /// Writes `text` to `path` (replacing the file). Returns "" or "cannot write PATH: <errno text>".

@@ -50,8 +50,8 @@ std::string beyond_hint(const std::vector<cell_result>& cells, const cell_result
     std::string tries;
     if (pick.concurrency == top_concurrency) {
         what = "the largest concurrency tried";
-        tries = "-c " + std::to_string(2 * top_concurrency) + "," +
-                std::to_string(4 * top_concurrency);
+        tries =
+            "-c " + std::to_string(2 * top_concurrency) + "," + std::to_string(4 * top_concurrency);
     }
     const std::string kind = kind_of(pick.target);
     if (pick.pool_size == top_pool && kind != "inline") {
@@ -92,10 +92,11 @@ std::string describe(const std::vector<cell_result>& cells, const cell_result& p
     }
     auto pct = [&](double v) { return tools::fmt("%.0f%%", 100.0 * v / best.throughput); };
     std::string reason = pick.target + " (" + std::to_string(pick.pool_size) +
-                         " workers) at concurrency " + std::to_string(pick.concurrency) +
-                         " reaches " + rate(pick.throughput) + ", " + pct(pick.throughput) +
-                         " of the best, " + rate(best.throughput) + " (" + best.target +
-                         " at concurrency " + std::to_string(best.concurrency) + "), with p99 " +
+                         (pick.pool_size == 1 ? " worker" : " workers") + ") at concurrency " +
+                         std::to_string(pick.concurrency) + " reaches " + rate(pick.throughput) +
+                         ", " + pct(pick.throughput) + " of the best, " + rate(best.throughput) +
+                         " (" + best.target + " at concurrency " +
+                         std::to_string(best.concurrency) + "), with p99 " +
                          tools::latency_text(pick.p99_us);
     if (any_smaller_pool) {
         reason += "; smaller pools reach at most " + pct(smaller_pool);

@@ -76,17 +76,17 @@ std::vector<std::string> warning_summary(const std::vector<cell_result>& cells) 
         out.push_back("warning: " + std::to_string(short_cells) + " of " +
                       std::to_string(cells.size()) + " cells were measured for less than " +
                       tools::fmt("%.3g s", min_measured_s) +
-                      tools::fmt(" (the shortest %.3g s): short runs are noisy; measure longer "
-                                 "with --duration 1 or a larger --tasks",
-                                 shortest));
+                      tools::fmt(" (the shortest %.3g s)", shortest) +
+                      ": short runs are noisy; measure longer with --duration 1 or a larger "
+                      "--tasks");
     }
     if (!noisy.empty()) {
         std::string list;
         for (const std::string& n : noisy) {
             list += (list.empty() ? "" : ", ") + n;
         }
-        out.push_back("warning: " + std::to_string(noisy.size()) +
-                      " cell(s) varied by more than " + percent(max_spread) +
+        out.push_back("warning: " + std::to_string(noisy.size()) + " cell(s) varied by more than " +
+                      percent(max_spread) +
                       " between runs (spread = (max - min) / median throughput: " + list +
                       "): the machine is busy or the runs too short; close other programs, "
                       "add --warmup 0.5, or raise --repeat");

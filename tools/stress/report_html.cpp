@@ -109,8 +109,8 @@ std::string charts(const run_report& r) {
         if (recommended(r, c)) {
             const auto k = std::find(names.begin(), names.end(), series_name(c)) - names.begin();
             const auto i = std::find(xs.begin(), xs.end(), c.concurrency) - xs.begin();
-            mark = chart_mark{static_cast<std::size_t>(k), static_cast<std::size_t>(i),
-                              "recommended"};
+            mark =
+                chart_mark{static_cast<std::size_t>(k), static_cast<std::size_t>(i), "recommended"};
         }
     }
     const bool scenarios_only = std::all_of(r.cells.begin(), r.cells.end(),
@@ -142,8 +142,8 @@ std::string cells_table(const run_report& r) {
          "<th>exactly once</th></tr></thead>\n<tbody>\n";
     for (const cell_result& c : r.cells) {
         h += std::string(recommended(r, c) ? "<tr class=\"rec\">" : "<tr>") + "<td class=\"l\">" +
-             html_escape(c.target) + "</td><td class=\"l\">" +
-             html_escape(c.workload) + "</td><td>" + std::to_string(c.pool_size) + "</td><td>" +
+             html_escape(c.target) + "</td><td class=\"l\">" + html_escape(c.workload) +
+             "</td><td>" + std::to_string(c.pool_size) + "</td><td>" +
              std::to_string(c.concurrency) + "</td><td>" + si(c.throughput) + "</td><td>" +
              latency_text(c.p50_us) + "</td><td>" + latency_text(c.p90_us) + "</td><td>" +
              latency_text(c.p99_us) + "</td><td>" + latency_text(c.p999_us) + "</td><td>" +
@@ -179,8 +179,8 @@ std::string verdict(const run_report& r) {
     if (r.advice) {
         h += "<h2>Recommendation</h2>\n<p>" + html_escape(r.advice->target) + " with " +
              std::to_string(r.advice->pool_size) + " workers at concurrency " +
-             std::to_string(r.advice->concurrency) + " (highlighted in the table): " +
-             html_escape(r.advice->reason) + "</p>\n";
+             std::to_string(r.advice->concurrency) +
+             " (highlighted in the table): " + html_escape(r.advice->reason) + "</p>\n";
         if (!r.advice->beyond.empty()) {
             h += "<p>" + html_escape(r.advice->beyond) + "</p>\n";
         }
@@ -213,7 +213,8 @@ std::string format_html(const run_report& r) {
          "table{border-collapse:collapse;font-size:13px}\n"
          "th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}\n"
          "th{background:#f3f3f3}\ntd.l{text-align:left}\n.fail{color:#b00;font-weight:bold}\n"
-         "figure{margin:1em 0}\ntr.rec td{background:#fff3c4;font-weight:bold}\n</style>\n</head>\n<body>\n";
+         "figure{margin:1em 0}\ntr.rec "
+         "td{background:#fff3c4;font-weight:bold}\n</style>\n</head>\n<body>\n";
     h += "<h1>" + html_escape(title) + "</h1>\n";
     h += "<p>weft " + html_escape(r.version) + ", " + std::to_string(r.loops) + " event loop(s), " +
          std::to_string(r.hardware_threads) + " hardware threads, " +

@@ -129,14 +129,13 @@ std::string format_csv(const run_report& r) {
     };
     std::string out = "# weft stress report\n# command: " + one_line(r.meta.command_line) +
                       "\n# timestamp: " + r.meta.timestamp + "\n# host: " + one_line(r.meta.host) +
-                      "\n# cpus: " + std::to_string(r.hardware_threads) +
-                      "\n# weft: " + r.version + "\n";
-    out +=
-        "executor,workload,scenario,workers,concurrency,offered_rate,submitted,"
-        "completed,errors,crashes,lost,doubled,exactly_once,wall_s,throughput,"
-        "p50_us,p90_us,p99_us,p999_us,max_us,mean_us,cpu_user_s,cpu_sys_s,"
-        "voluntary_cs,involuntary_cs,loop_steps,loop_stalls,tasks_created,workers_used,"
-        "balance,runs,spread,warnings\n";
+                      "\n# cpus: " + std::to_string(r.hardware_threads) + "\n# weft: " + r.version +
+                      "\n";
+    out += "executor,workload,scenario,workers,concurrency,offered_rate,submitted,"
+           "completed,errors,crashes,lost,doubled,exactly_once,wall_s,throughput,"
+           "p50_us,p90_us,p99_us,p999_us,max_us,mean_us,cpu_user_s,cpu_sys_s,"
+           "voluntary_cs,involuntary_cs,loop_steps,loop_stalls,tasks_created,workers_used,"
+           "balance,runs,spread,warnings\n";
     for (const cell_result& c : r.cells) {
         std::string warnings;
         for (const std::string& w : c.warnings) {

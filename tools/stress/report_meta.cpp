@@ -14,10 +14,10 @@ std::string shell_join(const std::vector<std::string>& args) {
     std::string out;
     for (const std::string& a : args) {
         out += out.empty() ? "" : " ";
-        const bool plain = !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
-                                                             "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                             "0123456789-_./:=,+%@") ==
-                                             std::string::npos;
+        const bool plain =
+            !a.empty() && a.find_first_not_of("abcdefghijklmnopqrstuvwxyz"
+                                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                              "0123456789-_./:=,+%@") == std::string::npos;
         if (plain) {
             out += a;
             continue;

@@ -18,30 +18,32 @@ using tools::si;
 using tools::wrap;
 
 std::vector<tools::table_column> table_columns(const table_shape& shape) {
-    // Priority 0 stays longest; the highest number goes first.
+    // Priority 0 stays longest; the highest number goes first. When every row has the same
+    // workload the heading names it, so its column may go before the figures.
+    const int workload_priority = shape.one_workload ? 3 : 0;
     std::vector<tools::table_column> cols{
         {"executor", "exec", shape.target_width, true, 0},
-        {"workload", "work", shape.workload_width, true, 0},
-        {"workers", "wrk", 3, false, 0},
+        {"workload", "work", shape.workload_width, true, workload_priority},
+        {"workers", "wrk", 3, false, 2},
         {"conc", "", shape.concurrency_width, false, 0},
         {"calls/s", "", 6, false, 0},
-        {"p50", "", 7, false, 0},
-        {"p90", "", 7, false, 2},
-        {"p99", "", 7, false, 0},
-        {"p99.9", "", 7, false, 4},
-        {"max", "", 7, false, 3},
-        {"user s", "usr", 5, false, 9},
-        {"sys s", "sys", 5, false, 9},
-        {"ctx sw", "cs", 6, false, 7},
-        {"stalls", "stl", 3, false, 8},
-        {"used", "", 3, false, 6},
-        {"balance", "bal", 4, false, 5},
-        {"errors", "err", 3, false, 0},
-        {"crashes", "crash", 3, false, 0},
+        {"p50", "", 7, false, 1},
+        {"p90", "", 7, false, 5},
+        {"p99", "", 7, false, 1},
+        {"p99.9", "", 7, false, 7},
+        {"max", "", 7, false, 6},
+        {"user s", "usr", 5, false, 12},
+        {"sys s", "sys", 5, false, 12},
+        {"ctx sw", "cs", 6, false, 10},
+        {"stalls", "stl", 3, false, 11},
+        {"used", "", 3, false, 9},
+        {"balance", "bal", 4, false, 8},
+        {"errors", "err", 3, false, 2},
+        {"crashes", "crash", 3, false, 2},
         {"exactly once", "once", 4, true, 0},
     };
     if (shape.repeated) {
-        cols.insert(cols.begin() + 5, tools::table_column{"spread", "+-", 4, false, 1});
+        cols.insert(cols.begin() + 5, tools::table_column{"spread", "+-", 4, false, 4});
     }
     return cols;
 }
@@ -106,29 +108,31 @@ std::string idle_lines(const run_report& r, std::size_t width) {
                         " at the median slice's rate (whole process " +
                         fmt("%.2f ms", i.process_cpu_s * 1e3) + ")  " +
                         (i.ok() ? "ok" : "FAILED: spins while idle"),
-                    width, 4);
+                    width);
     }
     return out;
 }
 
 std::string advice_lines(const run_report& r, std::size_t width) {
     if (!r.advice) {
-        return r.no_advice.empty() ? "" : "\n" + wrap("recommendation: none: " + r.no_advice, width);
+        return r.no_advice.empty() ? ""
+                                   : "\n" + wrap("recommendation: none: " + r.no_advice, width);
     }
     const recommendation& a = *r.advice;
-    std::string out = "\n" + wrap("recommendation: " + a.target + " with " +
-                                      std::to_string(a.pool_size) + " workers at concurrency " +
-                                      std::to_string(a.concurrency),
-                                  width);
-    out += wrap("  why: " + a.reason, width, 4);
+    std::string out =
+        "\n" + wrap("recommendation: " + a.target + " with " + std::to_string(a.pool_size) +
+                        (a.pool_size == 1 ? " worker" : " workers") + " at concurrency " +
+                        std::to_string(a.concurrency),
+                    width);
+    out += wrap("  why: " + a.reason, width);
     if (!a.beyond.empty()) {
-        out += wrap("  note: " + a.beyond, width, 4);
+        out += wrap("  note: " + a.beyond, width);
     }
     out += "  in code:\n";
     std::size_t from = 0;
     while (from < a.code.size()) {
         const std::size_t nl = std::min(a.code.find('\n', from), a.code.size());
-        out += wrap("    " + a.code.substr(from, nl - from), width, 6);
+        out += wrap("    " + a.code.substr(from, nl - from), width);
         from = nl + 1;
     }
     return out;
@@ -146,7 +150,7 @@ std::string verdict_lines(const run_report& r, std::size_t width) {
         out += "\nresult: FAILED\n";
     }
     for (const std::string& f : r.failures) {
-        out += wrap("  - " + f, width, 4);
+        out += wrap("  - " + f, width);
     }
     return out;
 }
@@ -156,7 +160,7 @@ std::string verdict_lines(const run_report& r, std::size_t width) {
 std::string format_closing(const run_report& r, const tools::table_layout& layout,
                            std::size_t width) {
     std::string out;
-    const std::string note = layout.hidden_note("the --json and --csv reports");
+    const std::string note = layout.hidden_note("--json and --csv have");
     if (!note.empty()) {
         out += wrap(note, width);
     }
@@ -177,7 +181,12 @@ std::string format_table(const run_report& r, std::size_t width) {
     for (const cell_result& c : r.cells) {
         rows.push_back(table_cells(c, repeated));
     }
-    const tools::table_layout layout(table_columns({.repeated = repeated}), width, rows);
+    const bool one_workload =
+        !r.cells.empty() && std::all_of(r.cells.begin(), r.cells.end(), [&](const cell_result& c) {
+            return !c.scenario && c.workload == r.cells.front().workload;
+        });
+    const tools::table_layout layout(
+        table_columns({.one_workload = one_workload, .repeated = repeated}), width, rows);
     std::string out = format_heading(r, width) + layout.header();
     for (const auto& row : rows) {
         out += layout.row(row);

@@ -17,17 +17,20 @@ namespace weft::stress {
 
 /// What the table's columns must make room for when it is printed a row at a time (their
 /// widths are fixed by the header): the longest executor and workload labels, the largest
-/// concurrency level, and whether cells ran more than once (a "spread" column).
+/// concurrency level, whether every row has the same workload (the heading names it) and whether
+/// cells ran more than once (a "spread" column).
 struct table_shape {
     std::size_t target_width = 8;
     std::size_t workload_width = 8;
     std::size_t concurrency_width = 4;
+    bool one_workload = false;
     bool repeated = false;
 };
 
-/// The table's columns, by priority: executor, workload, workers, conc, calls/s, p50, p99,
-/// errors, crashes and exactly once stay longest; then spread, p90, max, p99.9, balance, threads
-/// used, context switches, stalls, CPU user and sys, in the order they are left out last-first.
+/// The table's columns, by priority: executor, workload, conc, calls/s and exactly once stay
+/// longest, then p50 and p99, then workers, errors and crashes (all of these fit in 100
+/// columns); the workload goes before them when the heading names it; then spread, p90, max,
+/// p99.9, balance, threads used, context switches, stalls, CPU user and sys go first.
 [[nodiscard]] std::vector<tools::table_column> table_columns(const table_shape& shape);
 
 /// One cell's row, a string per column of table_columns().

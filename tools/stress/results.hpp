@@ -107,8 +107,8 @@ struct run_report {
     bool open_loop = false;
     std::vector<cell_result> cells;
     std::vector<idle_result> idle;
-    std::size_t repeat = 1;   ///< measured runs per cell (--repeat)
-    double p99_max_us = 0;    ///< --p99-max in microseconds; 0: no bound
+    std::size_t repeat = 1; ///< measured runs per cell (--repeat)
+    double p99_max_us = 0;  ///< --p99-max in microseconds; 0: no bound
     run_meta meta;
     std::optional<recommendation> advice;
     /// With --recommend and no advice: why ("no cell kept p99 within 5.00ms"). Empty otherwise.

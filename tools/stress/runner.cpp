@@ -144,12 +144,11 @@ task<void> ticker(sweep_state& st, const cell_context& ctx, phase_info ph) {
         } else {
             within = static_cast<double>(ctx.completed()) / static_cast<double>(ctx.tasks());
         }
-        const double cell =
-            (static_cast<double>(ph.step) + std::clamp(within, 0.0, 1.0)) /
-            static_cast<double>(ph.steps);
+        const double cell = (static_cast<double>(ph.step) + std::clamp(within, 0.0, 1.0)) /
+                            static_cast<double>(ph.steps);
         st.observer.progress(tools::progress_state{
-            .fraction = (static_cast<double>(st.cells_done) + cell) /
-                        static_cast<double>(st.cells_total),
+            .fraction =
+                (static_cast<double>(st.cells_done) + cell) / static_cast<double>(st.cells_total),
             .phase = ph.phase,
             .label = ph.label,
             .rate = elapsed > 0 ? static_cast<double>(ctx.completed()) / elapsed : 0,
@@ -159,13 +158,13 @@ task<void> ticker(sweep_state& st, const cell_context& ctx, phase_info ph) {
     }
 }
 
-/// Runs one phase of a cell on its books, with the ticker reporting it.
+/// Runs one phase of a cell on its books, with the ticker reporting it (a copy of `ph`).
 template <class Body>
 task<void> run_phase(sweep_state& st, std::unique_ptr<cell_context>& books, Body& body,
-                     phase_info ph) {
+                     const phase_info& ph) {
     future<void> tick;
     if (st.observer.progress) {
-        tick = weft::create_task(ticker(st, *books, std::move(ph)));
+        tick = weft::create_task(ticker(st, *books, ph));
     }
     co_await run_cell(st, books, body);
     if (tick.valid()) {
@@ -194,14 +193,14 @@ loop_totals sum_loop_stats() {
 
 /// One measured run of a cell, on fresh books.
 template <class Body>
-task<cell_result> measure_once(sweep_state& st, cell_result r, Body& body, phase_info ph) {
+task<cell_result> measure_once(sweep_state& st, cell_result r, Body& body, const phase_info& ph) {
     const stress_options& o = st.o;
     auto books =
         std::make_unique<cell_context>(o.tasks, deadline_in(o.duration_s), st.loops, o.hooks, true);
     const loop_totals loops_before = sum_loop_stats();
     const usage before = process_usage();
     const auto start = clock::now();
-    co_await run_phase(st, books, body, std::move(ph));
+    co_await run_phase(st, books, body, ph);
     const double wall = seconds_d(clock::now() - start).count();
     const usage after = process_usage();
     const loop_totals loops_after = sum_loop_stats();
@@ -224,16 +223,19 @@ task<cell_result> measure(sweep_state& st, cell_result r, Body body) {
     if (o.warmup_s > 0) {
         auto warm_ctx = std::make_unique<cell_context>(o.tasks, deadline_in(o.warmup_s), st.loops,
                                                        test_hooks{}, false);
-        co_await run_phase(st, warm_ctx, body, {"warm-up", name, 0, steps});
+        const phase_info ph{"warm-up", name, 0, steps};
+        co_await run_phase(st, warm_ctx, body, ph);
         warm = warm_ctx->check();
     }
     std::vector<cell_result> runs;
     for (std::size_t i = 0; i < o.repeat; ++i) {
-        const std::string label =
-            o.repeat == 1 ? name
-                          : name + " run " + std::to_string(i + 1) + "/" + std::to_string(o.repeat);
-        runs.push_back(co_await measure_once(st, r, body, {"measuring", label, steps - o.repeat + i,
-                                                           steps}));
+        // Named, not a braced temporary: GCC 12 destroys a coroutine argument's temporaries twice.
+        const phase_info ph{"measuring",
+                            o.repeat == 1 ? name
+                                          : name + " run " + std::to_string(i + 1) + "/" +
+                                                std::to_string(o.repeat),
+                            steps - o.repeat + i, steps};
+        runs.push_back(co_await measure_once(st, r, body, ph));
     }
     cell_result row = combine_runs(runs);
     row.lost += warm.lost;
@@ -302,34 +304,10 @@ task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
             slots.erase(s);
         }
     }
-    // What to watch per executor: the threads that ran its calls, and the pool itself (for
-    // process pools, the worker processes).
-    std::vector<idle_target> targets;
-    for (const auto& [target, slots] : st.slots_by_target) {
-        idle_target t{target, {}, nullptr};
-        for (std::size_t s : slots) {
-            t.thread_stats.push_back("/proc/self/task/" + std::to_string(thread_registry::tid(s)) +
-                                     "/schedstat");
-        }
-        targets.push_back(std::move(t));
-    }
-    for (const auto& p : pools) {
-        auto same = [&](const idle_target& t) { return t.label == p->spec().label; };
-        auto it = std::find_if(targets.begin(), targets.end(), same);
-        if (it == targets.end()) {
-            it = targets.insert(targets.end(), idle_target{p->spec().label, {}, nullptr});
-        }
-        it->executor = p.get();
-    }
-    // An executor with no thread and no worker process of its own has nothing to watch.
-    std::erase_if(targets, [](const idle_target& t) {
-        return t.thread_stats.empty() &&
-               (t.executor == nullptr || t.executor->worker_pids().empty());
-    });
+    std::vector<idle_target> targets = idle_targets(st.slots_by_target, pools);
     if (st.observer.progress) {
-        st.observer.progress(tools::progress_state{.fraction = 1.0,
-                                                   .phase = "idle check",
-                                                   .label = "executors at rest"});
+        st.observer.progress(tools::progress_state{
+            .fraction = 1.0, .phase = "idle check", .label = "executors at rest"});
     }
     st.report.idle = co_await check_idle(
         std::move(targets),

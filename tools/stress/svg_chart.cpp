@@ -157,12 +157,10 @@ std::string line_chart(const std::string& title, const std::string& y_title,
              "\" r=\"8\" fill=\"none\" stroke=\"#000\" stroke-width=\"2\"><title>" +
              html_escape(mark->text) + "</title></circle>\n";
         s += "<text x=\"" + fmt("%.1f", cx) + "\" y=\"" + fmt("%.1f", cy - 12) +
-             "\" font-size=\"11\" text-anchor=\"middle\">" + html_escape(mark->text) +
-             "</text>\n";
+             "\" font-size=\"11\" text-anchor=\"middle\">" + html_escape(mark->text) + "</text>\n";
     }
     s += "</svg>\n";
     return s;
 }
-
 
 } // namespace weft::stress
