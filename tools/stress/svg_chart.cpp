@@ -156,8 +156,12 @@ std::string line_chart(const std::string& title, const std::string& y_title,
         s += "<circle class=\"mark\" cx=\"" + fmt("%.1f", cx) + "\" cy=\"" + fmt("%.1f", cy) +
              "\" r=\"8\" fill=\"none\" stroke=\"#000\" stroke-width=\"2\"><title>" +
              html_escape(mark->text) + "</title></circle>\n";
-        s += "<text x=\"" + fmt("%.1f", cx) + "\" y=\"" + fmt("%.1f", cy - 12) +
-             "\" font-size=\"11\" text-anchor=\"middle\">" + html_escape(mark->text) + "</text>\n";
+        // The label beside the ring, on the side towards the middle: clear of the legend on the
+        // right and of the axis labels on the left.
+        const bool right_half = cx > left + pw / 2;
+        s += "<text x=\"" + fmt("%.1f", right_half ? cx - 12 : cx + 12) + "\" y=\"" +
+             fmt("%.1f", cy + 4) + "\" font-size=\"11\" font-weight=\"bold\" text-anchor=\"" +
+             (right_half ? "end" : "start") + "\">" + html_escape(mark->text) + "</text>\n";
     }
     s += "</svg>\n";
     return s;
