@@ -243,14 +243,18 @@ table_shape shape_of(const stress_options& o) {
     return shape;
 }
 
-/// The report files asked for, as (option, path); stdout ("-") is not a file.
+/// The report files asked for, as (option, path); "-" is stdout for --json and --csv (the HTML
+/// page has no stdout form: `--html -` is a file named "-").
 std::vector<std::pair<std::string, std::string>> report_files(const command_line& cl) {
     std::vector<std::pair<std::string, std::string>> files;
-    for (const auto& [option, path] : {std::pair{"--json", &cl.json}, std::pair{"--csv", &cl.csv},
-                                       std::pair{"--html", &cl.html}}) {
+    for (const auto& [option, path] :
+         {std::pair{"--json", &cl.json}, std::pair{"--csv", &cl.csv}}) {
         if (!path->empty() && *path != "-") {
             files.emplace_back(option, *path);
         }
+    }
+    if (!cl.html.empty()) {
+        files.emplace_back("--html", cl.html);
     }
     return files;
 }
