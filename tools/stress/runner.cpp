@@ -1,7 +1,8 @@
 // The sweep of `weft stress` (runner.hpp): each executor or scenario at each concurrency level in
-// a cell of its own, driven closed-loop or open-loop at a fixed rate (latency counted from the
-// intended send time), measured with its CPU, loop and thread figures; then the idle check, the
-// recommendation and the verdict.
+// a cell of its own, driven closed-loop or open-loop (drivers.hpp), warmed up once and measured
+// --repeat times with its CPU, loop and thread figures, the runs combined into one row
+// (repeat.hpp); the observer hears of each phase and each finished cell. Then the idle check,
+// the recommendation and the verdict.
 #include "runner.hpp"
 
 #include "drivers.hpp"
@@ -13,14 +14,11 @@
 #include "scenarios.hpp"
 #include "tracking.hpp"
 
-#include <weft/executors/run_in_executor.hpp>
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/gather.hpp>
 #include <weft/runtime/run.hpp>
-#include <weft/runtime/semaphore.hpp>
 #include <weft/runtime/sleep.hpp>
 #include <weft/runtime/stats.hpp>
-#include <weft/runtime/task_group.hpp>
 #include <weft/runtime/version.hpp>
 
 #include <algorithm>
@@ -125,8 +123,8 @@ std::optional<clock::time_point> deadline_in(double s) {
 /// One phase of a cell as the progress bar shows it: the warm-up is step 0 of a cell with a
 /// warm-up, each measured run one step more.
 struct phase_info {
-    std::string_view phase; ///< "warm-up" or "measuring"
-    std::string label;      ///< "tbb:4 cpu:50 x64", with "run 2/3" when repeated
+    std::string phase; ///< "warm-up", "measuring", or "measuring 2/3" when repeated
+    std::string label; ///< "tbb:4 cpu:50 x64"
     std::size_t step = 0;
     std::size_t steps = 1;
 };
@@ -230,11 +228,10 @@ task<cell_result> measure(sweep_state& st, cell_result r, Body body) {
     std::vector<cell_result> runs;
     for (std::size_t i = 0; i < o.repeat; ++i) {
         // Named, not a braced temporary: GCC 12 destroys a coroutine argument's temporaries twice.
-        const phase_info ph{"measuring",
-                            o.repeat == 1 ? name
-                                          : name + " run " + std::to_string(i + 1) + "/" +
+        const phase_info ph{o.repeat == 1 ? std::string("measuring")
+                                          : "measuring " + std::to_string(i + 1) + "/" +
                                                 std::to_string(o.repeat),
-                            steps - o.repeat + i, steps};
+                            name, steps - o.repeat + i, steps};
         runs.push_back(co_await measure_once(st, r, body, ph));
     }
     cell_result row = combine_runs(runs);
