@@ -2,6 +2,7 @@
 // and the exactly-once check proven by the test hooks.
 
 #include "runner.hpp"
+#include "sweep_progress.hpp"
 
 #include <gtest/gtest.h>
 
@@ -411,4 +412,18 @@ TEST(stress_runner, a_lost_call_on_a_process_pool_fails_the_run) {
     const run_report r = run_stress(o);
     EXPECT_EQ(r.cells.at(0).lost, 1u);
     EXPECT_FALSE(r.ok());
+}
+
+TEST(stress_progress, the_fraction_counts_the_idle_check_and_only_rises) {
+    EXPECT_DOUBLE_EQ(sweep_fraction(3, 0.5, 0), 0.5); // no idle check: the cells' share
+    EXPECT_DOUBLE_EQ(sweep_fraction(0, 0, 1), 0);
+    // 4 s in, half the cells done: a sweep of about 8 s, then 2 s of idle check.
+    EXPECT_DOUBLE_EQ(sweep_fraction(4, 0.5, 2), 0.4);
+    // A stalled cell (its share unchanged) still moves the bar forward as time passes.
+    EXPECT_GT(sweep_fraction(5, 0.5, 2), sweep_fraction(4, 0.5, 2));
+    // The sweep done: where the idle check takes over, then up to 0.99 until it ends.
+    EXPECT_DOUBLE_EQ(sweep_fraction(8, 1.0, 2), 0.8);
+    EXPECT_DOUBLE_EQ(idle_fraction(8, 0, 2), 0.8);
+    EXPECT_DOUBLE_EQ(idle_fraction(8, 1, 2), 0.9);
+    EXPECT_DOUBLE_EQ(idle_fraction(8, 5, 2), 0.99);
 }

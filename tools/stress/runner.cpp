@@ -5,6 +5,7 @@
 // the recommendation and the verdict.
 #include "runner.hpp"
 
+#include "cell_figures.hpp"
 #include "drivers.hpp"
 #include "idle_check.hpp"
 #include "pools.hpp"
@@ -12,13 +13,13 @@
 #include "recommend.hpp"
 #include "repeat.hpp"
 #include "scenarios.hpp"
+#include "sweep_progress.hpp"
 #include "tracking.hpp"
 
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/gather.hpp>
 #include <weft/runtime/run.hpp>
 #include <weft/runtime/sleep.hpp>
-#include <weft/runtime/stats.hpp>
 #include <weft/runtime/version.hpp>
 
 #include <algorithm>
@@ -37,63 +38,15 @@ namespace {
 
 using seconds_d = std::chrono::duration<double>;
 
-/// The measured phase's rows, from the cell's book-keeping.
-void fill_cell(cell_result& r, const cell_context& ctx, double wall_s, const usage& before,
-               const usage& after) {
-    r.submitted = ctx.issued();
-    r.completed = ctx.completed();
-    r.errors = ctx.errors();
-    const auto verdict = ctx.check();
-    r.lost = verdict.lost;
-    r.doubled = verdict.doubled;
-    r.wall_s = wall_s;
-    r.throughput = wall_s > 0 ? static_cast<double>(r.completed) / wall_s : 0;
-    const histogram h = ctx.latencies();
-    auto us = [](std::uint64_t ns) { return static_cast<double>(ns) / 1000.0; };
-    r.p50_us = us(h.percentile(50));
-    r.p90_us = us(h.percentile(90));
-    r.p99_us = us(h.percentile(99));
-    r.p999_us = us(h.percentile(99.9));
-    r.max_us = us(h.max());
-    r.mean_us = h.mean() / 1000.0;
-    r.user_s = after.user_s - before.user_s;
-    r.sys_s = after.sys_s - before.sys_s;
-    r.voluntary_cs = after.vcs - before.vcs;
-    r.involuntary_cs = after.ivcs - before.ivcs;
-    r.crashes = ctx.crashes();
-    std::vector<std::uint64_t> per_thread = ctx.per_thread();
-    for (std::uint64_t n : ctx.per_process()) {
-        per_thread.push_back(n);
-    }
-    std::uint64_t most = 0, total = 0;
-    for (std::uint64_t n : per_thread) {
-        if (n > 0) {
-            ++r.workers_used;
-            total += n;
-            most = std::max(most, n);
-        }
-    }
-    r.balance = most == 0 ? 0
-                          : static_cast<double>(total) / static_cast<double>(r.workers_used) /
-                                static_cast<double>(most);
-}
-
-/// The thread slots a cell's calls ran on.
-void note_threads(const cell_context& ctx, std::set<std::size_t>& slots) {
-    const std::vector<std::uint64_t> per_thread = ctx.per_thread();
-    for (std::size_t i = 0; i + 1 < per_thread.size(); ++i) {
-        if (per_thread[i] > 0) {
-            slots.insert(i);
-        }
-    }
-}
-
 struct sweep_state {
     const stress_options& o;
     const sweep_observer& observer;
     std::size_t loops;
     std::size_t cells_total;
     std::size_t cells_done = 0;
+    clock::time_point started = clock::now(); ///< when the sweep began (for sweep_fraction)
+    /// The idle check's expected length: its window and the settling before it (0: none).
+    double idle_expected_s = 0;
     run_report& report;
     std::map<std::string, std::set<std::size_t>> slots_by_target;
     /// The books of cells cut short (Ctrl-C): executor calls already running and the progress
@@ -145,8 +98,10 @@ task<void> ticker(sweep_state& st, const cell_context& ctx, phase_info ph) {
         const double cell = (static_cast<double>(ph.step) + std::clamp(within, 0.0, 1.0)) /
                             static_cast<double>(ph.steps);
         st.observer.progress(tools::progress_state{
-            .fraction =
-                (static_cast<double>(st.cells_done) + cell) / static_cast<double>(st.cells_total),
+            .fraction = sweep_fraction(seconds_d(clock::now() - st.started).count(),
+                                       (static_cast<double>(st.cells_done) + cell) /
+                                           static_cast<double>(st.cells_total),
+                                       st.idle_expected_s),
             .phase = ph.phase,
             .label = ph.label,
             .rate = elapsed > 0 ? static_cast<double>(ctx.completed()) / elapsed : 0,
@@ -172,21 +127,6 @@ task<void> run_phase(sweep_state& st, std::unique_ptr<cell_context>& books, Body
         } catch (const cancelled_error&) {
         }
     }
-}
-
-/// The runtime's own counters (weft::runtime_stats), summed over its loops.
-struct loop_totals {
-    std::uint64_t steps = 0, stalls = 0, tasks = 0;
-};
-
-loop_totals sum_loop_stats() {
-    loop_totals t;
-    for (const loop_stats& l : weft::runtime_stats()) {
-        t.steps += l.steps_run;
-        t.stalls += l.stalls;
-        t.tasks += l.tasks_created;
-    }
-    return t;
 }
 
 /// One measured run of a cell, on fresh books.
@@ -244,12 +184,27 @@ task<cell_result> measure(sweep_state& st, cell_result r, Body body) {
     co_return row;
 }
 
+/// Reports the idle check's progress every 100 ms: the executors at rest, nothing to count.
+task<void> idle_ticker(const sweep_state& st) {
+    const auto start = clock::now();
+    const double sweep_s = seconds_d(start - st.started).count();
+    for (;;) {
+        st.observer.progress(tools::progress_state{
+            .fraction =
+                idle_fraction(sweep_s, seconds_d(clock::now() - start).count(), st.idle_expected_s),
+            .phase = "idle check",
+            .label = "executors at rest"});
+        co_await weft::sleep(std::chrono::milliseconds(100));
+    }
+}
+
 task<std::size_t> loop_thread_slot() {
     co_return thread_registry::slot();
 }
 
 task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
     const stress_options& o = st.o;
+    st.started = clock::now();
     if (st.observer.started) {
         st.observer.started();
     }
@@ -302,13 +257,20 @@ task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
         }
     }
     std::vector<idle_target> targets = idle_targets(st.slots_by_target, pools);
+    future<void> tick;
     if (st.observer.progress) {
-        st.observer.progress(tools::progress_state{
-            .fraction = 1.0, .phase = "idle check", .label = "executors at rest"});
+        tick = weft::create_task(idle_ticker(st));
     }
     st.report.idle = co_await check_idle(
         std::move(targets),
         {.window_s = o.idle_s, .loops = st.loops, .spin = o.hooks.spin_while_idle});
+    if (tick.valid()) {
+        tick.cancel();
+        try {
+            co_await tick;
+        } catch (const cancelled_error&) {
+        }
+    }
 }
 
 } // namespace
@@ -370,8 +332,16 @@ run_report run_stress(const stress_options& o, const sweep_observer& observer) {
         pools.push_back(pool::make(e));
     }
     sweep_state st{
-        o, observer, report.loops, (pools.size() + o.scenarios.size()) * o.concurrency.size(),
-        0, report,   {},           retired};
+        .o = o,
+        .observer = observer,
+        .loops = report.loops,
+        .cells_total = (pools.size() + o.scenarios.size()) * o.concurrency.size(),
+        .idle_expected_s =
+            o.idle_s > 0 ? o.idle_s + std::chrono::duration<double>(settle_quiet).count() : 0,
+        .report = report,
+        .slots_by_target = {},
+        .retired = retired,
+    };
     try {
         weft::run(sweep(st, pools),
                   weft::options{.loops = report.loops,
