@@ -24,6 +24,7 @@ case ${1:-} in
     ;;
 esac
 
+bash scripts/install-deps.sh --bench # Google Benchmark, wrk, aiohttp: benchmark-only packages
 build=build/bench
 out=$build/all
 export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1

@@ -11,6 +11,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/install-deps.sh" --bench >&2 # the benchmark tools, when missing
 build=${WEFT_BENCH_BUILD:-$root/build/bench}
 results=$build/results-primitives
 python=/usr/bin/python3

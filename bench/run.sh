@@ -10,6 +10,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+bash "$root/scripts/install-deps.sh" --bench >&2 # the benchmark tools, when missing
 build=$root/build/bench
 results=$build/results
 python=/usr/bin/python3

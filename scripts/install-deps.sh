@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
-# Install every Debian 12 (bookworm) package needed to build and test weft.
-# Safe to re-run: when everything is already installed it exits without
-# touching apt.
+# Install the Debian 12 (bookworm) packages needed to build weft, run its tests and its demo:
+#   scripts/install-deps.sh           build, tests (nginx, curl, openssl, promtool and clang's
+#                                     fuzzer runtime are test peers), quick start
+#   scripts/install-deps.sh --bench   the same and the benchmarks' tools (Google Benchmark, wrk,
+#                                     aiohttp for the Python baselines); bench/all.sh asks for it
+# Safe to re-run: when everything is already installed it exits without touching apt.
 set -euo pipefail
+
+bench=0
+case ${1:-} in
+--bench) bench=1 ;;
+"") ;;
+*)
+    echo "usage: $0 [--bench]" >&2
+    exit 2
+    ;;
+esac
 
 PACKAGES=(
     g++
@@ -21,7 +34,6 @@ PACKAGES=(
     libgtest-dev
     libgmock-dev
     googletest
-    libbenchmark-dev
     libcli11-dev
     nlohmann-json3-dev
     libcurl4-openssl-dev
@@ -35,9 +47,10 @@ PACKAGES=(
     openssl
     prometheus
     nginx-light
-    wrk
-    python3-aiohttp
 )
+if [ "$bench" = 1 ]; then
+    PACKAGES+=(libbenchmark-dev wrk python3-aiohttp)
+fi
 
 log() { printf '[install-deps] %s\n' "$*"; }
 

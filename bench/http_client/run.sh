@@ -15,6 +15,7 @@ inflight=${3:-64}
 rounds=${4:-3}
 loops=$(nproc)  # weft::run's default: one loop per core
 here=$(cd "$(dirname "$0")" && pwd)
+bash "$here/../../scripts/install-deps.sh" --bench >&2 # aiohttp, wrk, Google Benchmark when missing
 . "$here/clients.sh"
 . "$here/nginx.sh"
 

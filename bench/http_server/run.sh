@@ -11,6 +11,7 @@ set -euo pipefail
 duration=${1:-10s}
 rounds=${2:-1}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+bash "$root/scripts/install-deps.sh" --bench >&2 # the benchmark tools, when missing
 build="$root/build/h-http-bench"
 work=$(mktemp -d /tmp/weft-http-bench.XXXXXX)
 pids=()

@@ -8,6 +8,7 @@
 set -euo pipefail
 duration=${1:-10s}
 root=$(cd "$(dirname "$0")/../.." && pwd)
+bash "$root/scripts/install-deps.sh" --bench >&2 # the benchmark tools, when missing
 build="$root/build/h-http-bench"
 work=$(mktemp -d /tmp/weft-https-bench.XXXXXX)
 pids=()

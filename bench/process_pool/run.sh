@@ -5,6 +5,7 @@
 # BUILD_DIR is a release build with -Dbench=enabled (default build/bench).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
+bash "$here/../../scripts/install-deps.sh" --bench >&2 # Google Benchmark and the rest, when missing
 build=${1:-build/bench}
 shift 2>/dev/null || true
 ninja -C "$build" bench/process_pool/weft-bench-process-pool >/dev/null

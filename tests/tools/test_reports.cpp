@@ -6,7 +6,6 @@
 #include "report_table.hpp"
 #include "runner.hpp"
 
-#include "common/progress_bar.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -197,11 +196,3 @@ TEST(stress_reports, table_lists_cells_failures_and_advice) {
     EXPECT_NE(t.find("idle check"), std::string::npos);
 }
 
-TEST(stress_reports, progress_line_has_a_bar_and_fixed_width) {
-    const std::string half = weft::tools::format_progress(0.5, "tbb:4 cpu:50 x8", 60);
-    EXPECT_TRUE(half.starts_with("\r[###############               ]  50%  tbb:4 cpu:50 x8"));
-    EXPECT_EQ(half.size(), 61u);
-    EXPECT_EQ(weft::tools::format_progress(2.0, "", 60).substr(0, 38),
-              "\r[##############################] 100%");
-    EXPECT_EQ(weft::tools::format_progress(-1, std::string(200, 'x'), 60).size(), 61u);
-}

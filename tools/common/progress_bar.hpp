@@ -14,17 +14,16 @@ namespace weft::tools {
 
 /// What the bar shows: how far the whole job is, what it does now, and how fast it goes.
 struct progress_state {
-    double fraction = 0;       ///< of the whole job, 0 to 1
-    std::string_view phase;    ///< "warm-up", "measuring", "idle check", "fetching"
-    std::string_view label;    ///< the item at hand ("tbb:4 cpu:50 x64")
-    double rate = 0;           ///< items or calls per second; 0: not shown
+    double fraction = 0;      ///< of the whole job, 0 to 1
+    std::string_view phase{}; ///< "warm-up", "measuring", "idle check", "fetching"
+    std::string_view label{}; ///< the item at hand ("tbb:4 cpu:50 x64")
+    double rate = 0;          ///< items or calls per second; 0: not shown
     std::string_view rate_unit = "/s";
 };
 
 /// One progress-bar line, "[#####     ]  42%  measuring  tbb:4 cpu:50 x64  12.3k/s  ETA 1m05s",
 /// cut or padded to exactly `width` columns. `eta_s` < 0: no estimate.
-[[nodiscard]] std::string format_progress(const progress_state& s, double eta_s,
-                                          std::size_t width);
+[[nodiscard]] std::string format_progress(const progress_state& s, double eta_s, std::size_t width);
 
 /// "1m05s", "42s", "2h03m": a duration as the bar shows it.
 [[nodiscard]] std::string eta_text(double seconds);

@@ -14,11 +14,11 @@ namespace weft::tools {
 /// One column: its title, a shorter title for narrow terminals, the width its cells usually
 /// need (for tables printed a row at a time), alignment and importance.
 struct table_column {
-    std::string title;
-    std::string short_title; ///< used when the full titles do not fit; empty: the title
-    std::size_t width = 0;   ///< expected cell width; the column is max(title, width) wide
-    bool left = false;       ///< left-aligned (text); numbers are right-aligned
-    int priority = 0;        ///< 0 is kept longest; the highest number is left out first
+    std::string title{};
+    std::string short_title{}; ///< used when the full titles do not fit; empty: the title
+    std::size_t width = 0;     ///< expected cell width; the column is max(title, width) wide
+    bool left = false;         ///< left-aligned (text); numbers are right-aligned
+    int priority = 0;          ///< 0 is kept longest; the highest number is left out first
 };
 
 /// The columns of a table laid out for a width: which are shown, with which titles, how wide.
