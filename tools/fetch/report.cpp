@@ -146,8 +146,7 @@ std::string summary_text(const std::string& label, const run_result& r, std::siz
     if (s.latency) {
         const latency_summary& l = *s.latency;
         out += indented("latency: p50 " + seconds_text(l.p50) + ", p90 " + seconds_text(l.p90) +
-                            ", p99 " + seconds_text(l.p99) + "; min " + seconds_text(l.min) +
-                            ", mean " + seconds_text(l.mean) + ", max " + seconds_text(l.max),
+                            ", p99 " + seconds_text(l.p99) + ", max " + seconds_text(l.max),
                         2, width);
     }
     out += indented("rate: " + fmt("%.1f", s.requests_per_s) + " requests/s, " +
