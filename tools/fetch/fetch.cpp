@@ -172,7 +172,8 @@ void print_text(const fetch_options& o, const run_result* seq, const run_result*
         print_text(o, ran_seq, ran_con, false);
     }
     std::fflush(stdout);
-    std::fprintf(stderr, "weft fetch: interrupted by %s: %zu URL(s) finished\n", name, finished);
+    std::fprintf(stderr, "weft fetch: interrupted by %s: %s finished\n", name,
+                 count_of(finished, "URL").c_str());
     weft::exit_by_signal(sig);
 }
 
@@ -219,8 +220,8 @@ int run_fetch(fetch_options o) {
     request_spec spec;
     std::unique_ptr<output_file> output;
     try {
-        urls = collect_urls(o);
         spec = build_request(o);
+        urls = collect_urls(o);
         if (urls.empty() && !o.demo) {
             throw input_error("no URLs (give them as arguments, --file F, - for stdin, or --demo)");
         }

@@ -174,7 +174,7 @@ def case_bad_inputs(srv):
         Run(["-d", "@" + huge, url]).expect(2, huge, "64 MiB")
         exactly = os.path.join(d, "exactly.bin")
         with open(exactly, "wb") as f:
-            f.truncate(64 << 20)  # at the limit: allowed (not sent: the URL is refused)
+            f.truncate(64 << 20)  # at the limit: read, then the bad URL is what is refused
         Run(["-d", "@" + exactly, "http://bad host/"]).expect(2, "space")
         Run(["-o", os.path.join(d, "no", "such", "dir", "out"), url]).expect(
             2, "No such file or directory")
