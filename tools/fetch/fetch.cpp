@@ -49,12 +49,15 @@ std::vector<std::string> collect_urls(const fetch_options& o) {
             raw.push_back(u);
         }
     }
+    if (raw.size() > max_urls) {
+        throw input_error("more than " + std::to_string(max_urls) + " URLs");
+    }
     if (!o.file.empty() && o.file != "-") {
-        auto more = read_url_file(o.file);
+        auto more = read_url_file(o.file, raw.size());
         raw.insert(raw.end(), more.begin(), more.end());
     }
     if (stdin_used) {
-        auto more = read_url_lines(std::cin);
+        auto more = read_url_lines(std::cin, "stdin", raw.size());
         raw.insert(raw.end(), more.begin(), more.end());
     }
     std::vector<std::string> urls;

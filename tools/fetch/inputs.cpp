@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include <sys/stat.h>
@@ -200,13 +201,32 @@ std::string normalise_url(const std::string& url) {
     return full;
 }
 
-std::vector<std::string> read_url_lines(std::istream& in) {
+std::vector<std::string> read_url_lines(std::istream& in, const std::string& name,
+                                        std::size_t before) {
     std::vector<std::string> out;
+    std::streambuf* buf = in.rdbuf();
     std::string line;
-    while (std::getline(in, line)) {
+    std::size_t number = 0;
+    for (bool more = buf != nullptr; more;) {
+        line.clear();
+        ++number;
+        int c = 0;
+        while ((c = buf->sbumpc()) != std::char_traits<char>::eof() && c != '\n') {
+            if (line.size() == max_url_line_bytes) {
+                throw input_error(name + ": line " + std::to_string(number) + " is longer than " +
+                                  std::to_string(max_url_line_bytes) +
+                                  " bytes (a URL a line is expected)");
+            }
+            line += static_cast<char>(c);
+        }
+        more = c != std::char_traits<char>::eof();
         const auto b = line.find_first_not_of(" \t\r");
         if (b == std::string::npos || line[b] == '#') {
             continue;
+        }
+        if (before + out.size() == max_urls) {
+            throw input_error(name + ": more than " + std::to_string(max_urls) +
+                              " URLs (the most one run takes)");
         }
         const auto e = line.find_last_not_of(" \t\r");
         out.push_back(line.substr(b, e - b + 1));
@@ -214,7 +234,7 @@ std::vector<std::string> read_url_lines(std::istream& in) {
     return out;
 }
 
-std::vector<std::string> read_url_file(const std::string& path) {
+std::vector<std::string> read_url_file(const std::string& path, std::size_t before) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         throw input_error("cannot read " + path + ": " + std::strerror(errno));
@@ -227,7 +247,7 @@ std::vector<std::string> read_url_file(const std::string& path) {
     if (!in) {
         throw input_error("cannot read " + path + ": " + std::strerror(errno));
     }
-    return read_url_lines(in);
+    return read_url_lines(in, "--file " + path, before);
 }
 
 request_spec build_request(const fetch_options& o) {

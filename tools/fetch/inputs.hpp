@@ -30,12 +30,21 @@ inline constexpr std::size_t max_data_bytes = std::size_t{64} << 20;
 /// characters, "http:/x").
 [[nodiscard]] std::string normalise_url(const std::string& url);
 
-/// The URLs of a list, one a line; blank lines and lines starting with '#' are skipped.
-[[nodiscard]] std::vector<std::string> read_url_lines(std::istream& in);
+/// The longest line a URL list may hold (64 KiB), and the most URLs one run takes (a million):
+/// a list without line breaks (/dev/zero) or without end fails instead of growing without bound.
+inline constexpr std::size_t max_url_line_bytes = std::size_t{64} << 10;
+inline constexpr std::size_t max_urls = 1'000'000;
+
+/// The URLs of a list, one a line; blank lines and lines starting with '#' are skipped. `name`
+/// says where the list comes from in messages ("--file urls.txt", "stdin"). @throws input_error
+/// for a line over max_url_line_bytes, or more than max_urls URLs (those before included).
+[[nodiscard]] std::vector<std::string> read_url_lines(std::istream& in, const std::string& name,
+                                                      std::size_t before = 0);
 
 /// The URLs of file `path`. @throws input_error naming the path and the system's reason when it
-/// cannot be read, or is a directory.
-[[nodiscard]] std::vector<std::string> read_url_file(const std::string& path);
+/// cannot be read, or is a directory, and as read_url_lines.
+[[nodiscard]] std::vector<std::string> read_url_file(const std::string& path,
+                                                     std::size_t before = 0);
 
 /// The request of -X, -H and -d: -d joins its pieces with '&' (curl's rule), reads @FILE pieces
 /// from their file, and makes the method POST unless -X names one. @throws input_error for a

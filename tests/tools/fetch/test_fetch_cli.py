@@ -216,7 +216,8 @@ def case_plurals(srv):
 
 
 def case_file_is_a_directory(srv):
-    """--file DIR names the path and says it is a directory; a missing file says so."""
+    """--file DIR names the path and says it is a directory; a missing file says so; a list is
+    bounded in line length and in URLs."""
     with tempfile.TemporaryDirectory() as d:
         Run(["--file", d]).expect(2, d, "Is a directory", where="err")
         missing = os.path.join(d, "urls.txt")
@@ -225,6 +226,12 @@ def case_file_is_a_directory(srv):
         with open(listed, "w") as f:
             f.write(f"# two URLs\n{srv.base}/bytes/5\n\n{srv.url('/bytes/10')}\n")
         Run(["--file", listed]).expect(0, "concurrent: 2 URLs, 15 bytes")
+        # Bounded: a list without line breaks, or with more URLs than a run takes.
+        Run(["--file", "/dev/zero"]).expect(2, "--file /dev/zero: line 1 is longer than 65536")
+        many = os.path.join(d, "many.txt")
+        with open(many, "w") as f:
+            f.write("x\n" * 1_000_001)
+        Run(["--file", many]).expect(2, many, "more than 1000000 URLs")
 
 
 def case_output_file(srv):
