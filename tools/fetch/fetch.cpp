@@ -89,6 +89,9 @@ public:
         if (path_.empty()) {
             return;
         }
+        if (path_ == "-") {
+            throw input_error("-o -: the report goes to stdout; give -o a file for the body");
+        }
         struct stat st {};
         existed_ = ::stat(path_.c_str(), &st) == 0;
         std::FILE* f = std::fopen(path_.c_str(), "ab"); // creates it, truncates nothing

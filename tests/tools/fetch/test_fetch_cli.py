@@ -242,6 +242,7 @@ def case_output_file(srv):
         with open(out, "rb") as f:
             check(f.read() == b"x" * 5000, "-o: the file is not the body")
         Run(["-o", out, srv.url("/echo"), srv.url("/echo")]).expect(2, "-o", "2 URLs")
+        Run(["-o", "-", srv.url("/echo")]).expect(2, "-o -")
         # A 404 still has a body, and -o keeps it, as curl does.
         Run(["-o", out, srv.url("/nothing-here")]).expect(0, "404")
         with open(out, "rb") as f:
