@@ -10,16 +10,19 @@ namespace weft::tools::fetch {
 namespace {
 
 void add_request_options(CLI::App& sub, fetch_options& o) {
-    sub.add_option("-X,--request", o.method, "HTTP method (default GET, or POST when -d is given)");
+    sub.add_option("-X,--request", o.method, "HTTP method (default GET, or POST when -d is given)")
+        ->type_name("METHOD");
     // allow_extra_args(false): each -H and -d takes one value, so a URL after it stays a URL.
     sub.add_option("-H,--header", o.header, "Request header 'Name: value' (repeatable)")
+        ->type_name("HEADER")
         ->allow_extra_args(false);
     sub.add_option("-d,--data", o.data,
                    "Request body: TEXT, or @FILE for a file's bytes, sent as they are; several "
                    "are joined with '&'; at most 64 MiB in all; makes the method POST")
+        ->type_name("TEXT|@FILE")
         ->allow_extra_args(false);
-    sub.add_option("-o,--output", o.output,
-                   "Write the body of the response to FILE (one URL only)");
+    sub.add_option("-o,--output", o.output, "Write the body of the response to FILE (one URL only)")
+        ->type_name("FILE");
     sub.add_flag("-v,--verbose", o.verbose,
                  "Print each request ('> ' lines) and response head ('< ' lines) on stderr");
     sub.add_flag("-L,--location", o.follow, "Follow redirects (3xx with Location)");
@@ -56,7 +59,8 @@ void add_fetch_options(CLI::App& sub, fetch_options& o) {
     sub.add_option("urls", o.urls,
                    "URLs to fetch; without a scheme, http:// is added ('localhost:8080/x'); '-' "
                    "reads them from stdin, one a line");
-    sub.add_option("--file,-f", o.file, "Read URLs from a file, one a line ('-' for stdin)");
+    sub.add_option("--file,-f", o.file, "Read URLs from a file, one a line ('-' for stdin)")
+        ->type_name("FILE");
     sub.add_flag("--sequential", o.sequential, "One request at a time");
     sub.add_flag("--compare", o.compare,
                  "Run the list sequentially, then concurrently, and compare the times");
