@@ -185,6 +185,13 @@ std::string error_kind(const std::exception& e) {
 task<void> fetch_all(const http::client& c, const std::vector<std::string>& urls, int concurrency,
                      const pass_settings& how, run_result& out) {
     out.concurrency = std::max(1, std::min<int>(concurrency, static_cast<int>(urls.size())));
+    // Each request in flight holds its own copy of a -d body: together they stay under
+    // max_bodies_in_flight, whatever the concurrency asked for.
+    if (const std::size_t b = how.spec != nullptr ? how.spec->body.size() : 0; b > 0) {
+        const auto room = static_cast<int>(
+            std::min<std::size_t>(std::max<std::size_t>(1, max_bodies_in_flight / b), 1u << 20));
+        out.concurrency = std::min(out.concurrency, room);
+    }
     out.results.assign(urls.size(), result{});
     progress bar(urls.size(), how.progress, how.mode);
     std::size_t next = 0;

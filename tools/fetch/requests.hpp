@@ -9,11 +9,16 @@
 #include <weft/net/http/client.hpp>
 #include <weft/runtime/task.hpp>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace weft::tools::fetch {
+
+/// The most that the copies of a -d body in flight may hold together (256 MiB): a large body
+/// lowers the concurrency (64 MiB: 4 at a time).
+inline constexpr std::size_t max_bodies_in_flight = std::size_t{256} << 20;
 
 /// How a pass runs besides its URLs and concurrency.
 struct pass_settings {
