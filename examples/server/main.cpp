@@ -2,7 +2,7 @@
 //
 //     weft-example-server --port 8080 [--loops N] [--workers N] [--queue N]
 //                         [--call-timeout-ms MS] [--grace-ms MS]
-//                         [--tls-cert FILE --tls-key FILE]
+//                         [--tls-cert FILE --tls-key FILE]       (--help lists them)
 //
 //   GET  /hash?text=...&rounds=N  a CPU-heavy hash, computed on the shared pool (weft::to_thread)
 //                                 so that the event loops keep serving meanwhile
@@ -16,6 +16,9 @@
 //   GET  /stats                   the server's, loops', executors' and jobs' counters as JSON
 //   GET  /metrics                 the same counters (and each route's request durations) in
 //                                 Prometheus's text format
+//
+// Errors are JSON too: {"error": "not found", "path": ...} (404), {"error": "method not allowed",
+// ...} (405, with Allow) and {"error": "internal server error"} (500).
 //
 // It prints "listening on 127.0.0.1:PORT" once it accepts connections (--port 0 picks a free
 // port). SIGTERM or SIGINT shut it down gracefully: it stops accepting, lets the requests in
@@ -41,6 +44,7 @@
 #include <weft/runtime/stats.hpp>
 #include <weft/runtime/task_group.hpp>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -48,6 +52,7 @@
 #include <csignal>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -88,7 +93,9 @@ std::optional<std::uint64_t> to_number(std::string_view text, std::uint64_t lo, 
 }
 
 server_response json_response(int status, const json& body) {
-    return server_response::json(body.dump() + "\n", status);
+    // Request text (a path, a query) may hold invalid UTF-8: replaced, so the body stays JSON.
+    return server_response::json(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                                 status);
 }
 
 server_response error_response(int status, std::string message) {
@@ -253,6 +260,24 @@ void add_routes(app& a) {
     });
 }
 
+/// A JSON API answers its errors in JSON too: an unknown path (404), a known path with another
+/// method (405, with Allow set by the server) and a handler that threw (500; the message stays in
+/// the server's log, not in the answer).
+void add_json_errors(weft::http::server& http) {
+    http.on_not_found([](request& req) -> weft::task<server_response> {
+        co_return json_response(404, {{"error", "not found"}, {"path", std::string(req.path())}});
+    });
+    http.on_method_not_allowed(
+        [](request& req, std::string_view allow) -> weft::task<server_response> {
+            co_return json_response(405, {{"error", "method not allowed"},
+                                          {"method", std::string(req.method())},
+                                          {"allow", std::string(allow)}});
+        });
+    http.on_error([](request&, std::exception_ptr) -> weft::task<server_response> {
+        co_return error_response(500, "internal server error");
+    });
+}
+
 /// While it lives, SIGTERM and SIGINT set `stop` (asyncio's loop.add_signal_handler). Without it,
 /// weft::run cancels the main task on these signals.
 class stop_on_signals {
@@ -306,6 +331,7 @@ weft::task<int> serve(config cfg) {
         {.max_body_size = 1 << 20, .server_name = "weft-example-server", .tls = std::move(tls)});
     app a{http, parsers, jobs};
     add_routes(a);
+    add_json_errors(http);
     http.route_metrics("/metrics", {.server_label = "example"});
     const weft::metrics::exported parser_metrics =
         weft::metrics::export_executor(parsers, "parser");
@@ -336,55 +362,56 @@ weft::task<int> serve(config cfg) {
     co_return 0;
 }
 
-std::optional<config> parse_args(int argc, char** argv) {
-    config cfg;
-    for (int i = 1; i < argc; ++i) {
-        const std::string_view flag = argv[i];
-        if (i + 1 == argc) {
-            return std::nullopt;
-        }
-        const std::string_view value = argv[++i];
-        if (flag == "--port") {
-            const auto v = to_number(value, 0, 65535);
-            if (!v) {
-                return std::nullopt;
-            }
-            cfg.port = static_cast<std::uint16_t>(*v);
-        } else if (flag == "--loops" || flag == "--workers" || flag == "--queue") {
-            const auto v = to_number(value, flag == "--loops" ? 0 : 1, 1024);
-            if (!v) {
-                return std::nullopt;
-            }
-            (flag == "--loops" ? cfg.loops : flag == "--workers" ? cfg.workers : cfg.queue) = *v;
-        } else if (flag == "--tls-cert" || flag == "--tls-key") {
-            (flag == "--tls-cert" ? cfg.tls_cert : cfg.tls_key) = std::string(value);
-        } else if (flag == "--call-timeout-ms" || flag == "--grace-ms") {
-            const auto v = to_number(value, 1, 3'600'000);
-            if (!v) {
-                return std::nullopt;
-            }
-            (flag == "--grace-ms" ? cfg.grace : cfg.call_timeout) = std::chrono::milliseconds(*v);
-        } else {
-            return std::nullopt;
-        }
+/// The command line, read with CLI11: --help lists the options (exit 0); a bad value names the
+/// option and exits 2.
+int parse_args(int argc, char** argv, config& cfg) {
+    CLI::App app{"weft-example-server: a small HTTP service on weft (routes: /hash, /parse, "
+                 "/jobs, /stats, /metrics)",
+                 "weft-example-server"};
+    app.add_option("--port", cfg.port, "TCP port on 127.0.0.1 (0 picks a free one)")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    app.add_option("--loops", cfg.loops, "Event loops (0: one per core)")
+        ->check(CLI::Range(0, 1024))
+        ->capture_default_str();
+    app.add_option("--workers", cfg.workers, "Parser processes, and background job workers")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    app.add_option("--queue", cfg.queue, "Jobs that may wait in the queue")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    auto ms = [&app](const char* name, std::chrono::milliseconds& out, const char* what) {
+        app.add_option_function<std::uint64_t>(
+               name, [&out](std::uint64_t v) { out = std::chrono::milliseconds(v); }, what)
+            ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{3'600'000}))
+            ->default_str(std::to_string(out.count()));
+    };
+    ms("--call-timeout-ms", cfg.call_timeout, "Limit for one parser call, in ms (then 504)");
+    ms("--grace-ms", cfg.grace, "How long shutdown waits for requests in progress, in ms");
+    CLI::Option* cert = app.add_option("--tls-cert", cfg.tls_cert,
+                                       "PEM certificate chain: serve HTTPS (needs --tls-key)");
+    CLI::Option* key =
+        app.add_option("--tls-key", cfg.tls_key, "PEM private key of --tls-cert (needs it)");
+    cert->needs(key);
+    key->needs(cert);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e); // --help: 0; a bad option: its message on stderr
+        return code == 0 ? 0 : 2;
     }
-    if (cfg.tls_cert.empty() != cfg.tls_key.empty()) {
-        return std::nullopt; // both or neither
-    }
-    return cfg;
+    return -1;
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
     weft::init(argc, argv); // first: starts the process pool's fork server before any thread
-    const std::optional<config> cfg = parse_args(argc, argv);
-    if (!cfg) {
-        std::cerr << "usage: weft-example-server [--port N] [--loops N] [--workers N] [--queue N]"
-                     " [--call-timeout-ms MS] [--grace-ms MS] [--tls-cert FILE --tls-key FILE]\n";
-        return 2;
+    config cfg;
+    if (const int done = parse_args(argc, argv, cfg); done >= 0) {
+        return done; // --help, or a bad command line
     }
     weft::options opts;
-    opts.loops = cfg->loops;
-    return weft::run(serve(*cfg), opts);
+    opts.loops = cfg.loops;
+    return weft::run(serve(cfg), opts);
 }

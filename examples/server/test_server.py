@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""Drives weft-example-server with curl: every route, a crash and a hang in the parser, a full job
-queue, /stats, /metrics, and a graceful shutdown on SIGTERM while a slow request is in flight;
-then HTTPS (--tls-cert/--tls-key) and a certificate reloaded on SIGHUP.
+"""Drives weft-example-server with curl: every route, JSON error bodies (404, 405), a crash and a
+hang in the parser, a full job queue, /stats, /metrics, and a graceful shutdown on SIGTERM while a
+slow request is in flight; then --help and bad arguments, HTTPS (--tls-cert/--tls-key) and a
+certificate reloaded on SIGHUP.
 
     test_server.py path/to/weft-example-server
 """
@@ -169,6 +170,37 @@ def test_parse(srv):
     check(time.monotonic() - started >= CALL_TIMEOUT_MS / 1000 * 0.9, "504 before the timeout")
     r = srv.post("/parse", "after: hang")
     check(r.status == 200 and r.json()["fields"] == {"after": "hang"}, f"after a hang: {r}")
+
+
+def test_json_errors(srv):
+    """A JSON API answers its errors in JSON: 404 for an unknown path, 405 for another method."""
+    r = srv.get("/no/such/path")
+    check(r.status == 404 and r.headers["content-type"] == "application/json", f"404: {r}")
+    check(r.json() == {"error": "not found", "path": "/no/such/path"}, f"404 body: {r}")
+    r = srv.get("/parse")
+    check(r.status == 405 and r.headers["content-type"] == "application/json", f"405: {r}")
+    check(r.json()["error"] == "method not allowed" and r.json()["method"] == "GET", f"{r}")
+    check("POST" in r.headers.get("allow", "") and r.json()["allow"] == r.headers["allow"],
+          f"405 names the allowed methods: {r}")
+    # A path with bytes that are not UTF-8 still gets valid JSON back (replaced characters).
+    r = srv.get("/caf%E9")
+    check(r.status == 404, f"404 for a non-UTF-8 path: {r}")
+    check(r.json()["error"] == "not found", f"non-UTF-8 path: {r}")
+
+
+def test_command_line():
+    """--help lists the options and exits 0; a bad value names the option and exits 2."""
+    out = subprocess.run([SERVER, "--help"], capture_output=True, timeout=30)
+    check(out.returncode == 0, f"--help: exit {out.returncode}: {out.stderr!r}")
+    for option in (b"--port", b"--loops", b"--workers", b"--queue", b"--call-timeout-ms",
+                   b"--grace-ms", b"--tls-cert", b"--tls-key"):
+        check(option in out.stdout, f"--help does not list {option!r}: {out.stdout!r}")
+    for args, names in ((["--port", "x"], b"--port"), (["--port", "70000"], b"--port"),
+                        (["--workers", "0"], b"--workers"), (["--grace-ms", "0"], b"--grace-ms"),
+                        (["--tls-cert", "a.pem"], b"--tls-key"), (["--bogus", "1"], b"--bogus"),
+                        (["--port"], b"--port")):
+        bad = subprocess.run([SERVER, *args], capture_output=True, timeout=30)
+        check(bad.returncode == 2 and names in bad.stderr, f"bad arguments {args}: {bad}")
 
 
 def job_status(srv, job_id):
@@ -362,16 +394,15 @@ def main():
     srv = Server("--loops", "2", "--workers", str(WORKERS), "--queue", str(QUEUE),
                  "--call-timeout-ms", str(CALL_TIMEOUT_MS), "--grace-ms", str(GRACE_MS))
     try:
-        for test in (test_hash, test_parse, test_jobs, test_queue_full, test_stats,
+        for test in (test_hash, test_json_errors, test_parse, test_jobs, test_queue_full, test_stats,
                      test_metrics, test_graceful_shutdown):
             started = time.monotonic()
             test(srv)
             print(f"ok {test.__name__} ({time.monotonic() - started:.1f} s)", flush=True)
     finally:
         srv.kill()
-    bad = subprocess.run([SERVER, "--port", "x"], capture_output=True, timeout=30)
-    check(bad.returncode == 2 and b"usage" in bad.stderr, f"bad arguments: {bad}")
-    print("ok bad_arguments")
+    test_command_line()
+    print("ok command_line")
     test_https_and_reload()
     print("ok https_and_reload")
 
