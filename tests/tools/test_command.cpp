@@ -35,7 +35,8 @@ TEST(stress_command, defaults_make_a_short_sweep) {
     EXPECT_EQ(o.executors.size(), 3u);
     EXPECT_EQ(o.workload.label, "cpu:50");
     EXPECT_EQ(o.concurrency, (std::vector<std::size_t>{1, 8, 64}));
-    EXPECT_EQ(o.tasks, 2000u);
+    EXPECT_EQ(o.tasks, 0u); // neither --tasks nor --duration: half a second per cell
+    EXPECT_DOUBLE_EQ(o.duration_s, 0.5);
     EXPECT_TRUE(o.scenarios.empty());
     EXPECT_DOUBLE_EQ(o.idle_s, 1.0);
     EXPECT_FALSE(o.hooks.lose_id.has_value());

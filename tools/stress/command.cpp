@@ -124,11 +124,11 @@ CLI::App* add_stress_options(CLI::App& app, command_line& cl) {
                     "Calls in flight at once, a sweep (example: 1,8,64,512)")
         ->check(spec_check(parse_concurrency, "LIST"))
         ->capture_default_str();
-    auto* tasks = sub->add_option("-n,--tasks", cl.tasks, "Calls per cell (example: --tasks 10000)")
-                      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}))
-                      ->capture_default_str();
+    auto* tasks = sub->add_option("-n,--tasks", cl.tasks,
+                                  "Calls per cell instead of a time (example: --tasks 10000)")
+                      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
     sub->add_option("-d,--duration", cl.duration_s,
-                    "Seconds per cell instead of a call count (example: --duration 2.5)")
+                    "Seconds per cell (default 0.5 unless --tasks; example: --duration 2.5)")
         ->check(tools::finite_number())
         ->check(CLI::Range(0.001, 3600.0))
         ->excludes(tasks);
@@ -199,7 +199,7 @@ stress_options to_options(const command_line& cl) {
     o.workload = parse_workload(cl.workload);
     o.concurrency = parse_concurrency(cl.concurrency);
     o.tasks = cl.tasks;
-    o.duration_s = cl.duration_s;
+    o.duration_s = cl.tasks == 0 && cl.duration_s == 0 ? default_cell_s : cl.duration_s;
     o.loops = cl.loops;
     o.warmup_s = cl.warmup_s;
     o.rate = cl.rate;

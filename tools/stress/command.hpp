@@ -13,13 +13,17 @@
 
 namespace weft::stress {
 
+/// Seconds per cell when neither --tasks nor --duration is given: long enough that a cell's
+/// figures are not dominated by start-up and scheduling noise (repeat.hpp's min_measured_s).
+inline constexpr double default_cell_s = 0.5;
+
 /// The raw command line of `weft stress`, as CLI11 fills it.
 struct command_line {
     std::string executors = "tbb,threads:2,inline";
     std::string workload = "cpu:50";
     std::string scenarios;
     std::string concurrency = "1,8,64";
-    std::uint64_t tasks = 2000;
+    std::uint64_t tasks = 0; ///< 0: not given (neither: default_cell_s per cell)
     double duration_s = 0;
     std::size_t loops = 1;
     double warmup_s = 0;

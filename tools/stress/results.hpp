@@ -82,13 +82,13 @@ struct recommendation {
     std::string best_target;
     std::size_t best_concurrency = 0;
     double best_throughput = 0;
-    std::string reason;
+    std::string reason{};
     double p99_us = 0; ///< the recommended cell's p99 latency
     /// Set when the pick lies at the edge of the sweep (its largest concurrency, or the largest
     /// pool of its kind): "the best may lie beyond: try -c 128,256". Empty otherwise.
-    std::string beyond;
+    std::string beyond{};
     /// What to write in code: the executor's construction and the cap on calls in flight.
-    std::string code;
+    std::string code{};
 };
 
 /// Where and when a run was made, for the JSON and CSV reports.
