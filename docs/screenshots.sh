@@ -23,10 +23,11 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$out"
+cd "$tmp" # the pages show their command line: keep its paths short
 
 "$weft" stress -e tbb:2,tbb:8,threads:8 -w cpu:20 -c 1,4,16,64 -n 4000 --recommend \
-    --no-progress --html "$tmp/executors.html" >/dev/null
-"$weft" stress --scenario all -c 2,16 -n 2000 --no-progress --html "$tmp/scenarios.html" >/dev/null
+    --no-progress --html executors.html >/dev/null
+"$weft" stress --scenario all -c 2,16 -n 2000 --no-progress --html scenarios.html >/dev/null
 
 for page in executors scenarios; do
     # --no-sandbox: Chromium refuses to run as root otherwise (CI containers run as root).
