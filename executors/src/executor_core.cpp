@@ -64,6 +64,9 @@ void executor_core::count_submitted() {
 void executor_core::accept(job j) {
     check_open();
     count_submitted();
+    if (auto* hook = before_enqueue_hook.load(std::memory_order_relaxed)) {
+        hook();
+    }
     try {
         (void)enqueue(j, /*wait_for_room=*/true);
     } catch (...) {
@@ -113,9 +116,11 @@ void executor_core::room_freed() noexcept {
     }
 }
 
+thread_local bool executor_core::refusing_ = false;
+
 bool executor_core::begin_job(bool abandoned) noexcept {
     my_shard().started.fetch_add(1, std::memory_order_relaxed);
-    return !abandoned && !cancel_pending_.load(std::memory_order_acquire);
+    return !abandoned && !refusing_ && !cancel_pending_.load(std::memory_order_acquire);
 }
 
 void executor_core::end_job(job_end how) noexcept {

@@ -34,6 +34,7 @@ public:
         std::size_t n =
             o.threads != 0 ? o.threads : std::max(1U, std::thread::hardware_concurrency());
         threads_.reserve(n);
+        live_.store(n, std::memory_order_seq_cst);
         for (std::size_t i = 0; i < n; ++i) {
             threads_.emplace_back([this, i] { work(i); });
         }
@@ -58,6 +59,10 @@ protected:
         if (sleepers_.load(std::memory_order_relaxed) != 0) {
             { std::lock_guard lock(mtx_); }
             work_cv_.notify_one();
+        }
+        if (stopping_.load(std::memory_order_seq_cst) &&
+            live_.load(std::memory_order_seq_cst) == 0) {
+            refuse_stranded();
         }
         return true;
     }
@@ -84,6 +89,34 @@ protected:
     }
 
 private:
+    /// A submit that counted its call before shutdown(wait=false) can push it after the last
+    /// worker left (leave() and this pair through seq_cst fences: either that worker sees the call
+    /// and stays, or the submitter sees no worker): the calls left in the queue fail with
+    /// executor_shut_down here rather than wait for the pool's destruction.
+    void refuse_stranded() noexcept {
+        const refusal r;
+        job j;
+        while (queue_.try_pop(j)) {
+            if (max_queue_ != 0) {
+                release_room();
+            }
+            j();
+            j = {};
+        }
+    }
+
+    /// A worker found the pool stopping and the queue empty: false when a call came meanwhile
+    /// (the worker stays for it), true when it may go.
+    bool leave() noexcept {
+        live_.fetch_sub(1, std::memory_order_seq_cst);
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (queue_.empty()) {
+            return true;
+        }
+        live_.fetch_add(1, std::memory_order_seq_cst);
+        return false;
+    }
+
     /// Takes one of the max_queue places; false when full and not waiting.
     /// @throws executor_shut_down when the pool stops while this waits.
     bool reserve_room(bool wait_for_room) {
@@ -153,7 +186,7 @@ private:
                 return stopping_.load(std::memory_order_seq_cst) || !queue_.empty();
             });
             sleepers_.fetch_sub(1, std::memory_order_seq_cst);
-            if (stopping_.load(std::memory_order_seq_cst) && queue_.empty()) {
+            if (stopping_.load(std::memory_order_seq_cst) && queue_.empty() && leave()) {
                 return; // stopping and drained
             }
         }
@@ -165,6 +198,7 @@ private:
     std::atomic<std::size_t> queued_{0}; ///< places taken in a bounded queue
     alignas(64) std::atomic<int> sleepers_{0};
     std::atomic<int> room_waiters_{0};
+    std::atomic<std::size_t> live_{0}; ///< workers that have not left (leave())
     std::atomic<bool> stopping_{false};
     std::mutex mtx_;
     std::condition_variable work_cv_;

@@ -12,6 +12,9 @@
 #include <array>
 #include <atomic>
 #include <cstddef>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -211,4 +214,105 @@ TEST(thread_pool, submit_blocks_for_room_off_the_loop) {
     pool.shutdown(true, false);
     EXPECT_EQ(pool.stats().completed, 3U);
     EXPECT_FALSE(g.timed_out());
+}
+
+namespace {
+
+/// Whether a thread named `name` lives in this process (/proc/self/task/*/comm).
+bool thread_named(const std::string& name) {
+    for (const auto& t : std::filesystem::directory_iterator("/proc/self/task")) {
+        std::ifstream comm(t.path() / "comm");
+        std::string n;
+        if (std::getline(comm, n) && n == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+weft::thread_pool* racing_pool = nullptr;
+thread_local bool racing_submitter = false;
+
+/// Runs in the submitter after its call is counted: shuts the pool down without waiting and
+/// waits for its only worker to leave, the worst case of a submit racing shutdown(wait=false).
+void shut_down_and_let_the_worker_leave() {
+    if (!racing_submitter) {
+        return;
+    }
+    racing_pool->shutdown(false, false);
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (thread_named("stranding/0") && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+    }
+}
+
+} // namespace
+
+// A call counted just before shutdown(wait=false) and queued after the last worker left is
+// failed with executor_shut_down at once, not stranded in the queue until the pool is destroyed.
+TEST(thread_pool, a_call_queued_after_the_last_worker_left_fails_with_executor_shut_down) {
+    weft::thread_pool pool({.threads = 1, .name = "stranding"});
+    ASSERT_TRUE(thread_named("stranding/0"));
+    racing_pool = &pool;
+    weft::detail::executor_core::before_enqueue_hook.store(&shut_down_and_let_the_worker_leave);
+    std::optional<weft::future<int>> f;
+    std::thread submitter([&] {
+        racing_submitter = true;
+        f = pool.submit([] { return 7; });
+    });
+    submitter.join();
+    weft::detail::executor_core::before_enqueue_hook.store(nullptr);
+    EXPECT_FALSE(thread_named("stranding/0"));
+    ASSERT_TRUE(f.has_value());
+    ASSERT_TRUE(f->done()) << "the call was left in the queue with no worker to run it";
+    EXPECT_THROW(std::rethrow_exception(f->exception()), weft::executor_shut_down);
+    EXPECT_EQ(pool.stats().cancelled, 1u);
+}
+
+// A submit racing shutdown(wait=false) from another thread either throws executor_shut_down or
+// returns a future that completes while the pool still exists: the call runs (its worker stays
+// for it) or fails with executor_shut_down. It is never left queued with no worker to run it,
+// waiting for the pool's destruction.
+TEST(thread_pool, a_submit_racing_shutdown_is_never_stranded) {
+    int ran = 0, refused = 0, rejected = 0;
+    for (int round = 0; round < 300; ++round) {
+        weft::thread_pool pool({.threads = 1});
+        std::atomic<int> ready{0};
+        std::optional<weft::future<int>> f;
+        std::thread submitter([&] {
+            ready.fetch_add(1);
+            while (ready.load() < 2) {
+            }
+            try {
+                f = pool.submit([] { return 7; });
+            } catch (const weft::executor_shut_down&) {
+                ++rejected;
+            }
+        });
+        ready.fetch_add(1);
+        while (ready.load() < 2) {
+        }
+        pool.shutdown(false, false);
+        submitter.join();
+        if (!f) {
+            continue;
+        }
+        const auto deadline = std::chrono::steady_clock::now() + 60s; // generous: a loaded CI
+        while (!f->done() && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::yield();
+        }
+        ASSERT_TRUE(f->done()) << "round " << round << ": the call was stranded in the queue";
+        if (f->exception() == nullptr) {
+            ++ran;
+            continue;
+        }
+        try {
+            std::rethrow_exception(f->exception());
+        } catch (const weft::executor_shut_down&) {
+            ++refused;
+        } catch (...) {
+            ADD_FAILURE() << "round " << round << ": an error other than executor_shut_down";
+        }
+    }
+    EXPECT_EQ(ran + refused + rejected, 300);
 }

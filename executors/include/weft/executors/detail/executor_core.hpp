@@ -58,6 +58,22 @@ public:
     /// shutdown(cancel_pending)): it then counts as cancelled once end_job() is called.
     bool begin_job(bool abandoned) noexcept;
     enum class job_end { completed, failed, cancelled, discarded };
+
+    /// While one lives on a thread, the jobs it runs are refused instead of run: begin_job()
+    /// returns false and the call fails with executor_shut_down. For calls queued after the last
+    /// worker left (a submit racing shutdown(wait=false)), which the submitter must not strand.
+    class refusal {
+    public:
+        refusal() noexcept { refusing_ = true; }
+        ~refusal() { refusing_ = false; }
+        refusal(const refusal&) = delete;
+        refusal& operator=(const refusal&) = delete;
+    };
+    [[nodiscard]] static bool refusing() noexcept { return refusing_; }
+
+    /// Tests only: called by accept() and try_accept() between counting a call and handing it
+    /// to the workers, the window in which a shutdown() on another thread can pass it by.
+    static inline std::atomic<void (*)()> before_enqueue_hook{nullptr};
     void end_job(job_end how) noexcept;
 
 protected:
@@ -102,6 +118,8 @@ private:
     /// Set (under mtx_) once shutdown(wait) waits: ending calls then count under mtx_ and notify.
     std::atomic<bool> waiting_{false};
 
+    static thread_local bool refusing_;
+
     alignas(64) mutable std::mutex mtx_;
     std::condition_variable idle_cv_;
     std::vector<promise<void>> room_waiters_;
@@ -118,7 +136,11 @@ public:
 
     void operator()() {
         if (!core_->begin_job(p_.future_cancelled())) {
-            p_.cancel(); // a no-op when the caller cancelled it already
+            if (executor_core::refusing()) {
+                (void)p_.set_exception(std::make_exception_ptr(executor_shut_down(
+                    "executor '" + core_->name() + "' stopped before the call could run")));
+            }
+            p_.cancel(); // a no-op when the caller cancelled it already, or it failed above
             fn_.reset();
             { [[maybe_unused]] promise<R> done = std::move(p_); }
             core_->end_job(executor_core::job_end::cancelled);
