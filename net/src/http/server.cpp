@@ -91,6 +91,14 @@ server& server::route(std::string_view method, std::string_view pattern, handler
 
 namespace {
 
+/// What an HTTPS port answers, unencrypted, to a plain HTTP request (as nginx does).
+std::string plain_http_on_tls_reply() {
+    static constexpr std::string_view body =
+        "This port speaks HTTPS: the request was plain HTTP.\n";
+    return "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + std::string(body);
+}
+
 // The pipeline of a server that does not listen yet (use() and the error pages), or throws.
 detail::pipeline& open_pipeline(server::impl& i, const char* what) {
     if (i.listening.load()) {
@@ -140,6 +148,7 @@ task<void> server::listen(std::string host, std::uint16_t port) {
         o.loops = impl_->opts.loops;
     }
     o.tls = impl_->opts.tls; // the handshake is done before the session starts
+    o.plain_http_reply = plain_http_on_tls_reply();
     std::shared_ptr<impl> self = impl_;
     auto on_connection = [self](net::connection c) -> task<void> {
         return impl::serve_connection(self, std::move(c));

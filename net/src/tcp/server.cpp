@@ -119,6 +119,7 @@ task<void> run_handler(std::shared_ptr<server_state> st, connection c) {
         return to_endpoint(reinterpret_cast<const sockaddr*>(&peer_addr), peer_len);
     };
     if (st->tls != nullptr) {
+        bool plain_http = false;
         try {
             co_await tls_accept(c, st->tls->get(), st->tls->options().handshake_timeout);
         } catch (const cancelled_error&) {
@@ -128,6 +129,13 @@ task<void> run_handler(std::shared_ptr<server_state> st, connection c) {
             // cheap for a peer to cause, so never above debug level.
             st->tls_failures.fetch_add(1, std::memory_order_relaxed);
             logger().debug("{}", e.what());
+            plain_http = c.impl()->tls != nullptr && c.impl()->tls->plain_http;
+            if (!plain_http || st->opts.plain_http_reply.empty()) {
+                co_return;
+            }
+        }
+        if (plain_http) { // outside the handler: co_await is not allowed there
+            co_await answer_plain_http(c, st->opts.plain_http_reply);
             co_return;
         }
     }

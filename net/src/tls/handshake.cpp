@@ -12,7 +12,9 @@
 #include <asio/ip/address.hpp>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <sys/socket.h>
 
+#include <cerrno>
 #include <cstring>
 #include <system_error>
 
@@ -74,6 +76,9 @@ task<void> handshake_steps(connection_impl* c) {
             continue;
         }
         t.failed = true;
+        const unsigned long first = ERR_peek_error();
+        t.plain_http =
+            ERR_GET_LIB(first) == ERR_LIB_SSL && ERR_GET_REASON(first) == SSL_R_HTTP_REQUEST;
         throw tls_error("TLS handshake with " + c->peer_endpoint().to_string() +
                         " failed: " + failure_reason(t, e));
     }
@@ -94,7 +99,39 @@ task<void> handshake(connection& c, std::chrono::milliseconds timeout) {
     }
 }
 
+/// Reads and drops what the peer sends until it ends or 64 KiB went by.
+task<void> drain_input(connection_impl* c) {
+    char buf[4096];
+    std::size_t total = 0;
+    while (total < 64 * 1024) {
+        const ssize_t n = ::recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+        if (n > 0) {
+            total += static_cast<std::size_t>(n);
+        } else if (n == 0) {
+            co_return;
+        } else if (would_block(errno)) {
+            co_await wait_ready(c, true);
+        } else if (errno != EINTR) {
+            co_return;
+        }
+    }
+}
+
 } // namespace
+
+task<void> answer_plain_http(connection& c, std::string_view reply) {
+    connection_impl* impl = c.impl();
+    const ssize_t n = ::send(impl->fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n != static_cast<ssize_t>(reply.size())) {
+        co_return;
+    }
+    ::shutdown(impl->fd, SHUT_WR);
+    try {
+        co_await weft::wait_for(drain_input(impl), std::chrono::seconds(1));
+    } catch (const timeout_error&) {
+    } catch (const net::error&) {
+    }
+}
 
 task<void> tls_accept(connection& c, std::shared_ptr<const tls_context> ctx,
                       std::chrono::milliseconds timeout) {

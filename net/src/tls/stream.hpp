@@ -22,6 +22,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace weft::net::detail {
 
@@ -51,6 +52,7 @@ struct tls_stream {
     std::string failure; ///< reason of the last TLS failure
     bool failed = false; ///< a fatal error or an abandoned record: no more writes, no close_notify
     bool close_sent = false;
+    bool plain_http = false; ///< the handshake failed because the peer sent a plain HTTP request
 };
 
 /// What a TLS step wants before it can go on.
@@ -91,6 +93,11 @@ void tls_abandon(connection_impl& c) noexcept;
 /// @throws tls_error (refused, or timed out); net::error; cancelled_error.
 [[nodiscard]] task<void> tls_accept(connection& c, std::shared_ptr<const tls_context> ctx,
                                     std::chrono::milliseconds timeout);
+/// After a server handshake failed on a plain HTTP request (tls_stream::plain_http): writes
+/// `reply` unencrypted, ends the sending side, and reads and drops what the peer sent (at most
+/// 64 KiB, for at most a second), so that closing does not reset the connection before the peer
+/// reads the reply. Best effort: a reply that does not fit the socket at once is not sent.
+[[nodiscard]] task<void> answer_plain_http(connection& c, std::string_view reply);
 /// The client side's handshake to host (SNI and name check per opts), within its timeout.
 /// @throws tls_error; net::error; cancelled_error.
 [[nodiscard]] task<void> tls_connect(connection& c, const tls_options& opts, std::string host);

@@ -1,7 +1,8 @@
 // The HTTP server over TLS: curl with --cacert (GET, a POST body, several requests on one
 // keep-alive connection), weft's own clients looping while reload_tls() swaps the certificate
 // from another thread (no request fails; openssl s_client sees the new serial afterwards), and a
-// reload from a bad file that throws and keeps the old certificate.
+// reload from a bad file that throws and keeps the old certificate; plain HTTP to the HTTPS port
+// answered with a 400.
 #include "../http/http_test.hpp"
 #include "../tcp/tcp_test.hpp"
 #include "tls_test.hpp"
@@ -108,6 +109,32 @@ WEFT_TCP_TEST_LOOPS(tls_http, curl_get_post_and_keep_alive, 2) {
     srv.close();
     co_await srv.wait_closed();
     EXPECT_EQ(srv.stats().tls_handshake_failures, 0U);
+}
+
+// Plain HTTP to the HTTPS port: a 400 in plain text, as nginx answers, then the end; the
+// handshake counts as failed. curl reads it, even with more of the request still unread.
+WEFT_TCP_TEST_LOOPS(tls_http, plain_http_on_the_https_port_gets_a_400, 2) {
+    weft::http::server_options so;
+    so.tls = weft::net::testing::server_tls();
+    weft::http::server srv(so);
+    add_routes(srv);
+    co_await srv.listen("127.0.0.1", 0);
+    weft::net::connection c = co_await weft::net::connection::connect("127.0.0.1", srv.port());
+    const std::string req =
+        "GET /hello HTTP/1.1\r\nHost: localhost\r\nX-Pad: " + std::string(20000, 'p') + "\r\n\r\n";
+    co_await c.write_all(std::span<const char>(req));
+    const std::string resp = co_await weft::net::testing::read_all(c);
+    EXPECT_TRUE(resp.starts_with("HTTP/1.1 400 Bad Request\r\n")) << resp;
+    EXPECT_NE(resp.find("Connection: close"), std::string::npos) << resp;
+    EXPECT_TRUE(resp.ends_with("the request was plain HTTP.\n")) << resp;
+    c.close();
+    const auto curl = co_await run_command_async(
+        "curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:" + std::to_string(srv.port()) +
+        "/hello");
+    EXPECT_EQ(curl.out, "400");
+    srv.close();
+    co_await srv.wait_closed();
+    EXPECT_EQ(srv.stats().tls_handshake_failures, 2U);
 }
 
 WEFT_TCP_TEST_LOOPS(tls_http, reload_under_load_serves_the_new_certificate, 2) {

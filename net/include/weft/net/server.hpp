@@ -42,6 +42,10 @@ struct server_options {
     /// stats().tls_handshake_failures (logged at debug level only). The certificate chain and key
     /// are required. None by default (plain TCP).
     std::optional<tls_options> tls{};
+    /// With tls: what the server writes, unencrypted, to a peer whose handshake failed because it
+    /// sent a plain HTTP request, before closing (nginx answers 400). Empty (the default): the
+    /// connection is just closed. weft's HTTP server sets a 400 response here.
+    std::string plain_http_reply{};
 };
 
 /// A server's counters.
