@@ -36,7 +36,8 @@ table_layout::table_layout(std::vector<table_column> columns, std::size_t max_wi
                 ++n;
             }
         }
-        return total + (n > 0 ? gap * (n - 1) : 0);
+        total_ = total + (n > 0 ? gap * (n - 1) : 0);
+        return total_;
     };
     if (measure() <= max_width_ || max_width_ == 0) {
         return;
@@ -88,19 +89,11 @@ std::string table_layout::line(const std::vector<std::string>& cells) const {
 
 std::string table_layout::header() const {
     std::vector<std::string> titles;
-    std::size_t total = 0, n = 0;
-    for (std::size_t i = 0; i < columns_.size(); ++i) {
-        titles.push_back(title_of(columns_[i], short_titles_));
-        if (shown_[i]) {
-            total += widths_[i];
-            ++n;
-        }
+    for (const table_column& c : columns_) {
+        titles.push_back(title_of(c, short_titles_));
     }
-    total += n > 0 ? gap * (n - 1) : 0;
-    if (max_width_ > 0) {
-        total = std::min(total, max_width_);
-    }
-    return line(titles) + std::string(total, '-') + "\n";
+    const std::size_t rule = max_width_ > 0 ? std::min(total_, max_width_) : total_;
+    return line(titles) + std::string(rule, '-') + "\n";
 }
 
 std::string table_layout::row(const std::vector<std::string>& cells) const {

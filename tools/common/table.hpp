@@ -44,6 +44,7 @@ private:
     std::vector<table_column> columns_;
     std::vector<bool> shown_;
     std::vector<std::size_t> widths_;
+    std::size_t total_ = 0; ///< the shown columns' widths and the gaps between them
     bool short_titles_ = false;
     std::size_t max_width_ = 0;
     [[nodiscard]] std::string line(const std::vector<std::string>& cells) const;

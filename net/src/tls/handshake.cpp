@@ -104,15 +104,14 @@ task<void> drain_input(connection_impl* c) {
     char buf[4096];
     std::size_t total = 0;
     while (total < 64 * 1024) {
-        const ssize_t n = ::recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+        const ssize_t n =
+            uninterrupted([&] { return ::recv(c->fd, buf, sizeof buf, MSG_DONTWAIT); });
         if (n > 0) {
             total += static_cast<std::size_t>(n);
-        } else if (n == 0) {
-            co_return;
-        } else if (would_block(errno)) {
+        } else if (n < 0 && would_block(errno)) {
             co_await wait_ready(c, true);
-        } else if (errno != EINTR) {
-            co_return;
+        } else {
+            co_return; // the end, or an error
         }
     }
 }
@@ -121,7 +120,8 @@ task<void> drain_input(connection_impl* c) {
 
 task<void> answer_plain_http(connection& c, std::string_view reply) {
     connection_impl* impl = c.impl();
-    const ssize_t n = ::send(impl->fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    const ssize_t n = uninterrupted(
+        [&] { return ::send(impl->fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT); });
     if (n != static_cast<ssize_t>(reply.size())) {
         co_return;
     }
