@@ -6,6 +6,10 @@
 
 #include "helper_processes.hpp"
 
+#if WEFT_WITH_REDIS_POOL
+#include "../redis_pool/worker_mode.hpp"
+#endif
+
 #include <weft/executors/init.hpp>
 #include <weft/runtime/error.hpp>
 
@@ -93,8 +97,13 @@ void init(int argc, char** argv) {
         args.emplace_back(argv[i]);
     }
     run_helper_if_asked(server_env, &fork_server_main);
-    std::lock_guard lock(server_mtx);
-    own_fork_server();
+    {
+        std::lock_guard lock(server_mtx);
+        own_fork_server();
+    }
+#if WEFT_WITH_REDIS_POOL
+    detail::rp::run_worker_if_asked(argc, argv); // serves and exits when asked
+#endif
 }
 
 bool initialized() noexcept {

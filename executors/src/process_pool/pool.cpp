@@ -32,24 +32,6 @@ void on_future_done(waiter_node* n) noexcept {
     rec->release();
 }
 
-/// What an error report from a worker becomes for the awaiter: the registered exception type
-/// when there is one, else remote_error.
-std::exception_ptr remote_exception(const std::string& fn, std::string_view payload) {
-    error_report r;
-    if (!get_error_report(payload, r)) {
-        return std::make_exception_ptr(
-            remote_error(fn, "unknown", "malformed error report from the worker"));
-    }
-    if (remote_exception_factory make = find_remote_exception(r.mangled)) {
-        try {
-            return make(r.what);
-        } catch (...) {
-            return std::current_exception();
-        }
-    }
-    return std::make_exception_ptr(remote_error(fn, r.readable, r.what));
-}
-
 } // namespace
 
 void end_call(remote_call_rec* rec, executor_core::job_end how) noexcept {

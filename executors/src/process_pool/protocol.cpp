@@ -1,8 +1,11 @@
 // The process pool's frame codec (see protocol.hpp for the format): the encoders the parent and
 // the worker use to build frames and error reports, and the error-report decoder. The frame
-// decoder both ends read with is inline in the header.
+// decoder both ends read with is inline in the header; and what an error report becomes for the
+// awaiter (shared with the redis pool, whose workers send the same reports).
 
 #include "protocol.hpp"
+
+#include <weft/executors/remote.hpp>
 
 namespace weft::detail::pp {
 
@@ -53,6 +56,22 @@ void put_error_report(std::string& out, const char* mangled, std::string_view re
 
 bool get_error_report(std::string_view payload, error_report& r) {
     return get_str(payload, r.mangled) && get_str(payload, r.readable) && get_str(payload, r.what);
+}
+
+std::exception_ptr remote_exception(const std::string& fn, std::string_view report) {
+    error_report r;
+    if (!get_error_report(report, r)) {
+        return std::make_exception_ptr(
+            remote_error(fn, "unknown", "malformed error report from the worker"));
+    }
+    if (remote_exception_factory make = find_remote_exception(r.mangled)) {
+        try {
+            return make(r.what);
+        } catch (...) {
+            return std::current_exception();
+        }
+    }
+    return std::make_exception_ptr(remote_error(fn, r.readable, r.what));
 }
 
 bool split_call(std::string_view payload, std::string_view& key, std::string_view& args) noexcept {

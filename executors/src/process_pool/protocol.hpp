@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -120,6 +121,10 @@ struct error_report {
 
 /// Reads an error report; false when it is cut short (the fields read so far are kept).
 bool get_error_report(std::string_view payload, error_report& r);
+
+/// What an error report from a worker becomes for the awaiter of fn: the registered exception
+/// type when there is one (WEFT_REMOTE_EXCEPTION), else remote_error.
+std::exception_ptr remote_exception(const std::string& fn, std::string_view report);
 
 /// Splits "u16 key length | key | arguments".
 bool split_call(std::string_view payload, std::string_view& key, std::string_view& args) noexcept;

@@ -1,9 +1,9 @@
-// The runtime's one door for the layers above it inside libweft (net/): a loop's Asio
-// io_context, on which sockets and timers complete on the loop's thread, and the loops of the
-// weft::run() a loop belongs to, on which a server puts one acceptor each. Everything else of a
-// loop's engine (runtime/src/loop_impl.hpp) stays private to runtime/; the build puts this
-// folder, not runtime/src, on net's include path. Not installed: applications use the public
-// headers.
+// The runtime's one door for the layers above it inside libweft (net/, and executors/ for the
+// redis pool's connections): a loop's Asio io_context, on which sockets and timers complete on the
+// loop's thread, and the loops of the weft::run() a loop belongs to, on which a server puts one
+// acceptor each. Everything else of a loop's engine (runtime/src/loop_impl.hpp) stays private to
+// runtime/; the build puts this folder, not runtime/src, on those layers' include paths. Not
+// installed: applications use the public headers.
 #pragma once
 
 #include <cstddef>
