@@ -5,7 +5,7 @@ docs/README.md describes the conventions (markers are HTML comments just above a
 
     <!-- weft:body -->                 the block is the body of a weft::task<void> coroutine
     <!-- weft:prelude ... -->          hidden declarations placed before the block
-    <!-- weft:needs net -->            compiled only in builds with net/ (or: process_pool)
+    <!-- weft:needs net -->            compiled only in builds with net/ (or: process_pool, redis_pool)
     <!-- weft:excerpt examples/X.cpp -->  not compiled here: its lines must appear, in order, in X
     <!-- weft:fails MESSAGE -->        must NOT compile, with MESSAGE in the compiler's output
     <!-- weft:skip REASON -->          not compiled (pseudo-code, say)
@@ -37,7 +37,7 @@ import subprocess
 import sys
 import tempfile
 
-GROUPS = ("core", "net", "process_pool")
+GROUPS = ("core", "net", "process_pool", "redis_pool")
 FENCE = re.compile(r"^(\s*)(```+|~~~+)\s*([^\s`]*)")
 MARKER = re.compile(r"^weft:(\w+)\s*(.*)$", re.S)
 CPP_ALIASES = {"c++", "cxx", "cc", "hpp", "c++20"}

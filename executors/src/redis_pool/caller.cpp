@@ -392,7 +392,10 @@ void caller::drop(redis_call_rec* rec, bool forget) {
             forget_remotely(rec);
         }
     }
-    rec->where = place_gone; // a waiting one stays in waiting_ until pump() drops it
+    if (rec->in_waiting) {
+        ++ended_waiting_; // it stays in waiting_ until pump() or prune_waiting() drops it
+    }
+    rec->where = place_gone;
 }
 
 void caller::fail(redis_call_rec* rec, std::exception_ptr e) {
@@ -491,6 +494,7 @@ void caller::sweep() {
                                     std::to_string(opts_.call_timeout.count()) + " ms)")));
     }
     fail_unreachable(now);
+    prune_waiting();
     if (reading_ &&
         now - read_sent_ > std::chrono::milliseconds(read_block_ms) + opts_.connect_timeout) {
         reading_ = false;
@@ -501,14 +505,19 @@ void caller::sweep() {
     arm_sweep();
 }
 
+// Calls Redis may not have fail once it has been unreachable for connect_timeout (since the call
+// was made, or since it went down). Calls it has are kept for its return (with persistence, a
+// restart loses none), except once the pool is shut down: then every call fails, so that a
+// destructor waits for an absent Redis no longer than connect_timeout.
 void caller::fail_unreachable(clock::time_point now) {
     if (cmd_->ready() || down_since_ == clock::time_point{}) {
         return;
     }
+    const bool all = is_shut_down();
     std::vector<redis_call_rec*> late;
     for (const auto& [seq, rec] : calls_) {
         const bool unsure =
-            rec->where == place_waiting || (rec->where == place_sent && rec->entry.empty());
+            all || rec->where == place_waiting || (rec->where == place_sent && rec->entry.empty());
         if (unsure && now - std::max(down_since_, rec->submitted) >= opts_.connect_timeout) {
             late.push_back(rec);
         }
@@ -520,6 +529,25 @@ void caller::fail_unreachable(clock::time_point now) {
                       " unreachable for " + std::to_string(opts_.connect_timeout.count()) +
                       " ms (options.connect_timeout): " + cmd_->last_error())));
     }
+}
+
+// Calls that ended while waiting (cancelled, timed out, failed) leave waiting_ here rather than
+// when pump() reaches them, which it does not while Redis is down: their memory and their place
+// under max_waiting are given back.
+void caller::prune_waiting() {
+    if (ended_waiting_ == 0) {
+        return;
+    }
+    ended_waiting_ = 0;
+    std::erase_if(waiting_, [this](redis_call_rec* rec) {
+        if (rec->where != place_gone) {
+            return false;
+        }
+        rec->in_waiting = false;
+        held_.fetch_sub(1, std::memory_order_relaxed);
+        rec->release();
+        return true;
+    });
 }
 
 } // namespace weft::detail::rp

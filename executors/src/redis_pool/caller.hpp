@@ -78,6 +78,7 @@ private:
     void arm_sweep();
     void sweep();
     void fail_unreachable(clock::time_point now);
+    void prune_waiting();
 
     redis_pool::options opts_;
     redis_address address_;
@@ -102,6 +103,7 @@ private:
     bool reading_ = false; ///< an XREAD is out
     clock::time_point read_sent_{};
     clock::time_point down_since_{};
+    std::size_t ended_waiting_ = 0; ///< calls in waiting_ that ended there
     bool sweep_armed_ = false;
     bool closing_ = false;
 

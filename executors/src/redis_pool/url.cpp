@@ -51,8 +51,9 @@ int parse_int(std::string_view s, int lo, int hi, const char* what) {
     int v = 0;
     auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
     if (s.empty() || ec != std::errc() || p != s.data() + s.size() || v < lo || v > hi) {
-        bad(std::string(what) + " \"" + std::string(s) + "\" is not a number from " +
-            std::to_string(lo) + " to " + std::to_string(hi));
+        // The text is not repeated: a URL missing its '@' puts a password where the port goes.
+        bad(std::string(what) + " is not a number from " + std::to_string(lo) + " to " +
+            std::to_string(hi));
     }
     return v;
 }

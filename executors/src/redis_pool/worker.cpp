@@ -147,6 +147,7 @@ void server::read_more() {
         return;
     }
     reading_ = true;
+    read_sent_ = loop_.time();
     const std::string count = std::to_string(room());
     reader_->command({"XREADGROUP", "GROUP", group_name, me_, "COUNT", count, "BLOCK", "1000",
                       "STREAMS", keys_.calls, ">"},

@@ -15,6 +15,7 @@
 
 #include <weft/executors/process_pool.hpp>
 #include <weft/executors/redis_pool.hpp>
+#include <weft/runtime/clock.hpp>
 #include <weft/runtime/event.hpp>
 #include <weft/runtime/loop.hpp>
 #include <weft/runtime/task.hpp>
@@ -85,6 +86,9 @@ private:
     void reclaim();
     void claimed(redisReply* r, std::shared_ptr<std::unordered_map<std::string, std::size_t>> d);
     void heartbeat();
+    /// Drops the reader when its XREADGROUP (BLOCK 1 s) has had no answer for far longer: a
+    /// connection that died without a word (the keepalive would take half a minute).
+    void check_reader();
     void arm_heartbeat();
     void arm_reclaim();
     /// fn, run only while this server lives (timers and callbacks queued on the loop outlive it).
@@ -117,6 +121,7 @@ private:
     bool flush_queued_ = false;
     bool group_ready_ = false;
     bool reading_ = false;
+    clock::time_point read_sent_{}; ///< when the XREADGROUP out was sent
     bool reclaiming_ = false;
     bool draining_ = false;
     bool stopping_ = false;

@@ -206,6 +206,14 @@ void server::heartbeat() {
     }
 }
 
+void server::check_reader() {
+    if (reading_ &&
+        loop_.time() - read_sent_ > std::chrono::milliseconds(1000) + opts_.connect_timeout) {
+        reading_ = false;
+        reader_->reset("no answer to XREADGROUP");
+    }
+}
+
 void server::arm_heartbeat() {
     const auto every = std::max<std::chrono::milliseconds>(opts_.visibility_timeout / 3,
                                                            std::chrono::milliseconds(10));

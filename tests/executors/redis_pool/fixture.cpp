@@ -244,21 +244,31 @@ void workers::kill(std::size_t i) {
     }
 }
 
-bool workers::stop_all() {
-    bool clean = true;
+std::string workers::stop_all() {
+    std::string unclean;
     for (pid_t& p : pids_) {
         if (p > 0) {
             ::kill(p, SIGTERM);
         }
     }
     for (pid_t& p : pids_) {
-        if (p > 0) {
-            const int status = reap(p, std::chrono::seconds(20));
-            clean = clean && status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-            p = -1;
+        if (p <= 0) {
+            continue;
         }
+        const int status = reap(p, std::chrono::seconds(20));
+        // Exit status 0 after a drain; a worker still starting when SIGTERM came dies by it.
+        const bool clean = status != -1 && ((WIFEXITED(status) && WEXITSTATUS(status) == 0) ||
+                                            (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM));
+        if (!clean) {
+            unclean += "worker " + std::to_string(p) +
+                       (status == -1 ? " did not exit within 20 s of SIGTERM; "
+                        : WIFEXITED(status)
+                            ? " exited with " + std::to_string(WEXITSTATUS(status)) + "; "
+                            : " died by signal " + std::to_string(WTERMSIG(status)) + "; ");
+        }
+        p = -1;
     }
-    return clean;
+    return unclean;
 }
 
 } // namespace rp_test

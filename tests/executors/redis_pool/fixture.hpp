@@ -57,9 +57,9 @@ public:
     std::size_t start_one();
     /// SIGKILL worker i and reap it.
     void kill(std::size_t i);
-    /// SIGTERM every live worker and wait for each (20 s, then SIGKILL); returns whether all
-    /// exited with status 0.
-    bool stop_all();
+    /// SIGTERM every live worker and waits for each (20 s, then SIGKILL); returns what went
+    /// wrong (empty when each drained and exited 0, or died by the SIGTERM while starting).
+    std::string stop_all();
     [[nodiscard]] pid_t pid(std::size_t i) const { return pids_.at(i); }
 
 private:

@@ -64,7 +64,7 @@ TEST(RedisPoolFaults, WorkersKilledMidRunLoseNoCall) {
         EXPECT_EQ(s.completed, static_cast<std::uint64_t>(n));
         EXPECT_EQ(s.failed, 0u);
     }());
-    EXPECT_TRUE(w.stop_all());
+    EXPECT_EQ(w.stop_all(), "");
     EXPECT_EQ(redis.integer({"XLEN", "weft:{" + q + "}:calls"}), 0);
 }
 
@@ -90,7 +90,7 @@ TEST(RedisPoolFaults, APoisonCallEndsInTheDeadLetterStream) {
     EXPECT_EQ(count_lines(runs), 3u);
     EXPECT_EQ(redis.integer({"XLEN", "weft:{" + q + "}:dead"}), 1);
     EXPECT_EQ(redis.integer({"XLEN", "weft:{" + q + "}:calls"}), 0);
-    EXPECT_TRUE(w.stop_all());
+    EXPECT_EQ(w.stop_all(), "");
     remove_tree(dir);
 }
 
@@ -114,5 +114,5 @@ TEST(RedisPoolFaults, RedisRestartedMidRunLosesNoCall) {
         pool.shutdown(); // counts settle once every call has ended
         EXPECT_EQ(pool.stats().completed, static_cast<std::uint64_t>(n));
     }());
-    EXPECT_TRUE(w.stop_all());
+    EXPECT_EQ(w.stop_all(), "");
 }

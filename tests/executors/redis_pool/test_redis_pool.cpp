@@ -65,7 +65,7 @@ TEST(RedisPool, ValuesUserTypesAndExceptionsCross) {
         EXPECT_EQ(s.failed, 2u);
         EXPECT_TRUE(pool.connected());
     }());
-    EXPECT_TRUE(w.stop_all());
+    EXPECT_EQ(w.stop_all(), "");
     // Every call was acknowledged and deleted, and the worker left the group when it drained.
     EXPECT_EQ(redis.integer({"XLEN", calls_key(q)}), 0);
 }
@@ -89,7 +89,7 @@ TEST(RedisPool, ManyCallsInFlightAllArrive) {
         pool.shutdown(); // counts settle once every call has ended
         EXPECT_EQ(pool.stats().completed, static_cast<std::uint64_t>(n));
     }());
-    EXPECT_TRUE(w.stop_all());
+    EXPECT_EQ(w.stop_all(), "");
 }
 
 TEST(RedisPool, CancelledBeforeAWorkerTakesItNeverRuns) {
@@ -110,7 +110,7 @@ TEST(RedisPool, CancelledBeforeAWorkerTakesItNeverRuns) {
         EXPECT_EQ(pool.stats().cancelled, 1u);
     }());
     EXPECT_EQ(count_lines(marker), 1u); // only the second call ran
-    EXPECT_TRUE(w.stop_all());
+    EXPECT_EQ(w.stop_all(), "");
     remove_tree(dir);
 }
 
@@ -132,7 +132,7 @@ TEST(RedisPool, CancelledWhileRunningKillsTheChild) {
         // The worker goes on with the next call.
         EXPECT_EQ(co_await weft::run_in_executor(pool, add, 1, 1), 2);
     }());
-    EXPECT_TRUE(w.stop_all());
+    EXPECT_EQ(w.stop_all(), "");
     remove_tree(dir);
 }
 
@@ -152,7 +152,7 @@ TEST(RedisPool, CallTimeoutRaisesAndKillsTheChild) {
         EXPECT_TRUE(eventually([&] { return process_gone(child); }));
         EXPECT_EQ(co_await weft::run_in_executor(pool, add, 2, 2), 4);
     }());
-    EXPECT_TRUE(w.stop_all());
+    EXPECT_EQ(w.stop_all(), "");
     remove_tree(dir);
 }
 
@@ -198,5 +198,5 @@ TEST(RedisPool, LogsInAndNeverShowsThePassword) {
         weft::redis_pool right({.url = redis.url(), .password = "s3cret-pw", .queue = q});
         EXPECT_EQ(co_await weft::run_in_executor(right, add, 20, 22), 42);
     }());
-    EXPECT_TRUE(w.stop_all());
+    EXPECT_EQ(w.stop_all(), "");
 }
