@@ -15,6 +15,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -346,6 +347,38 @@ void server::check_done() {
 
 namespace weft {
 
+namespace {
+
+/// Holds SIGTERM and SIGINT back on this thread (and the threads it starts) until the worker's
+/// handlers are in place, so that a worker told to stop while still starting drains and exits 0
+/// instead of dying by the signal; restores the mask when it goes.
+class held_signals {
+public:
+    held_signals() noexcept {
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        ::pthread_sigmask(SIG_BLOCK, &set, &old_);
+    }
+    ~held_signals() { release(); }
+    held_signals(const held_signals&) = delete;
+    held_signals& operator=(const held_signals&) = delete;
+    /// Lets them through on this thread: a signal that came meanwhile is delivered now.
+    void release() noexcept {
+        if (held_) {
+            held_ = false;
+            ::pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+        }
+    }
+
+private:
+    sigset_t old_{};
+    bool held_ = true;
+};
+
+} // namespace
+
 int serve_redis_calls(const redis_worker_options& opts) {
     if (opts.visibility_timeout.count() <= 0 || opts.connect_timeout.count() <= 0 ||
         opts.drain_timeout.count() < 0) {
@@ -354,6 +387,7 @@ int serve_redis_calls(const redis_worker_options& opts) {
     }
     (void)detail::rp::parse_redis_url(opts.url, opts.user, opts.password); // fail before forking
     (void)detail::rp::queue_keys(opts.queue);
+    held_signals held;
     process_pool::options po;
     po.workers = opts.concurrency;
     po.max_message = opts.max_message;
@@ -366,6 +400,7 @@ int serve_redis_calls(const redis_worker_options& opts) {
             detail::rp::server s(opts, pool, current_loop());
             add_signal_handler(SIGTERM, [&s] { s.drain(); });
             add_signal_handler(SIGINT, [&s] { s.drain(); });
+            held.release();
             const int status = co_await s.serve();
             (void)remove_signal_handler(SIGTERM); // the handlers refer to s
             (void)remove_signal_handler(SIGINT);
