@@ -16,8 +16,10 @@ namespace rp_test {
 class redis_server {
 public:
     struct options {
-        bool aof = false;       ///< appendonly yes, appendfsync always
-        std::string password{}; ///< requirepass, when not empty
+        bool aof = false;                ///< appendonly yes, appendfsync always
+        std::string password{};          ///< requirepass, when not empty
+        int port = 0;                    ///< a TCP port as well as the socket, when not 0
+        std::vector<std::string> bind{}; ///< the addresses the TCP port listens on
     };
     explicit redis_server(options o);
     redis_server() : redis_server(options{}) {}
@@ -35,6 +37,8 @@ public:
 
     /// Runs a command on a short-lived connection; returns the integer reply (or -1).
     long long integer(const std::vector<std::string>& args) const;
+    /// Runs a command on a short-lived connection; returns its text reply (or "").
+    std::string text(const std::vector<std::string>& args) const;
 
 private:
     options opts_;
@@ -53,6 +57,9 @@ public:
     /// stop_all().
     ~workers();
 
+    /// Starts the next workers as `prefix... /real/path/of/this/program --weft-redis-worker ...`
+    /// (e.g. prefix `ip netns exec NAME`), with env ("NAME=value") added to their environment.
+    void launch_with(std::vector<std::string> prefix, std::vector<std::string> env);
     /// Starts one more; returns its index.
     std::size_t start_one();
     /// SIGKILL worker i and reap it.
@@ -67,6 +74,8 @@ private:
     std::string queue_;
     int concurrency_;
     std::chrono::milliseconds visibility_;
+    std::vector<std::string> prefix_;
+    std::vector<std::string> env_;
     std::vector<pid_t> pids_;
 };
 
