@@ -1,8 +1,9 @@
 #pragma once
 
 // What the redis pool tests run against: a real redis-server on a Unix socket in a temporary
-// directory (no port), which a test can kill and start again on the same data, and worker
-// processes (this test program with --weft-redis-worker) it can start, kill and stop.
+// directory (no port, unless a test asks for one on given addresses), which a test can kill and
+// start again on the same data, and worker processes (this test program with --weft-redis-worker,
+// behind a prefix such as `ip netns exec NAME` if the test asks) it can start, kill and stop.
 
 #include <chrono>
 #include <cstdint>
