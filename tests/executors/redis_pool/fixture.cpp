@@ -23,14 +23,38 @@ namespace rp_test {
 
 namespace {
 
+/// This program's environment with env's "NAME=value" entries added (replacing same names).
+std::vector<std::string> environment_with(const std::vector<std::string>& env) {
+    std::vector<std::string> out;
+    for (char** e = environ; *e != nullptr; ++e) {
+        const std::string entry = *e;
+        const std::string name = entry.substr(0, entry.find('=') + 1);
+        if (std::none_of(env.begin(), env.end(),
+                         [&](const std::string& x) { return x.starts_with(name); })) {
+            out.push_back(entry);
+        }
+    }
+    out.insert(out.end(), env.begin(), env.end());
+    return out;
+}
+
 /// Starts args[0] (found on PATH) with a parent-death signal, so that nothing the tests start
-/// outlives a test program that dies or is killed.
-pid_t spawn(const std::vector<std::string>& args) {
+/// outlives a test program that dies or is killed; environment, when given, is its whole
+/// environment.
+pid_t spawn(const std::vector<std::string>& args,
+            const std::vector<std::string>* environment = nullptr) {
     std::vector<char*> argv;
     for (const auto& a : args) {
         argv.push_back(const_cast<char*>(a.c_str()));
     }
     argv.push_back(nullptr);
+    std::vector<char*> envp;
+    if (environment != nullptr) {
+        for (const auto& e : *environment) {
+            envp.push_back(const_cast<char*>(e.c_str()));
+        }
+        envp.push_back(nullptr);
+    }
     std::string path = args[0];
     if (path.find('/') == std::string::npos) { // look it up before fork: the child only execs
         const char* env = std::getenv("PATH");
@@ -55,7 +79,11 @@ pid_t spawn(const std::vector<std::string>& args) {
         if (::getppid() != parent) {
             ::_exit(127);
         }
-        ::execv(path.c_str(), argv.data());
+        if (environment != nullptr) {
+            ::execve(path.c_str(), argv.data(), envp.data());
+        } else {
+            ::execv(path.c_str(), argv.data());
+        }
         ::_exit(127);
     }
     return pid;
@@ -147,7 +175,7 @@ redis_server::~redis_server() {
 void redis_server::start() {
     std::vector<std::string> args{"redis-server",
                                   "--port",
-                                  "0",
+                                  std::to_string(opts_.port),
                                   "--unixsocket",
                                   socket_,
                                   "--unixsocketperm",
@@ -167,6 +195,10 @@ void redis_server::start() {
     }
     if (!opts_.password.empty()) {
         args.insert(args.end(), {"--requirepass", opts_.password});
+    }
+    if (!opts_.bind.empty()) {
+        args.emplace_back("--bind");
+        args.insert(args.end(), opts_.bind.begin(), opts_.bind.end());
     }
     pid_ = spawn(args);
     const bool up = eventually([&] {
@@ -216,6 +248,27 @@ long long redis_server::integer(const std::vector<std::string>& args) const {
     return v;
 }
 
+std::string redis_server::text(const std::vector<std::string>& args) const {
+    redisContext* c = connect_to(socket_, opts_.password);
+    std::string out;
+    if (c != nullptr && c->err == 0) {
+        std::vector<const char*> argv;
+        std::vector<std::size_t> lens;
+        for (const auto& a : args) {
+            argv.push_back(a.c_str());
+            lens.push_back(a.size());
+        }
+        auto* r = static_cast<redisReply*>(
+            redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+        if (r != nullptr && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)) {
+            out.assign(r->str, r->len);
+        }
+        freeReplyObject(r);
+    }
+    redisFree(c);
+    return out;
+}
+
 // ---- workers
 // --------------------------------------------------------------------------------------
 
@@ -228,10 +281,32 @@ workers::~workers() {
     (void)stop_all();
 }
 
+void workers::launch_with(std::vector<std::string> prefix, std::vector<std::string> env) {
+    prefix_ = std::move(prefix);
+    env_ = std::move(env);
+}
+
 std::size_t workers::start_one() {
-    pids_.push_back(spawn({"/proc/self/exe", "--weft-redis-worker", url_, "--queue", queue_,
-                           "--concurrency", std::to_string(concurrency_), "--visibility-timeout",
-                           std::to_string(visibility_.count()), "--drain-timeout", "10000"}));
+    std::vector<std::string> args{"/proc/self/exe",
+                                  "--weft-redis-worker",
+                                  url_,
+                                  "--queue",
+                                  queue_,
+                                  "--concurrency",
+                                  std::to_string(concurrency_),
+                                  "--visibility-timeout",
+                                  std::to_string(visibility_.count()),
+                                  "--drain-timeout",
+                                  "10000"};
+    if (prefix_.empty() && env_.empty()) {
+        pids_.push_back(spawn(args));
+        return pids_.size() - 1;
+    }
+    // Behind a prefix, /proc/self would be the prefix's own program: name ours by its real path.
+    args[0] = std::filesystem::read_symlink("/proc/self/exe").string();
+    args.insert(args.begin(), prefix_.begin(), prefix_.end());
+    const std::vector<std::string> env = environment_with(env_);
+    pids_.push_back(spawn(args, &env));
     return pids_.size() - 1;
 }
 

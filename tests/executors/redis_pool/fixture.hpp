@@ -1,8 +1,9 @@
 #pragma once
 
 // What the redis pool tests run against: a real redis-server on a Unix socket in a temporary
-// directory (no port), which a test can kill and start again on the same data, and worker
-// processes (this test program with --weft-redis-worker) it can start, kill and stop.
+// directory (no port, unless a test asks for one on given addresses), which a test can kill and
+// start again on the same data, and worker processes (this test program with --weft-redis-worker,
+// behind a prefix such as `ip netns exec NAME` if the test asks) it can start, kill and stop.
 
 #include <chrono>
 #include <cstdint>
@@ -16,8 +17,10 @@ namespace rp_test {
 class redis_server {
 public:
     struct options {
-        bool aof = false;       ///< appendonly yes, appendfsync always
-        std::string password{}; ///< requirepass, when not empty
+        bool aof = false;                ///< appendonly yes, appendfsync always
+        std::string password{};          ///< requirepass, when not empty
+        int port = 0;                    ///< a TCP port as well as the socket, when not 0
+        std::vector<std::string> bind{}; ///< the addresses the TCP port listens on
     };
     explicit redis_server(options o);
     redis_server() : redis_server(options{}) {}
@@ -35,6 +38,8 @@ public:
 
     /// Runs a command on a short-lived connection; returns the integer reply (or -1).
     long long integer(const std::vector<std::string>& args) const;
+    /// Runs a command on a short-lived connection; returns its text reply (or "").
+    std::string text(const std::vector<std::string>& args) const;
 
 private:
     options opts_;
@@ -53,6 +58,9 @@ public:
     /// stop_all().
     ~workers();
 
+    /// Starts the next workers as `prefix... /real/path/of/this/program --weft-redis-worker ...`
+    /// (e.g. prefix `ip netns exec NAME`), with env ("NAME=value") added to their environment.
+    void launch_with(std::vector<std::string> prefix, std::vector<std::string> env);
     /// Starts one more; returns its index.
     std::size_t start_one();
     /// SIGKILL worker i and reap it.
@@ -67,6 +75,8 @@ private:
     std::string queue_;
     int concurrency_;
     std::chrono::milliseconds visibility_;
+    std::vector<std::string> prefix_;
+    std::vector<std::string> env_;
     std::vector<pid_t> pids_;
 };
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace rp_test {
@@ -66,6 +67,15 @@ int nap_then(int i, int ms) {
     return i;
 }
 
+std::pair<std::uint64_t, int> net_ns_and(int i, int ms) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    struct stat st {};
+    if (::stat("/proc/self/ns/net", &st) != 0) {
+        throw std::runtime_error("cannot stat /proc/self/ns/net");
+    }
+    return {static_cast<std::uint64_t>(st.st_ino), i};
+}
+
 } // namespace rp_test
 
 WEFT_REMOTE(rp_test::add);
@@ -76,4 +86,5 @@ WEFT_REMOTE(rp_test::crash_always);
 WEFT_REMOTE(rp_test::report_and_nap);
 WEFT_REMOTE(rp_test::count_and_double);
 WEFT_REMOTE(rp_test::nap_then);
+WEFT_REMOTE(rp_test::net_ns_and);
 WEFT_REMOTE_EXCEPTION(rp_test::quota_exceeded);

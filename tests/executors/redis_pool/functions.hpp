@@ -4,8 +4,10 @@
 
 #include <weft/executors/remote.hpp>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace rp_test {
 
@@ -38,5 +40,7 @@ int report_and_nap(std::string path, int ms);
 int count_and_double(std::string path, int i);
 /// Sleeps ms, returns i.
 int nap_then(int i, int ms);
+/// Sleeps ms, returns (the inode of the network namespace it ran in, i): which "host" ran it.
+std::pair<std::uint64_t, int> net_ns_and(int i, int ms);
 
 } // namespace rp_test
