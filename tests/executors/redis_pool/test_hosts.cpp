@@ -290,7 +290,7 @@ TEST(RedisPoolHosts, WorkersInTwoNetworkNamespacesServeAndOneHostsDeathLosesNoCa
     EXPECT_GT(served[ns_b], 0) << "host b served no call";
     EXPECT_EQ(served[ns_a] + served[ns_b], n) << "a call ran outside both namespaces";
     EXPECT_EQ(served_after[ns_b], after) << "a call ran elsewhere once host a was gone";
-    EXPECT_TRUE(on_b.stop_all());
-    EXPECT_TRUE(on_a.stop_all());
+    EXPECT_EQ(on_b.stop_all(), "");
+    EXPECT_EQ(on_a.stop_all(), "");
     EXPECT_EQ(redis.integer({"XLEN", "weft:{" + q + "}:calls"}), 0);
 }
