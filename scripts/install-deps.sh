@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the Debian 12 (bookworm) packages needed to build weft, run its tests and its demo:
-#   scripts/install-deps.sh           build, tests (nginx, curl, openssl, promtool, redis-server
-#                                     and clang's fuzzer runtime are test peers), quick start
+#   scripts/install-deps.sh           build, tests (nginx, curl, openssl, promtool, redis-server,
+#                                     ip for network namespaces and clang's fuzzer runtime are
+#                                     test peers), quick start
 #   scripts/install-deps.sh --bench   the same and the benchmarks' tools (Google Benchmark, wrk,
 #                                     aiohttp for the Python baselines); bench/all.sh asks for it
 # Safe to re-run: when everything is already installed it exits without touching apt.
@@ -49,6 +50,7 @@ PACKAGES=(
     nginx-light
     libhiredis-dev
     redis-server
+    iproute2
 )
 if [ "$bench" = 1 ]; then
     PACKAGES+=(libbenchmark-dev wrk python3-aiohttp)
