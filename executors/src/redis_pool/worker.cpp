@@ -1,7 +1,8 @@
 // A redis pool worker taking and running calls (worker.hpp): XREADGROUP for as many calls as it has
-// room for (its concurrency, plus as many again queued in its process pool, so that a child never
-// waits for a round trip to Redis), each call run in a child of the worker's process_pool, the
-// cancel channel killing the child of a call its caller gave up, and serve_redis_calls itself.
+// room for (its concurrency plus its prefetch, queued in its process pool, so that a child never
+// waits for a round trip to Redis and calls come in batches), each call run in a child of the
+// worker's process_pool, the cancel channel killing the child of a call its caller gave up, and
+// serve_redis_calls itself.
 
 #include "worker.hpp"
 
@@ -83,7 +84,9 @@ server::server(const redis_worker_options& o, process_pool& pool, weft::loop& l)
     : opts_(o), address_(parse_redis_url(o.url, o.user, o.password)), keys_(o.queue),
       me_(o.consumer.empty() ? default_consumer() : o.consumer),
       vis_ms_(std::to_string(o.visibility_timeout.count())), pool_(pool), loop_(l) {
-    capacity_ = 2 * pool.max_workers();
+    capacity_ = pool.max_workers() + (opts_.prefetch == redis_worker_options::auto_prefetch
+                                          ? 3 * pool.max_workers()
+                                          : opts_.prefetch);
     connection::config cfg{address_, opts_.connect_timeout, "redis worker " + me_};
     cmd_ = std::make_unique<connection>(
         l, cfg, [this] { commands_ready(); }, [this](const std::string&) { group_ready_ = false; });

@@ -1,4 +1,4 @@
-// Worker mode: `program --weft-redis-worker URL [--queue NAME] [--concurrency N]
+// Worker mode: `program --weft-redis-worker URL [--queue NAME] [--concurrency N] [--prefetch N]
 // [--visibility-timeout MS] [--drain-timeout MS] [--consumer NAME]`, read by weft::init after it
 // started the fork server (the worker's process pool needs it). The password is best given in
 // WEFT_REDIS_PASSWORD (and the user in WEFT_REDIS_USER): a URL on the command line is visible to
@@ -46,6 +46,8 @@ redis_worker_options parse(int argc, char** argv) {
             o.queue = v;
         } else if (flag == "--concurrency") {
             o.concurrency = static_cast<std::size_t>(number(flag, v));
+        } else if (flag == "--prefetch") {
+            o.prefetch = static_cast<std::size_t>(number(flag, v));
         } else if (flag == "--visibility-timeout") {
             o.visibility_timeout = std::chrono::milliseconds(number(flag, v));
         } else if (flag == "--drain-timeout") {
@@ -54,8 +56,8 @@ redis_worker_options parse(int argc, char** argv) {
             o.consumer = v;
         } else {
             throw std::invalid_argument("unknown option " + std::string(flag) +
-                                        " (--queue, --concurrency, --visibility-timeout, "
-                                        "--drain-timeout, --consumer)");
+                                        " (--queue, --concurrency, --prefetch, "
+                                        "--visibility-timeout, --drain-timeout, --consumer)");
         }
     }
     if (const char* u = std::getenv("WEFT_REDIS_USER")) {

@@ -1,8 +1,8 @@
 // A redis pool worker writing back (worker.hpp): results stored and entries acknowledged and
-// deleted in one MULTI per batch (all outcomes of one loop turn), kept for the next connection
-// when one is lost; dead letters; entries of dead workers reclaimed (XPENDING, then XCLAIM, whose
-// delivery counts decide between another run and the dead-letter stream); the worker's own
-// entries renewed so that a long call is not taken from a live worker.
+// deleted in one MULTI per batch (all outcomes of one loop turn; one XACK and one XDEL for all),
+// kept for the next connection when one is lost; dead letters; entries of dead workers reclaimed
+// (XPENDING, then XCLAIM, whose delivery counts decide between another run and the dead-letter
+// stream); the worker's own entries renewed so that a long call is not taken from a live worker.
 
 #include "worker.hpp"
 
@@ -42,6 +42,8 @@ void server::flush() {
     writing_ += batch->size();
     const std::string ttl = std::to_string(opts_.result_ttl.count());
     std::unordered_set<std::string_view> replies;
+    std::vector<std::string_view> ack{"XACK", keys_.calls, group_name};
+    std::vector<std::string_view> del{"XDEL", keys_.calls};
     cmd_->command({"MULTI"}, [](redisReply*) {});
     for (const outcome& o : *batch) {
         if (o.kind == result_dead) {
@@ -58,9 +60,11 @@ void server::flush() {
                 [](redisReply*) {});
             replies.insert(o.reply);
         }
-        cmd_->command({"XACK", keys_.calls, group_name, o.entry}, [](redisReply*) {});
-        cmd_->command({"XDEL", keys_.calls, o.entry}, [](redisReply*) {});
+        ack.push_back(o.entry);
+        del.push_back(o.entry);
     }
+    cmd_->command(ack, [](redisReply*) {}); // one XACK and one XDEL for the whole batch
+    cmd_->command(del, [](redisReply*) {});
     for (const std::string_view r : replies) {
         cmd_->command({"EXPIRE", r, ttl}, [](redisReply*) {});
     }

@@ -192,6 +192,13 @@ struct redis_worker_options {
     /// Calls run at once, each in a child of the worker's process_pool; 0 = one per hardware
     /// thread.
     std::size_t concurrency = 0;
+    /// Calls held beyond those running, read ahead and queued in the worker's process pool, so
+    /// that a child never waits for a round trip to Redis and calls arrive in batches (Celery's
+    /// prefetch). A call read ahead waits behind the running ones while other workers may be
+    /// idle: use 0 when calls are long. auto_prefetch = 3 x concurrency (4 calls held per child,
+    /// as Celery's default multiplier).
+    std::size_t prefetch = auto_prefetch;
+    static constexpr std::size_t auto_prefetch = static_cast<std::size_t>(-1);
     /// A call held by a worker that shows no sign of life for this long is taken by another
     /// worker (live workers renew their calls every third of it). Every worker of a queue
     /// should use the same value.
