@@ -108,6 +108,7 @@ def main():
     ap.add_argument("--simple", action="store_true")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
+    bc.exit_on_sigterm()
     here = os.path.dirname(os.path.abspath(__file__))
     r = redis.Redis(unix_socket_path=args.socket)
     for n in (int(w) for w in args.workers.split(",")):

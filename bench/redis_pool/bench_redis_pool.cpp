@@ -1,0 +1,321 @@
+// Trivial calls through weft::redis_pool to worker processes on a local redis-server: the round
+// trip one call at a time (p50, p99) and calls/s with 64 in flight, for 1, 2 and 4 workers, with
+// the Redis commands each load cost per call. run.sh starts the redis-server and runs the Celery
+// and RQ baselines (celery_baseline.py, rq_baseline.py) on it in the same run; the lines printed
+// here have their format (bench_common.py's report()).
+//
+//     weft-bench-redis-pool --socket PATH [--workers 1,2,4] [--quick]
+//
+// The program is its own worker: weft::init() turns a process started with
+// `--weft-redis-worker URL --queue NAME --concurrency N` into one. For each worker count N it
+// spawns N such processes (concurrency 1 each, so N workers run N calls at once, as N Celery
+// processes do), measures, then SIGTERMs them (they drain) and reaps them. Every load stops at
+// its call count or its time bound, whichever comes first. Commands are Redis's own count
+// (INFO commandstats, read with redis-cli) across the load, workers' commands included.
+
+#include <weft/executors/redis_pool.hpp>
+#include <weft/weft.hpp>
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+int trivial(int x) {
+    return x + 1;
+}
+
+using clock_type = std::chrono::steady_clock;
+
+double seconds_since(clock_type::time_point t0) {
+    return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+struct settings {
+    std::string socket;
+    std::vector<int> workers{1, 2, 4};
+    int seq_calls = 1000;
+    double seq_seconds = 10;
+    int window_calls = 20000;
+    double window_seconds = 10;
+};
+
+// ---- Redis's command counts ------------------------------------------------------------------
+
+/// Redis's per-command call counts since it started (INFO commandstats through redis-cli).
+std::map<std::string, long long> command_counts(const std::string& socket) {
+    std::string cmd = "redis-cli -s '" + socket + "' INFO commandstats";
+    std::FILE* p = ::popen(cmd.c_str(), "r");
+    if (p == nullptr) {
+        std::perror("popen redis-cli");
+        std::exit(1);
+    }
+    std::map<std::string, long long> counts;
+    char line[512];
+    while (std::fgets(line, sizeof line, p) != nullptr) {
+        // cmdstat_xadd:calls=123,usec=...
+        const char* name = line + std::strlen("cmdstat_");
+        const char* colon = std::strchr(line, ':');
+        if (std::strncmp(line, "cmdstat_", 8) != 0 || colon == nullptr ||
+            std::strncmp(colon, ":calls=", 7) != 0) {
+            continue;
+        }
+        counts[std::string(name, colon)] = std::atoll(colon + 7);
+    }
+    if (::pclose(p) != 0) {
+        std::fprintf(stderr, "redis-cli INFO commandstats failed\n");
+        std::exit(1);
+    }
+    return counts;
+}
+
+/// Commands run between two command_counts(), less the INFO that read the second.
+std::map<std::string, long long> difference(const std::map<std::string, long long>& before,
+                                            const std::map<std::string, long long>& after) {
+    std::map<std::string, long long> d;
+    for (const auto& [name, n] : after) {
+        auto it = before.find(name);
+        long long k = n - (it == before.end() ? 0 : it->second) - (name == "info" ? 1 : 0);
+        if (k > 0) {
+            d[name] = k;
+        }
+    }
+    return d;
+}
+
+// ---- The fixed output lines ------------------------------------------------------------------
+
+struct load_figures {
+    const char* load = "seq"; // or "64"
+    int calls = 0;
+    double seconds = 0;
+    std::vector<double> trips_us; // sorted; empty for the 64-in-flight load
+    std::map<std::string, long long> commands;
+};
+
+double percentile(const std::vector<double>& sorted, double q) {
+    auto i = std::min(sorted.size() - 1, static_cast<std::size_t>(q * sorted.size()));
+    return sorted[i];
+}
+
+void report(int workers, const load_figures& f) {
+    long long total = 0;
+    for (const auto& [name, n] : f.commands) {
+        total += n;
+    }
+    std::printf("result system=weft workers=%d load=%s calls=%d secs=%.2f calls_per_s=%.1f "
+                "cmds_per_call=%.2f",
+                workers, f.load, f.calls, f.seconds, f.calls / f.seconds,
+                static_cast<double>(total) / f.calls);
+    if (!f.trips_us.empty()) {
+        std::printf(" p50_us=%.1f p99_us=%.1f", percentile(f.trips_us, 0.5),
+                    percentile(f.trips_us, 0.99));
+    }
+    std::vector<std::pair<long long, std::string>> top;
+    for (const auto& [name, n] : f.commands) {
+        top.emplace_back(-n, name);
+    }
+    std::sort(top.begin(), top.end());
+    std::printf("\ncommands system=weft workers=%d load=%s", workers, f.load);
+    for (std::size_t i = 0; i < top.size() && i < 8; ++i) {
+        std::printf(" %s=%.2f", top[i].second.c_str(),
+                    static_cast<double>(-top[i].first) / f.calls);
+    }
+    std::printf("\n");
+    std::fflush(stdout);
+}
+
+// ---- Worker processes ------------------------------------------------------------------------
+
+/// Spawns `n` workers of this program serving `queue`, each in a process group of its own (so
+/// that the children of its process_pool are signalled with it).
+std::vector<pid_t> start_workers(int n, const std::string& url, const std::string& queue) {
+    std::vector<pid_t> pids;
+    for (int i = 0; i < n; ++i) {
+        std::vector<std::string> args = {"weft-bench-redis-pool",
+                                         "--weft-redis-worker",
+                                         url,
+                                         "--queue",
+                                         queue,
+                                         "--concurrency",
+                                         "1"};
+        std::vector<char*> argv;
+        for (auto& a : args) {
+            argv.push_back(a.data());
+        }
+        argv.push_back(nullptr);
+        posix_spawnattr_t attr;
+        ::posix_spawnattr_init(&attr);
+        ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+        ::posix_spawnattr_setpgroup(&attr, 0);
+        pid_t pid = -1;
+        int rc = ::posix_spawn(&pid, "/proc/self/exe", nullptr, &attr, argv.data(), environ);
+        ::posix_spawnattr_destroy(&attr);
+        if (rc != 0) {
+            std::fprintf(stderr, "posix_spawn: %s\n", std::strerror(rc));
+            std::exit(1);
+        }
+        pids.push_back(pid);
+    }
+    return pids;
+}
+
+/// SIGTERM to each worker's group (a worker drains, then exits), SIGKILL to what is left after
+/// 10 s; reaps them all.
+void stop_workers(const std::vector<pid_t>& pids) {
+    for (pid_t pid : pids) {
+        ::kill(-pid, SIGTERM);
+    }
+    auto deadline = clock_type::now() + std::chrono::seconds(10);
+    for (pid_t pid : pids) {
+        while (::waitpid(pid, nullptr, WNOHANG) == 0) {
+            if (clock_type::now() > deadline) {
+                ::kill(-pid, SIGKILL);
+                ::waitpid(pid, nullptr, 0);
+                break;
+            }
+            timespec pause{0, 10'000'000}; // polling a child's exit, outside any loop
+            ::nanosleep(&pause, nullptr);
+        }
+        ::kill(-pid, SIGKILL); // the group's leftovers, if any
+    }
+}
+
+// ---- The loads -------------------------------------------------------------------------------
+
+/// One call at a time, each round trip timed.
+weft::task<load_figures> sequential(weft::redis_pool& pool, const settings& s) {
+    load_figures f;
+    auto t0 = clock_type::now();
+    for (int i = 0; i < s.seq_calls && seconds_since(t0) < s.seq_seconds; ++i) {
+        auto t = clock_type::now();
+        int v = co_await weft::run_in_executor(pool, trivial, i);
+        f.trips_us.push_back(seconds_since(t) * 1e6);
+        if (v != i + 1) {
+            std::fprintf(stderr, "wrong result %d for %d\n", v, i);
+            std::exit(1);
+        }
+    }
+    f.seconds = seconds_since(t0);
+    f.calls = static_cast<int>(f.trips_us.size());
+    std::sort(f.trips_us.begin(), f.trips_us.end());
+    co_return f;
+}
+
+/// `in_flight` calls outstanding, the oldest awaited first; stops submitting at `calls` or
+/// `seconds` and drains.
+weft::task<load_figures> windowed(weft::redis_pool& pool, int in_flight, int calls,
+                                  double seconds) {
+    load_figures f;
+    f.load = "64";
+    auto t0 = clock_type::now();
+    std::deque<std::pair<int, weft::future<int>>> window;
+    int sent = 0;
+    while (sent < calls || !window.empty()) {
+        if (sent < calls && static_cast<int>(window.size()) < in_flight) {
+            window.emplace_back(sent, weft::run_in_executor(pool, trivial, sent));
+            ++sent;
+            if (seconds_since(t0) > seconds) {
+                calls = sent;
+            }
+            continue;
+        }
+        auto [i, fut] = std::move(window.front());
+        window.pop_front();
+        int v = co_await fut;
+        if (v != i + 1) {
+            std::fprintf(stderr, "wrong result %d for %d\n", v, i);
+            std::exit(1);
+        }
+        ++f.calls;
+    }
+    f.seconds = seconds_since(t0);
+    co_return f;
+}
+
+/// Both loads for `n` workers, each between two readings of Redis's command counts.
+weft::task<void> measure(const settings& s, int n) {
+    std::string url = "unix://" + s.socket;
+    std::string queue = "weftbench" + std::to_string(n);
+    weft::redis_pool::options opts;
+    opts.url = url;
+    opts.queue = queue;
+    opts.call_timeout = std::chrono::seconds(60); // a lost call fails the run instead of hanging it
+    weft::redis_pool pool(opts);
+    auto pids = start_workers(n, url, queue);
+    try {
+        // Warm up: connections open, every worker's child started, paths hot.
+        for (int i = 0; i < 20; ++i) {
+            (void)co_await weft::run_in_executor(pool, trivial, i);
+        }
+        (void)co_await windowed(pool, 64, 64 * 8, 10);
+        auto before = command_counts(s.socket);
+        auto seq = co_await sequential(pool, s);
+        seq.commands = difference(before, command_counts(s.socket));
+        report(n, seq);
+        before = command_counts(s.socket);
+        auto win = co_await windowed(pool, 64, s.window_calls, s.window_seconds);
+        win.commands = difference(before, command_counts(s.socket));
+        report(n, win);
+    } catch (...) {
+        stop_workers(pids);
+        throw;
+    }
+    stop_workers(pids);
+}
+
+settings parse(int argc, char** argv) {
+    settings s;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--quick") == 0) {
+            s.seq_calls = 200;
+            s.seq_seconds = 5;
+            s.window_calls = 2000;
+            s.window_seconds = 5;
+        } else if (std::strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
+            s.socket = argv[++i];
+        } else if (std::strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
+            s.workers.clear();
+            for (const char* p = argv[++i]; *p != '\0';) {
+                s.workers.push_back(std::atoi(p));
+                p += std::strcspn(p, ",");
+                p += *p == ',' ? 1 : 0;
+            }
+        }
+    }
+    if (s.socket.empty()) {
+        std::fprintf(stderr, "usage: %s --socket PATH [--workers 1,2,4] [--quick]\n", argv[0]);
+        std::exit(2);
+    }
+    return s;
+}
+
+} // namespace
+
+WEFT_REMOTE(trivial);
+
+int main(int argc, char** argv) {
+    weft::init(argc, argv); // a worker (--weft-redis-worker ...) never returns from here
+    settings s = parse(argc, argv);
+    weft::run([&]() -> weft::task<void> {
+        for (int n : s.workers) {
+            co_await measure(s, n);
+        }
+    }());
+    return 0;
+}
