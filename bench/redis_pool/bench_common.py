@@ -24,16 +24,19 @@ def command_counts(r):
 
 
 class counted:
-    """Counts the Redis commands run between enter and exit (less the INFO calls themselves)."""
+    """Counts the Redis commands run between enter and exit (less the INFO calls themselves), and
+    the CPU time the calling process (all its threads) spent meanwhile."""
 
     def __init__(self, r):
         self.r = r
 
     def __enter__(self):
         self.before = command_counts(self.r)
+        self.cpu0 = time.process_time()
         return self
 
     def __exit__(self, *exc):
+        self.cpu = time.process_time() - self.cpu0
         after = command_counts(self.r)
         diff = {k: v - self.before.get(k, 0) for k, v in after.items()}
         diff["info"] = diff.get("info", 0) - 1
@@ -88,8 +91,10 @@ def windowed(submit, wait, in_flight, max_calls, max_seconds):
 def report(system, workers, load, calls, seconds, counts, trips=None):
     """The fixed lines run.sh parses: one `result` line, then one `commands` line."""
     per_call = counts.total / calls if calls else float("nan")
+    cpu_us = counts.cpu * 1e6 / calls if calls else float("nan")
     line = (f"result system={system} workers={workers} load={load} calls={calls} "
-            f"secs={seconds:.2f} calls_per_s={calls / seconds:.1f} cmds_per_call={per_call:.2f}")
+            f"secs={seconds:.2f} calls_per_s={calls / seconds:.1f} cmds_per_call={per_call:.2f} "
+            f"client_cpu_us={cpu_us:.1f}")
     if trips is not None:
         line += f" p50_us={percentile(trips, 0.5):.1f} p99_us={percentile(trips, 0.99):.1f}"
     print(line, flush=True)

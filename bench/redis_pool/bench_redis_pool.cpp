@@ -106,7 +106,14 @@ struct load_figures {
     double seconds = 0;
     std::vector<double> trips_us; // sorted; empty for the 64-in-flight load
     std::map<std::string, long long> commands;
+    double cpu_seconds = 0; // this process's CPU time (all threads) across the load
 };
+
+double process_cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
 
 double percentile(const std::vector<double>& sorted, double q) {
     auto i = std::min(sorted.size() - 1, static_cast<std::size_t>(q * sorted.size()));
@@ -119,9 +126,9 @@ void report(int workers, const load_figures& f) {
         total += n;
     }
     std::printf("result system=weft workers=%d load=%s calls=%d secs=%.2f calls_per_s=%.1f "
-                "cmds_per_call=%.2f",
+                "cmds_per_call=%.2f client_cpu_us=%.1f",
                 workers, f.load, f.calls, f.seconds, f.calls / f.seconds,
-                static_cast<double>(total) / f.calls);
+                static_cast<double>(total) / f.calls, f.cpu_seconds * 1e6 / f.calls);
     if (!f.trips_us.empty()) {
         std::printf(" p50_us=%.1f p99_us=%.1f", percentile(f.trips_us, 0.5),
                     percentile(f.trips_us, 0.99));
@@ -265,11 +272,15 @@ weft::task<void> measure(const settings& s, int n) {
         }
         (void)co_await windowed(pool, 64, 64 * 8, 10);
         auto before = command_counts(s.socket);
+        double cpu0 = process_cpu_seconds();
         auto seq = co_await sequential(pool, s);
+        seq.cpu_seconds = process_cpu_seconds() - cpu0;
         seq.commands = difference(before, command_counts(s.socket));
         report(n, seq);
         before = command_counts(s.socket);
+        cpu0 = process_cpu_seconds();
         auto win = co_await windowed(pool, 64, s.window_calls, s.window_seconds);
+        win.cpu_seconds = process_cpu_seconds() - cpu0;
         win.commands = difference(before, command_counts(s.socket));
         report(n, win);
     } catch (...) {
