@@ -3,9 +3,12 @@
 
 A load stops at its call count or its time bound, whichever comes first, and reports what it
 finished. Commands are Redis's own count (INFO commandstats) over the load, so they include what
-the workers did meanwhile (their polls, heartbeats), divided by the calls finished.
+the workers did meanwhile (their polls, heartbeats), divided by the calls finished. CPU time per
+call is split three ways: the calling process (all its threads), the workers (every process in
+their process groups, with the children they reaped: RQ's work horses) and redis-server (INFO cpu).
 """
 import collections
+import os
 import signal
 import sys
 import time
@@ -23,21 +26,47 @@ def command_counts(r):
     return {k[len("cmdstat_"):]: v["calls"] for k, v in stats.items()}
 
 
-class counted:
-    """Counts the Redis commands run between enter and exit (less the INFO calls themselves), and
-    the CPU time the calling process (all its threads) spent meanwhile."""
+def redis_cpu(r):
+    """redis-server's CPU seconds since it started (all its threads)."""
+    cpu = r.info("cpu")
+    return cpu["used_cpu_user"] + cpu["used_cpu_sys"]
 
-    def __init__(self, r):
+
+def group_cpu(pgids):
+    """CPU seconds of the live processes in the process groups pgids, with those of the children
+    they reaped (/proc/PID/stat: utime, stime, cutime, cstime)."""
+    ticks = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[2]) in pgids:
+            ticks += sum(int(x) for x in fields[11:15])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+class counted:
+    """Counts the Redis commands run between enter and exit (less the INFO calls themselves) and
+    the CPU time spent meanwhile by the calling process, the workers (the process groups pgids)
+    and redis-server."""
+
+    def __init__(self, r, pgids):
         self.r = r
+        self.pgids = set(pgids)
 
     def __enter__(self):
+        self.cpu0 = (time.process_time(), group_cpu(self.pgids), redis_cpu(self.r))
         self.before = command_counts(self.r)
-        self.cpu0 = time.process_time()
         return self
 
     def __exit__(self, *exc):
-        self.cpu = time.process_time() - self.cpu0
-        after = command_counts(self.r)
+        after = command_counts(self.r)  # the one INFO counted: the first command_counts()
+        cpu1 = (time.process_time(), group_cpu(self.pgids), redis_cpu(self.r))
+        self.caller_cpu, self.workers_cpu, self.redis_cpu = (b - a for a, b in zip(self.cpu0, cpu1))
         diff = {k: v - self.before.get(k, 0) for k, v in after.items()}
         diff["info"] = diff.get("info", 0) - 1
         self.by_command = {k: v for k, v in diff.items() if v > 0}
@@ -91,10 +120,13 @@ def windowed(submit, wait, in_flight, max_calls, max_seconds):
 def report(system, workers, load, calls, seconds, counts, trips=None):
     """The fixed lines run.sh parses: one `result` line, then one `commands` line."""
     per_call = counts.total / calls if calls else float("nan")
-    cpu_us = counts.cpu * 1e6 / calls if calls else float("nan")
+    def us(seconds):
+        return seconds * 1e6 / calls if calls else float("nan")
+
     line = (f"result system={system} workers={workers} load={load} calls={calls} "
             f"secs={seconds:.2f} calls_per_s={calls / seconds:.1f} cmds_per_call={per_call:.2f} "
-            f"client_cpu_us={cpu_us:.1f}")
+            f"caller_cpu_us={us(counts.caller_cpu):.1f} workers_cpu_us={us(counts.workers_cpu):.1f} "
+            f"redis_cpu_us={us(counts.redis_cpu):.1f}")
     if trips is not None:
         line += f" p50_us={percentile(trips, 0.5):.1f} p99_us={percentile(trips, 0.99):.1f}"
     print(line, flush=True)

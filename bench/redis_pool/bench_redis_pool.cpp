@@ -11,7 +11,8 @@
 // spawns N such processes (concurrency 1 each, so N workers run N calls at once, as N Celery
 // processes do), measures, then SIGTERMs them (they drain) and reaps them. Every load stops at
 // its call count or its time bound, whichever comes first. Commands are Redis's own count
-// (INFO commandstats, read with redis-cli) across the load, workers' commands included.
+// (INFO commandstats, read with redis-cli) across the load, workers' commands included; CPU time
+// per call is split three ways: this process, the workers' process groups, redis-server.
 
 #include <weft/executors/redis_pool.hpp>
 #include <weft/weft.hpp>
@@ -28,7 +29,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -55,47 +60,80 @@ struct settings {
     double window_seconds = 10;
 };
 
-// ---- Redis's command counts ------------------------------------------------------------------
+// ---- Commands and CPU time around a load ------------------------------------------------------
 
-/// Redis's per-command call counts since it started (INFO commandstats through redis-cli).
-std::map<std::string, long long> command_counts(const std::string& socket) {
-    std::string cmd = "redis-cli -s '" + socket + "' INFO commandstats";
+/// What a load is measured by: Redis's per-command call counts and CPU seconds since it started,
+/// and CPU seconds of this process (all its threads) and of the workers.
+struct snapshot {
+    std::map<std::string, long long> commands;
+    double redis_cpu = 0;
+    double caller_cpu = 0;
+    double workers_cpu = 0;
+};
+
+double process_cpu_seconds() {
+    timespec ts{};
+    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+/// CPU seconds of the live processes in the process groups `pgids`, with those of the children
+/// they reaped (/proc/PID/stat: utime, stime, cutime, cstime).
+double group_cpu_seconds(const std::vector<pid_t>& pgids) {
+    long long ticks = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+        std::string name = entry.path().filename();
+        if (name.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        std::ifstream in(entry.path() / "stat");
+        std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto paren = stat.rfind(')');
+        if (paren == std::string::npos) {
+            continue; // gone meanwhile
+        }
+        std::istringstream fields(stat.substr(paren + 1));
+        std::vector<long long> f;
+        std::string word;
+        while (fields >> word && f.size() < 15) {
+            f.push_back(std::atoll(word.c_str())); // field 3 (state) reads as 0: unused
+        }
+        if (f.size() == 15 && std::find(pgids.begin(), pgids.end(), f[2]) != pgids.end()) {
+            ticks += f[11] + f[12] + f[13] + f[14];
+        }
+    }
+    return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+/// Takes a snapshot; one INFO (commandstats and cpu: Redis >= 7) through redis-cli.
+snapshot take_snapshot(const std::string& socket, const std::vector<pid_t>& workers) {
+    snapshot s;
+    s.caller_cpu = process_cpu_seconds();
+    s.workers_cpu = group_cpu_seconds(workers);
+    std::string cmd = "redis-cli -s '" + socket + "' INFO commandstats cpu";
     std::FILE* p = ::popen(cmd.c_str(), "r");
     if (p == nullptr) {
         std::perror("popen redis-cli");
         std::exit(1);
     }
-    std::map<std::string, long long> counts;
     char line[512];
     while (std::fgets(line, sizeof line, p) != nullptr) {
-        // cmdstat_xadd:calls=123,usec=...
-        const char* name = line + std::strlen("cmdstat_");
         const char* colon = std::strchr(line, ':');
-        if (std::strncmp(line, "cmdstat_", 8) != 0 || colon == nullptr ||
-            std::strncmp(colon, ":calls=", 7) != 0) {
+        if (colon == nullptr) {
             continue;
         }
-        counts[std::string(name, colon)] = std::atoll(colon + 7);
-    }
-    if (::pclose(p) != 0) {
-        std::fprintf(stderr, "redis-cli INFO commandstats failed\n");
-        std::exit(1);
-    }
-    return counts;
-}
-
-/// Commands run between two command_counts(), less the INFO that read the second.
-std::map<std::string, long long> difference(const std::map<std::string, long long>& before,
-                                            const std::map<std::string, long long>& after) {
-    std::map<std::string, long long> d;
-    for (const auto& [name, n] : after) {
-        auto it = before.find(name);
-        long long k = n - (it == before.end() ? 0 : it->second) - (name == "info" ? 1 : 0);
-        if (k > 0) {
-            d[name] = k;
+        std::string key(line, static_cast<std::size_t>(colon - line));
+        if (key == "used_cpu_user" || key == "used_cpu_sys") {
+            s.redis_cpu += std::atof(colon + 1);
+        } else if (key.starts_with("cmdstat_") && std::strncmp(colon, ":calls=", 7) == 0) {
+            s.commands[key.substr(8)] = std::atoll(colon + 7); // cmdstat_xadd:calls=12,usec=...
         }
     }
-    return d;
+    if (::pclose(p) != 0) {
+        std::fprintf(stderr, "redis-cli INFO failed\n");
+        std::exit(1);
+    }
+    return s;
 }
 
 // ---- The fixed output lines ------------------------------------------------------------------
@@ -105,14 +143,23 @@ struct load_figures {
     int calls = 0;
     double seconds = 0;
     std::vector<double> trips_us; // sorted; empty for the 64-in-flight load
-    std::map<std::string, long long> commands;
-    double cpu_seconds = 0; // this process's CPU time (all threads) across the load
+    snapshot used;                // what the load cost: after less before
 };
 
-double process_cpu_seconds() {
-    timespec ts{};
-    ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+/// What ran between two snapshots: commands (less the INFO that took the first), CPU seconds.
+snapshot difference(const snapshot& before, const snapshot& after) {
+    snapshot d;
+    for (const auto& [name, n] : after.commands) {
+        auto it = before.commands.find(name);
+        long long k = n - (it == before.commands.end() ? 0 : it->second) - (name == "info" ? 1 : 0);
+        if (k > 0) {
+            d.commands[name] = k;
+        }
+    }
+    d.redis_cpu = after.redis_cpu - before.redis_cpu;
+    d.caller_cpu = after.caller_cpu - before.caller_cpu;
+    d.workers_cpu = after.workers_cpu - before.workers_cpu;
+    return d;
 }
 
 double percentile(const std::vector<double>& sorted, double q) {
@@ -122,19 +169,20 @@ double percentile(const std::vector<double>& sorted, double q) {
 
 void report(int workers, const load_figures& f) {
     long long total = 0;
-    for (const auto& [name, n] : f.commands) {
+    for (const auto& [name, n] : f.used.commands) {
         total += n;
     }
     std::printf("result system=weft workers=%d load=%s calls=%d secs=%.2f calls_per_s=%.1f "
-                "cmds_per_call=%.2f client_cpu_us=%.1f",
+                "cmds_per_call=%.2f caller_cpu_us=%.1f workers_cpu_us=%.1f redis_cpu_us=%.1f",
                 workers, f.load, f.calls, f.seconds, f.calls / f.seconds,
-                static_cast<double>(total) / f.calls, f.cpu_seconds * 1e6 / f.calls);
+                static_cast<double>(total) / f.calls, f.used.caller_cpu * 1e6 / f.calls,
+                f.used.workers_cpu * 1e6 / f.calls, f.used.redis_cpu * 1e6 / f.calls);
     if (!f.trips_us.empty()) {
         std::printf(" p50_us=%.1f p99_us=%.1f", percentile(f.trips_us, 0.5),
                     percentile(f.trips_us, 0.99));
     }
     std::vector<std::pair<long long, std::string>> top;
-    for (const auto& [name, n] : f.commands) {
+    for (const auto& [name, n] : f.used.commands) {
         top.emplace_back(-n, name);
     }
     std::sort(top.begin(), top.end());
@@ -271,17 +319,13 @@ weft::task<void> measure(const settings& s, int n) {
             (void)co_await weft::run_in_executor(pool, trivial, i);
         }
         (void)co_await windowed(pool, 64, 64 * 8, 10);
-        auto before = command_counts(s.socket);
-        double cpu0 = process_cpu_seconds();
+        auto before = take_snapshot(s.socket, pids);
         auto seq = co_await sequential(pool, s);
-        seq.cpu_seconds = process_cpu_seconds() - cpu0;
-        seq.commands = difference(before, command_counts(s.socket));
+        seq.used = difference(before, take_snapshot(s.socket, pids));
         report(n, seq);
-        before = command_counts(s.socket);
-        cpu0 = process_cpu_seconds();
+        before = take_snapshot(s.socket, pids);
         auto win = co_await windowed(pool, 64, s.window_calls, s.window_seconds);
-        win.cpu_seconds = process_cpu_seconds() - cpu0;
-        win.commands = difference(before, command_counts(s.socket));
+        win.used = difference(before, take_snapshot(s.socket, pids));
         report(n, win);
     } catch (...) {
         stop_workers(pids);

@@ -90,16 +90,16 @@ def call(i):
     return trivial.delay(i).get(timeout=30)
 
 
-def measure(n, pool, quick, r):
+def measure(n, pool, quick, r, pgids):
     seq_n, seq_s, thr_n, thr_s = (200, 5, 500, 5) if quick else (1000, 20, 2000, 20)
     name = f"celery-{pool}"
     for i in range(20):  # warm up: connections open, children started
         call(i)
     bc.windowed(lambda i: trivial.delay(i), lambda h: h.get(timeout=30), 64, 128, 10)
-    with bc.counted(r) as c:
+    with bc.counted(r, pgids) as c:
         calls, secs, trips = bc.sequential(call, seq_n, seq_s)
     bc.report(name, n, "seq", calls, secs, c, trips)
-    with bc.counted(r) as c:
+    with bc.counted(r, pgids) as c:
         calls, secs = bc.windowed(lambda i: trivial.delay(i), lambda h: h.get(timeout=30), 64,
                                   thr_n, thr_s)
     bc.report(name, n, "64", calls, secs, c)
@@ -120,7 +120,7 @@ def main():
         procs = start_workers(n, args.pool, here)
         try:
             wait_ready(1 if args.pool == "prefork" else n)
-            measure(n, args.pool, args.quick, r)
+            measure(n, args.pool, args.quick, r, [p.pid for p in procs])
         finally:
             stop_workers(procs)
 

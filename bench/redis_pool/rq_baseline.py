@@ -82,7 +82,7 @@ def wait(job, limit_s=30):
     raise SystemExit(f"rq: no result after {limit_s} s")
 
 
-def measure(n, simple, quick, r):
+def measure(n, simple, quick, r, pgids):
     seq_n, seq_s, thr_n, thr_s = (100, 5, 300, 5) if quick else (1000, 10, 2000, 10)
     name = "rq-simple" if simple else "rq"
     q = Queue("weftbench", connection=r)
@@ -93,10 +93,10 @@ def measure(n, simple, quick, r):
     for i in range(10):  # warm up
         wait(submit(i))
     bc.windowed(submit, wait, 64, 64, 10)
-    with bc.counted(r) as c:
+    with bc.counted(r, pgids) as c:
         calls, secs, trips = bc.sequential(lambda i: wait(submit(i)), seq_n, seq_s)
     bc.report(name, n, "seq", calls, secs, c, trips)
-    with bc.counted(r) as c:
+    with bc.counted(r, pgids) as c:
         calls, secs = bc.windowed(submit, wait, 64, thr_n, thr_s)
     bc.report(name, n, "64", calls, secs, c)
 
@@ -116,7 +116,7 @@ def main():
         procs = start_workers(n, args.socket, args.simple, here)
         try:
             wait_ready(r, n)
-            measure(n, args.simple, args.quick, r)
+            measure(n, args.simple, args.quick, r, [p.pid for p in procs])
         finally:
             stop_workers(procs)
 

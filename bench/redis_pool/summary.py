@@ -45,7 +45,8 @@ def main():
     systems = [s for s in NAMES if any(k[0] == s for k in results)]
     workers = sorted({k[1] for k in results})
     print("| system | workers | calls/s, 64 in flight | weft / it | p50, 1 in flight | p99 "
-          "| Redis commands per call (64 / 1 in flight) | caller's CPU per call, 64 in flight |")
+          "| Redis commands per call (64 / 1 in flight) "
+          "| CPU per call, 64 in flight: caller / workers / Redis |")
     print("|---|---|---|---|---|---|---|---|")
     for n in workers:
         weft = results.get(("weft", n, "64"))
@@ -57,7 +58,8 @@ def main():
             print(f"| {NAMES[s]} | {n} | {rate(thr['calls_per_s'])} | {ratio} "
                   f"| {ms(seq['p50_us'])} | {ms(seq['p99_us'])} "
                   f"| {thr['cmds_per_call']:.1f} / {seq['cmds_per_call']:.1f} "
-                  f"| {thr['client_cpu_us']:.0f} us |")
+                  f"| {thr['caller_cpu_us']:.0f} / {thr['workers_cpu_us']:.0f} / "
+                  f"{thr['redis_cpu_us']:.0f} us |")
     print()
     print("| target | workers | figure | met |")
     print("|---|---|---|---|")
