@@ -230,11 +230,13 @@ std::vector<pid_t> start_workers(int n, const std::string& url, const std::strin
     return pids;
 }
 
-/// SIGTERM to each worker's group (a worker drains, then exits), SIGKILL to what is left after
-/// 10 s; reaps them all.
+/// SIGTERM to each worker (it drains: finishes its calls, stops its process pool, exits), SIGKILL
+/// to its whole group (its pool's children, its fork server) if it has not exited after 10 s;
+/// reaps them all. Only the worker is sent SIGTERM: a fork server or child that got it too would
+/// die under the worker, which would then report its pool broken while draining.
 void stop_workers(const std::vector<pid_t>& pids) {
     for (pid_t pid : pids) {
-        ::kill(-pid, SIGTERM);
+        ::kill(pid, SIGTERM);
     }
     auto deadline = clock_type::now() + std::chrono::seconds(10);
     for (pid_t pid : pids) {

@@ -58,11 +58,11 @@ def start_workers(n, pool, here):
 
 
 def stop_workers(procs):
-    """SIGTERM to each worker's process group (a prefork worker's children with it), then
-    SIGKILL to whatever is left after 10 s."""
+    """SIGTERM to each worker (warm shutdown; a prefork worker stops its own children), then
+    SIGKILL to whatever is left of its process group after 10 s."""
     for p in procs:
         try:
-            os.killpg(p.pid, signal.SIGTERM)
+            os.kill(p.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
     deadline = time.monotonic() + 10

@@ -41,11 +41,11 @@ def start_workers(n, socket, simple, here):
 
 
 def stop_workers(procs):
-    """SIGTERM to each worker's process group (warm shutdown: finish the job), SIGKILL after
-    10 s."""
+    """SIGTERM to each worker (warm shutdown: it finishes its job), then SIGKILL to whatever is
+    left of its process group after 10 s."""
     for p in procs:
         try:
-            os.killpg(p.pid, signal.SIGTERM)
+            os.kill(p.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
     deadline = time.monotonic() + 10
