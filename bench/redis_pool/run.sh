@@ -49,19 +49,25 @@ run_one() {
 out=$tmp/results
 : >"$out"
 weft_bin=$build/bench/redis_pool/weft-bench-redis-pool
-if ninja -C "$build" bench/redis_pool/weft-bench-redis-pool >/dev/null 2>&1; then
-    run_one weft "$weft_bin" --socket "$tmp/redis.sock" --workers "$workers" "${quick[@]}"
-else
+if ! ninja -C "$build" bench/redis_pool/weft-bench-redis-pool >/dev/null 2>&1; then
     echo "weft-bench-redis-pool is not built in $build (no hiredis?): baselines only"
+    weft_bin=
 fi
 py=/usr/bin/python3
-run_one celery-prefork $py "$here/celery_baseline.py" --socket "$tmp/redis.sock" \
-    --workers "$workers" --pool prefork "${quick[@]}"
-run_one celery-solo $py "$here/celery_baseline.py" --socket "$tmp/redis.sock" \
-    --workers "$workers" --pool solo "${quick[@]}"
-run_one rq $py "$here/rq_baseline.py" --socket "$tmp/redis.sock" --workers "$workers" \
-    "${quick[@]}"
-run_one rq-simple $py "$here/rq_baseline.py" --socket "$tmp/redis.sock" --workers "$workers" \
-    --simple "${quick[@]}"
+sock=$tmp/redis.sock
+# One worker count at a time, every system in turn, so that a busy spell on the machine falls on
+# all of them rather than on whichever ran then.
+for n in ${workers//,/ }; do
+    if [[ -n $weft_bin ]]; then
+        run_one weft "$weft_bin" --socket "$sock" --workers "$n" "${quick[@]}"
+    fi
+    run_one celery-prefork $py "$here/celery_baseline.py" --socket "$sock" --workers "$n" \
+        --pool prefork "${quick[@]}"
+    run_one celery-solo $py "$here/celery_baseline.py" --socket "$sock" --workers "$n" \
+        --pool solo "${quick[@]}"
+    run_one rq $py "$here/rq_baseline.py" --socket "$sock" --workers "$n" "${quick[@]}"
+    run_one rq-simple $py "$here/rq_baseline.py" --socket "$sock" --workers "$n" --simple \
+        "${quick[@]}"
+done
 echo
 $py "$here/summary.py" "$out"
