@@ -4,12 +4,13 @@
 // and RQ baselines (celery_baseline.py, rq_baseline.py) on it in the same run; the lines printed
 // here have their format (bench_common.py's report()).
 //
-//     weft-bench-redis-pool --socket PATH [--workers 1,2,4] [--quick]
+//     weft-bench-redis-pool --socket PATH [--workers 1,2,4] [--concurrency 1] [--quick]
 //
 // The program is its own worker: weft::init() turns a process started with
 // `--weft-redis-worker URL --queue NAME --concurrency N` into one. For each worker count N it
 // spawns N such processes (concurrency 1 each, so N workers run N calls at once, as N Celery
-// processes do), measures, then SIGTERMs them (they drain) and reaps them. Every load stops at
+// processes do; --concurrency changes that, to see what a worker holding several calls batches),
+// measures, then SIGTERMs them (they drain) and reaps them. Every load stops at
 // its call count or its time bound, whichever comes first. Commands are Redis's own count
 // (INFO commandstats, read with redis-cli) across the load, workers' commands included; CPU time
 // per call is split three ways: this process, the workers' process groups, redis-server.
@@ -54,6 +55,7 @@ double seconds_since(clock_type::time_point t0) {
 struct settings {
     std::string socket;
     std::vector<int> workers{1, 2, 4};
+    int concurrency = 1; // calls each worker runs at once
     int seq_calls = 1000;
     double seq_seconds = 10;
     int window_calls = 20000;
@@ -167,14 +169,15 @@ double percentile(const std::vector<double>& sorted, double q) {
     return sorted[i];
 }
 
-void report(int workers, const load_figures& f) {
+/// `system` is "weft", or "weft-cN" for workers of concurrency N > 1 (not in run.sh's tables).
+void report(const std::string& system, int workers, const load_figures& f) {
     long long total = 0;
     for (const auto& [name, n] : f.used.commands) {
         total += n;
     }
-    std::printf("result system=weft workers=%d load=%s calls=%d secs=%.2f calls_per_s=%.1f "
+    std::printf("result system=%s workers=%d load=%s calls=%d secs=%.2f calls_per_s=%.1f "
                 "cmds_per_call=%.2f caller_cpu_us=%.1f workers_cpu_us=%.1f redis_cpu_us=%.1f",
-                workers, f.load, f.calls, f.seconds, f.calls / f.seconds,
+                system.c_str(), workers, f.load, f.calls, f.seconds, f.calls / f.seconds,
                 static_cast<double>(total) / f.calls, f.used.caller_cpu * 1e6 / f.calls,
                 f.used.workers_cpu * 1e6 / f.calls, f.used.redis_cpu * 1e6 / f.calls);
     if (!f.trips_us.empty()) {
@@ -186,7 +189,7 @@ void report(int workers, const load_figures& f) {
         top.emplace_back(-n, name);
     }
     std::sort(top.begin(), top.end());
-    std::printf("\ncommands system=weft workers=%d load=%s", workers, f.load);
+    std::printf("\ncommands system=%s workers=%d load=%s", system.c_str(), workers, f.load);
     for (std::size_t i = 0; i < top.size() && i < 8; ++i) {
         std::printf(" %s=%.2f", top[i].second.c_str(),
                     static_cast<double>(-top[i].first) / f.calls);
@@ -199,16 +202,13 @@ void report(int workers, const load_figures& f) {
 
 /// Spawns `n` workers of this program serving `queue`, each in a process group of its own (so
 /// that the children of its process_pool are signalled with it).
-std::vector<pid_t> start_workers(int n, const std::string& url, const std::string& queue) {
+std::vector<pid_t> start_workers(int n, int concurrency, const std::string& url,
+                                 const std::string& queue) {
     std::vector<pid_t> pids;
     for (int i = 0; i < n; ++i) {
-        std::vector<std::string> args = {"weft-bench-redis-pool",
-                                         "--weft-redis-worker",
-                                         url,
-                                         "--queue",
-                                         queue,
-                                         "--concurrency",
-                                         "1"};
+        std::vector<std::string> args = {
+            "weft-bench-redis-pool", "--weft-redis-worker",      url, "--queue", queue,
+            "--concurrency",         std::to_string(concurrency)};
         std::vector<char*> argv;
         for (auto& a : args) {
             argv.push_back(a.data());
@@ -314,7 +314,8 @@ weft::task<void> measure(const settings& s, int n) {
     opts.queue = queue;
     opts.call_timeout = std::chrono::seconds(60); // a lost call fails the run instead of hanging it
     weft::redis_pool pool(opts);
-    auto pids = start_workers(n, url, queue);
+    std::string system = s.concurrency == 1 ? "weft" : "weft-c" + std::to_string(s.concurrency);
+    auto pids = start_workers(n, s.concurrency, url, queue);
     try {
         // Warm up: connections open, every worker's child started, paths hot.
         for (int i = 0; i < 20; ++i) {
@@ -324,11 +325,11 @@ weft::task<void> measure(const settings& s, int n) {
         auto before = take_snapshot(s.socket, pids);
         auto seq = co_await sequential(pool, s);
         seq.used = difference(before, take_snapshot(s.socket, pids));
-        report(n, seq);
+        report(system, n, seq);
         before = take_snapshot(s.socket, pids);
         auto win = co_await windowed(pool, 64, s.window_calls, s.window_seconds);
         win.used = difference(before, take_snapshot(s.socket, pids));
-        report(n, win);
+        report(system, n, win);
     } catch (...) {
         stop_workers(pids);
         throw;
@@ -344,6 +345,8 @@ settings parse(int argc, char** argv) {
             s.seq_seconds = 5;
             s.window_calls = 2000;
             s.window_seconds = 5;
+        } else if (std::strcmp(argv[i], "--concurrency") == 0 && i + 1 < argc) {
+            s.concurrency = std::max(1, std::atoi(argv[++i]));
         } else if (std::strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
             s.socket = argv[++i];
         } else if (std::strcmp(argv[i], "--workers") == 0 && i + 1 < argc) {
@@ -356,7 +359,9 @@ settings parse(int argc, char** argv) {
         }
     }
     if (s.socket.empty()) {
-        std::fprintf(stderr, "usage: %s --socket PATH [--workers 1,2,4] [--quick]\n", argv[0]);
+        std::fprintf(stderr,
+                     "usage: %s --socket PATH [--workers 1,2,4] [--concurrency 1] [--quick]\n",
+                     argv[0]);
         std::exit(2);
     }
     return s;
