@@ -18,6 +18,7 @@ fi
 quick=()
 [[ ${1:-} == --quick ]] && quick=(--quick)
 workers=${WORKERS:-1,2,4}
+export PYTHONDONTWRITEBYTECODE=1 # the workers import the baselines from this folder
 
 tmp=$(mktemp -d /tmp/weft-redis-bench.XXXXXX)
 redis-server --port 0 --unixsocket "$tmp/redis.sock" --unixsocketperm 700 --save '' \
