@@ -305,7 +305,9 @@ weft::task<load_figures> windowed(weft::redis_pool& pool, int in_flight, int cal
     co_return f;
 }
 
-/// Both loads for `n` workers, each between two readings of Redis's command counts.
+/// Both loads for `n` workers, each between two snapshots. The snapshots (redis-cli, /proc) and
+/// stop_workers() block the loop, for a few milliseconds and up to 10 s: only between loads, with
+/// no call in flight, which a benchmark can afford and a server could not.
 weft::task<void> measure(const settings& s, int n) {
     std::string url = "unix://" + s.socket;
     std::string queue = "weftbench" + std::to_string(n);
