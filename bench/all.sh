@@ -4,12 +4,13 @@
 # Runs, one after the other on the same machine: bench/run.sh (runtime and executors beside
 # asyncio and raw oneTBB/Asio), bench/primitives_run.sh (async primitives beside asyncio),
 # bench/process_pool/run.sh (beside ProcessPoolExecutor and a raw fork+pipe ping-pong),
+# bench/redis_pool/run.sh (beside Celery and RQ on one local redis-server),
 # bench/http_server/run.sh (wrk against weft, nginx and a plain Asio server),
 # bench/http_client/run.sh (weft's client beside aiohttp and a plain Asio client against nginx)
 # and a `weft stress` sweep. Each area's full output is kept in build/bench/all/<area>.log; the
 # tables it prints are gathered into the "Latest full run" block of BENCHMARKS.md (between the
 # bench/all.sh markers), with the machine, the commit and this command. The sections below that
-# block keep the analysis of each area. Takes about 8 minutes on a 2-core machine (--quick: 3).
+# block keep the analysis of each area. Takes about 12 minutes on a 2-core machine (--quick: 5).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -56,6 +57,7 @@ if ((quick)); then
     run_area runtime-executors bench/run.sh --quick
     run_area primitives bench/primitives_run.sh --quick
     run_area process-pool bench/process_pool/run.sh "$build" --quick
+    run_area redis-pool bench/redis_pool/run.sh "$build" --quick
     run_area http-server bench/http_server/run.sh 3s 1
     run_area http-client bench/http_client/run.sh "$build" 2000 64 1
     stress_args=(-n 300)
@@ -63,6 +65,7 @@ else
     run_area runtime-executors bench/run.sh
     run_area primitives bench/primitives_run.sh
     run_area process-pool bench/process_pool/run.sh "$build"
+    run_area redis-pool bench/redis_pool/run.sh "$build"
     run_area http-server bench/http_server/run.sh 10s 3
     run_area http-client bench/http_client/run.sh "$build" 10000 64 3
     stress_args=(-n 2000)

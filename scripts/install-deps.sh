@@ -4,7 +4,8 @@
 #                                     ip for network namespaces and clang's fuzzer runtime are
 #                                     test peers), quick start
 #   scripts/install-deps.sh --bench   the same and the benchmarks' tools (Google Benchmark, wrk,
-#                                     aiohttp for the Python baselines); bench/all.sh asks for it
+#                                     aiohttp, Celery and RQ for the Python baselines);
+#                                     bench/all.sh asks for it
 # Safe to re-run: when everything is already installed it exits without touching apt.
 set -euo pipefail
 
@@ -53,7 +54,7 @@ PACKAGES=(
     iproute2
 )
 if [ "$bench" = 1 ]; then
-    PACKAGES+=(libbenchmark-dev wrk python3-aiohttp)
+    PACKAGES+=(libbenchmark-dev wrk python3-aiohttp python3-celery python3-rq)
 fi
 
 log() { printf '[install-deps] %s\n' "$*"; }
