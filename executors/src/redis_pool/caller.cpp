@@ -341,7 +341,9 @@ void caller::results_arrived(redisReply* r) {
                 complete(it->second, kind[0], field(fields, "v"));
             }
         }
-        last_result_.assign(del.back());
+        if (del.size() > 2) {
+            last_result_.assign(del.back());
+        }
     }
     if (del.size() > 2 && cmd_->ready()) {
         cmd_->command(del, [](redisReply*) {});
