@@ -44,19 +44,6 @@ std::string new_caller_id() {
     return buf;
 }
 
-/// The value of field `name` in a flat [field, value, ...] reply array.
-std::string_view field(const redisReply* fields, std::string_view name) noexcept {
-    if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY) {
-        return {};
-    }
-    for (std::size_t i = 0; i + 1 < fields->elements; i += 2) {
-        if (reply_text(fields->element[i]) == name) {
-            return reply_text(fields->element[i + 1]);
-        }
-    }
-    return {};
-}
-
 } // namespace
 
 caller::caller(redis_pool::options o)
@@ -332,13 +319,13 @@ void caller::results_arrived(redisReply* r) {
             del.push_back(reply_text(e->element[0]));
             const redisReply* fields = e->element[1];
             std::uint64_t seq = 0;
-            const std::string_view kind = field(fields, "k");
-            if (!parse_u64(field(fields, "n"), seq) || kind.size() != 1) {
+            const std::string_view kind = entry_field(fields, "k");
+            if (!parse_u64(entry_field(fields, "n"), seq) || kind.size() != 1) {
                 continue;
             }
             auto it = calls_.find(seq);
             if (it != calls_.end() && it->second->where == place_sent) {
-                complete(it->second, kind[0], field(fields, "v"));
+                complete(it->second, kind[0], entry_field(fields, "v"));
             }
         }
         if (del.size() > 2) {

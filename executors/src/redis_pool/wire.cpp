@@ -4,6 +4,9 @@
 #include "wire.hpp"
 
 #include "../process_pool/protocol.hpp"
+#include "connection.hpp"
+
+#include <hiredis/hiredis.h>
 
 #include <weft/executors/remote.hpp>
 
@@ -51,6 +54,18 @@ std::string error_report_of(std::exception_ptr e) {
         pp::put_error_report(out, "", "unknown exception", "");
     }
     return out;
+}
+
+std::string_view entry_field(const redisReply* fields, std::string_view name) noexcept {
+    if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY) {
+        return {};
+    }
+    for (std::size_t i = 0; i + 1 < fields->elements; i += 2) {
+        if (reply_text(fields->element[i]) == name) {
+            return reply_text(fields->element[i + 1]);
+        }
+    }
+    return {};
 }
 
 bool parse_u64(std::string_view s, std::uint64_t& v) noexcept {

@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 
+struct redisReply;
+
 namespace weft::detail::rp {
 
 inline constexpr std::string_view group_name = "workers";
@@ -47,6 +49,10 @@ struct queue_keys {
 /// keeps the original type's name, any other exception its dynamic type (so that a type
 /// registered with WEFT_REMOTE_EXCEPTION crosses as itself).
 [[nodiscard]] std::string error_report_of(std::exception_ptr e);
+
+/// The value of field `name` in an entry's flat [field, value, ...] reply array; empty when absent.
+[[nodiscard]] std::string_view entry_field(const redisReply* fields,
+                                           std::string_view name) noexcept;
 
 /// Reads an unsigned decimal; false unless s is one that fits.
 bool parse_u64(std::string_view s, std::uint64_t& v) noexcept;

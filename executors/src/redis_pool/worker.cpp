@@ -29,21 +29,7 @@ namespace {
 
 /// A call handed to the local process pool as it came from Redis (key and arguments already
 /// serialised); its future gives the serialised result.
-struct raw_call final : remote_call_rec {
-    promise<std::string> p;
-    future<std::string> f = p.get_future();
-
-    bool deliver(std::string_view bytes) override { return p.set_value(std::string(bytes)); }
-    bool fail(std::exception_ptr e) noexcept override {
-        try {
-            return p.set_exception(std::move(e));
-        } catch (...) {
-            return false;
-        }
-    }
-    void cancel_future() noexcept override { (void)p.cancel(); }
-    future_state_base& state() noexcept override { return f.state(); }
-};
+using raw_call = typed_call<std::string, remote_call_rec, /*Raw=*/true>;
 
 future<std::string> run_locally(process_pool& pool, std::string_view name,
                                 std::string_view payload) {
@@ -54,18 +40,6 @@ future<std::string> run_locally(process_pool& pool, std::string_view name,
     future<std::string> f = rec->f;
     submit_remote(pool.impl(), rec.release());
     return f;
-}
-
-std::string_view field_of(const redisReply* fields, std::string_view name) noexcept {
-    if (fields == nullptr || fields->type != REDIS_REPLY_ARRAY) {
-        return {};
-    }
-    for (std::size_t i = 0; i + 1 < fields->elements; i += 2) {
-        if (reply_text(fields->element[i]) == name) {
-            return reply_text(fields->element[i + 1]);
-        }
-    }
-    return {};
 }
 
 std::string default_consumer() {
@@ -195,15 +169,15 @@ void server::take(std::string_view entry, const redisReply* fields, std::size_t 
         return; // already ours (renewed, or read twice after a reconnect)
     }
     held_call c;
-    c.caller.assign(field_of(fields, "c"));
-    c.reply.assign(field_of(fields, "r"));
-    c.name.assign(field_of(fields, "f"));
+    c.caller.assign(entry_field(fields, "c"));
+    c.reply.assign(entry_field(fields, "r"));
+    c.name.assign(entry_field(fields, "f"));
     c.deliveries = deliveries;
     std::uint64_t max_attempts = 0;
-    const std::string_view payload = field_of(fields, "a");
-    if (!parse_u64(field_of(fields, "n"), c.seq) || c.caller.empty() ||
+    const std::string_view payload = entry_field(fields, "a");
+    if (!parse_u64(entry_field(fields, "n"), c.seq) || c.caller.empty() ||
         c.reply.substr(0, keys_.prefix.size()) != keys_.prefix ||
-        !parse_u64(field_of(fields, "m"), max_attempts) || payload.empty()) {
+        !parse_u64(entry_field(fields, "m"), max_attempts) || payload.empty()) {
         log::get("weft.exec").warn("redis worker {}: entry {} is not a call; dropped", me_, id);
         settle({id, {}, 0, 0, {}, {}});
         return;

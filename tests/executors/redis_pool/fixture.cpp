@@ -227,9 +227,13 @@ void redis_server::kill() {
     }
 }
 
-long long redis_server::integer(const std::vector<std::string>& args) const {
-    redisContext* c = connect_to(socket_, opts_.password);
-    long long v = -1;
+namespace {
+
+/// Runs one command on a short-lived connection and hands its reply (or null) to read.
+template <class Read>
+void run_command(const std::string& socket, const std::string& password,
+                 const std::vector<std::string>& args, Read read) {
+    redisContext* c = connect_to(socket, password);
     if (c != nullptr && c->err == 0) {
         std::vector<const char*> argv;
         std::vector<std::size_t> lens;
@@ -239,33 +243,31 @@ long long redis_server::integer(const std::vector<std::string>& args) const {
         }
         auto* r = static_cast<redisReply*>(
             redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
-        if (r != nullptr && r->type == REDIS_REPLY_INTEGER) {
-            v = r->integer;
-        }
+        read(r);
         freeReplyObject(r);
     }
     redisFree(c);
+}
+
+} // namespace
+
+long long redis_server::integer(const std::vector<std::string>& args) const {
+    long long v = -1;
+    run_command(socket_, opts_.password, args, [&](const redisReply* r) {
+        if (r != nullptr && r->type == REDIS_REPLY_INTEGER) {
+            v = r->integer;
+        }
+    });
     return v;
 }
 
 std::string redis_server::text(const std::vector<std::string>& args) const {
-    redisContext* c = connect_to(socket_, opts_.password);
     std::string out;
-    if (c != nullptr && c->err == 0) {
-        std::vector<const char*> argv;
-        std::vector<std::size_t> lens;
-        for (const auto& a : args) {
-            argv.push_back(a.c_str());
-            lens.push_back(a.size());
-        }
-        auto* r = static_cast<redisReply*>(
-            redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+    run_command(socket_, opts_.password, args, [&](const redisReply* r) {
         if (r != nullptr && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)) {
             out.assign(r->str, r->len);
         }
-        freeReplyObject(r);
-    }
-    redisFree(c);
+    });
     return out;
 }
 

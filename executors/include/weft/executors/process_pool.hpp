@@ -104,29 +104,7 @@ struct remote_call_rec {
 };
 
 template <class R>
-struct typed_remote_call final : remote_call_rec {
-    promise<R> p;
-    future<R> f = p.get_future();
-
-    bool deliver(std::string_view bytes) override {
-        if constexpr (std::is_void_v<R>) {
-            return p.set_value();
-        } else {
-            std::decay_t<R> v{};
-            load_from(bytes, v);
-            return p.set_value(std::move(v));
-        }
-    }
-    bool fail(std::exception_ptr e) noexcept override {
-        try {
-            return p.set_exception(std::move(e));
-        } catch (...) {
-            return false;
-        }
-    }
-    void cancel_future() noexcept override { (void)p.cancel(); }
-    future_state_base& state() noexcept override { return f.state(); }
-};
+using typed_remote_call = typed_call<R, remote_call_rec>;
 
 /// Starts the CALL frame of a call (its header; the pool fills in length and id).
 void begin_call_frame(std::string& frame);

@@ -78,8 +78,6 @@ private:
 
 namespace detail::rp {
 class caller; // executors/src/redis_pool
-template <class R>
-class typed_redis_call;
 struct redis_call_rec;
 /// Hands a prepared call to the pool (takes rec). @throws executor_shut_down, message_too_large.
 void submit_redis(caller& c, redis_call_rec* rec);
@@ -264,34 +262,8 @@ struct redis_call_rec {
 };
 
 template <class R>
-class typed_redis_call final : public redis_call_rec {
-public:
-    promise<R> p;
-    future<R> f = p.get_future();
-
-    bool deliver(std::string_view bytes) override {
-        if constexpr (std::is_void_v<R>) {
-            return p.set_value();
-        } else {
-            std::decay_t<R> v{};
-            load_from(bytes, v);
-            return p.set_value(std::move(v));
-        }
-    }
-    bool fail(std::exception_ptr e) noexcept override {
-        try {
-            return p.set_exception(std::move(e));
-        } catch (...) {
-            return false;
-        }
-    }
-    void cancel_future() noexcept override { (void)p.cancel(); }
-    future_state_base& state() noexcept override { return f.state(); }
-};
-
-template <class R>
 redis_call_rec* make_redis_call(future<R>& f) {
-    auto* rec = new typed_redis_call<R>();
+    auto* rec = new typed_call<R, redis_call_rec>();
     f = rec->f;
     return rec;
 }

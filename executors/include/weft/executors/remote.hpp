@@ -16,6 +16,7 @@
 
 #include <weft/executors/partial.hpp>
 #include <weft/runtime/error.hpp>
+#include <weft/runtime/future.hpp>
 
 #include <cereal/archives/binary.hpp>
 #include <cereal/types/array.hpp>
@@ -393,6 +394,41 @@ const std::string& serialize_call(std::string& out, const F& fn, Args&&... args)
         S::bound_args(fn));
     return key;
 }
+
+} // namespace detail
+
+namespace detail {
+
+/// The typed half of a call on its way to a worker: the promise whose future the awaiter holds,
+/// over Base, the pool's record (process_pool's and redis_pool's declare deliver, fail,
+/// cancel_future and state). Raw keeps the serialised result as a std::string instead of
+/// reading an R from it (a redis pool worker passes results on unread).
+template <class R, class Base, bool Raw = false>
+struct typed_call final : Base {
+    promise<R> p;
+    future<R> f = p.get_future();
+
+    bool deliver(std::string_view bytes) override {
+        if constexpr (Raw) {
+            return p.set_value(std::string(bytes));
+        } else if constexpr (std::is_void_v<R>) {
+            return p.set_value();
+        } else {
+            std::decay_t<R> v{};
+            load_from(bytes, v);
+            return p.set_value(std::move(v));
+        }
+    }
+    bool fail(std::exception_ptr e) noexcept override {
+        try {
+            return p.set_exception(std::move(e));
+        } catch (...) {
+            return false;
+        }
+    }
+    void cancel_future() noexcept override { (void)p.cancel(); }
+    future_state_base& state() noexcept override { return f.state(); }
+};
 
 } // namespace detail
 
