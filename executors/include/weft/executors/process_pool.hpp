@@ -64,15 +64,9 @@ class worker;
 
 /// One call on its way through a process pool. The typed half (the promise) is in the header;
 /// the pool's bookkeeping lives in the .cpp and is touched only under the pool service's lock.
-struct remote_call_rec {
-    struct hook : waiter_node {
-        remote_call_rec* rec = nullptr;
-    };
-    hook node;                // hears the future's completion (cancellation by the awaiter)
-    std::atomic<int> refs{1}; // the pool's reference, plus the waiter's
-    std::uint64_t id = 0;     // unique in the process
-    std::string frame;        // the CALL frame sent to a worker (header + key + arguments)
-    std::string name;         // the function's registered name, for messages
+struct remote_call_rec : call_record<remote_call_rec> {
+    std::uint64_t id = 0; // unique in the process
+    std::string frame;    // the CALL frame sent to a worker (header + key + arguments)
     pp::pool_impl* pool = nullptr;
     // Pool-side state (service lock).
     int where = 0;                // where the call is (the pool's call_place)
@@ -82,25 +76,6 @@ struct remote_call_rec {
     bool cancel_seen = false;     // the awaiter's cancellation was handled
     bool delivery_failed = false; // the result came after the awaiter cancelled
     bool begun = false;           // counted as started (begin_job)
-
-    remote_call_rec() = default;
-    remote_call_rec(const remote_call_rec&) = delete;
-    remote_call_rec& operator=(const remote_call_rec&) = delete;
-    virtual ~remote_call_rec() = default;
-
-    /// Completes the future with the serialised result; false when the awaiter cancelled first.
-    virtual bool deliver(std::string_view bytes) = 0;
-    /// Completes the future with e; false when the awaiter cancelled first.
-    virtual bool fail(std::exception_ptr e) noexcept = 0;
-    /// Completes the future as cancelled (the pool's own cancellation).
-    virtual void cancel_future() noexcept = 0;
-    virtual future_state_base& state() noexcept = 0;
-
-    void release() noexcept {
-        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-            delete this;
-        }
-    }
 };
 
 template <class R>

@@ -223,14 +223,8 @@ int serve_redis_calls(const redis_worker_options& opts);
 namespace detail::rp {
 
 /// One call on its way through a redis_pool; the typed half is here, the rest in the .cpp.
-struct redis_call_rec {
-    struct hook : waiter_node {
-        redis_call_rec* rec = nullptr;
-    };
-    hook node;                // hears the future's completion (cancellation by the awaiter)
-    std::atomic<int> refs{1}; // the pool's reference, plus the waiter's
-    std::string payload;      // key length, key, arguments
-    std::string name;         // the function's registered name
+struct redis_call_rec : call_record<redis_call_rec> {
+    std::string payload; // key length, key, arguments
     caller* pool = nullptr;
     // The pool's own state (its I/O loop only).
     std::uint64_t seq = 0;      // the call's number in this pool
@@ -240,25 +234,6 @@ struct redis_call_rec {
     bool in_waiting = false;    // in the pool's waiting list, which then holds the pool's reference
     clock::time_point deadline; // call_timeout's
     clock::time_point submitted;
-
-    redis_call_rec() = default;
-    redis_call_rec(const redis_call_rec&) = delete;
-    redis_call_rec& operator=(const redis_call_rec&) = delete;
-    virtual ~redis_call_rec() = default;
-
-    /// Completes the future with the serialised result; false when the awaiter cancelled first.
-    virtual bool deliver(std::string_view bytes) = 0;
-    /// Completes the future with e; false when the awaiter cancelled first.
-    virtual bool fail(std::exception_ptr e) noexcept = 0;
-    /// Completes the future as cancelled (the pool's own cancellation).
-    virtual void cancel_future() noexcept = 0;
-    virtual future_state_base& state() noexcept = 0;
-
-    void release() noexcept {
-        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-            delete this;
-        }
-    }
 };
 
 template <class R>

@@ -35,6 +35,7 @@
 #include <cereal/types/variant.hpp>
 #include <cereal/types/vector.hpp>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -398,6 +399,39 @@ const std::string& serialize_call(std::string& out, const F& fn, Args&&... args)
 } // namespace detail
 
 namespace detail {
+
+/// What every call on its way to a worker has, whatever the pool (process_pool's and
+/// redis_pool's records derive from it): the hook that hears its future complete, the references
+/// that keep it alive (the pool's and the waiter's), the function's name, and the typed half's
+/// interface (typed_call below implements it).
+template <class Self>
+struct call_record {
+    struct hook : waiter_node {
+        Self* rec = nullptr;
+    };
+    hook node;                // hears the future's completion (cancellation by the awaiter)
+    std::atomic<int> refs{1}; // the pool's reference, plus the waiter's
+    std::string name;         // the function's registered name, for messages
+
+    call_record() = default;
+    call_record(const call_record&) = delete;
+    call_record& operator=(const call_record&) = delete;
+    virtual ~call_record() = default;
+
+    /// Completes the future with the serialised result; false when the awaiter cancelled first.
+    virtual bool deliver(std::string_view bytes) = 0;
+    /// Completes the future with e; false when the awaiter cancelled first.
+    virtual bool fail(std::exception_ptr e) noexcept = 0;
+    /// Completes the future as cancelled (the pool's own cancellation).
+    virtual void cancel_future() noexcept = 0;
+    virtual future_state_base& state() noexcept = 0;
+
+    void release() noexcept {
+        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            delete this;
+        }
+    }
+};
 
 /// The typed half of a call on its way to a worker: the promise whose future the awaiter holds,
 /// over Base, the pool's record (process_pool's and redis_pool's declare deliver, fail,
