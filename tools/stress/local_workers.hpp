@@ -1,0 +1,41 @@
+#pragma once
+
+// The `weft worker` processes a `redis:URL,workers=N` executor starts for its run: children of
+// this program (/proc/self/exe worker --redis URL ...), told to drain with SIGTERM and reaped when
+// the executor goes.
+
+#include "spec.hpp"
+
+#include <mutex>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+namespace weft::stress {
+
+/// N local redis workers serving one queue. Thread safety: any thread may call dead() and
+/// pids(); the destructor runs once no call is in flight.
+class local_workers {
+public:
+    /// Starts spec.workers processes, each running spec.per_worker calls at once. They inherit
+    /// the environment (WEFT_REDIS_PASSWORD, WEFT_REDIS_USER); their stdout goes to stderr.
+    /// @throws spec_error when one cannot be started.
+    explicit local_workers(const redis_spec& spec);
+    local_workers(const local_workers&) = delete;
+    local_workers& operator=(const local_workers&) = delete;
+    /// SIGTERM to each (it finishes the calls it holds), then reaps them; SIGKILL after a bound.
+    ~local_workers();
+
+    /// A description of the first worker that exited ("redis worker 1234 exited with status
+    /// 2"), or "" while all run.
+    [[nodiscard]] std::string dead();
+    /// The pids of the workers still running.
+    [[nodiscard]] std::vector<long> pids() const;
+
+private:
+    std::vector<pid_t> pids_; ///< -1 once reaped
+    std::string dead_;        ///< the first exit seen
+    mutable std::mutex m_;    ///< guards pids_ and dead_ after construction
+};
+
+} // namespace weft::stress
