@@ -28,6 +28,8 @@ constexpr auto drain_timeout = std::chrono::seconds(10);
 constexpr auto reap_bound = std::chrono::seconds(20);
 /// The workers' visibility timeout: a call held by a worker that died goes to another after it.
 constexpr auto visibility_timeout = std::chrono::seconds(10);
+/// How often dead() looks for workers that exited.
+constexpr auto check_interval = std::chrono::milliseconds(100);
 
 pid_t start_worker(const std::vector<std::string>& args) {
     std::vector<char*> argv;
@@ -133,12 +135,26 @@ local_workers::~local_workers() {
 }
 
 std::string local_workers::dead() {
+    const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+    std::int64_t due = next_check_.load(std::memory_order_relaxed);
+    const std::int64_t next =
+        now +
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(check_interval).count();
+    // One caller per interval looks; the others read what the last look found.
+    if (now < due || !next_check_.compare_exchange_strong(due, next, std::memory_order_relaxed)) {
+        if (!any_dead_.load(std::memory_order_acquire)) {
+            return {};
+        }
+        std::lock_guard lock(m_);
+        return dead_;
+    }
     std::lock_guard lock(m_);
     for (pid_t& p : pids_) {
         int status = 0;
         if (p > 0 && ::waitpid(p, &status, WNOHANG) == p) {
             if (dead_.empty()) {
                 dead_ = describe_exit(p, status);
+                any_dead_.store(true, std::memory_order_release);
             }
             p = -1;
         }

@@ -6,6 +6,8 @@
 
 #include "spec.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <string>
 #include <sys/types.h>
@@ -27,7 +29,8 @@ public:
     ~local_workers();
 
     /// A description of the first worker that exited ("redis worker 1234 exited with status
-    /// 2"), or "" while all run.
+    /// 2"), or "" while all run. It looks (waitpid) at most every check_interval; in between it
+    /// costs an atomic load or two.
     [[nodiscard]] std::string dead();
     /// The pids of the workers still running.
     [[nodiscard]] std::vector<long> pids() const;
@@ -36,6 +39,10 @@ private:
     std::vector<pid_t> pids_; ///< -1 once reaped
     std::string dead_;        ///< the first exit seen
     mutable std::mutex m_;    ///< guards pids_ and dead_ after construction
+    /// When dead() next looks, in steady_clock ticks: only spaces the looks out (relaxed).
+    std::atomic<std::int64_t> next_check_{0};
+    /// True once dead_ is set (release by its writer, acquire by readers).
+    std::atomic<bool> any_dead_{false};
 };
 
 } // namespace weft::stress

@@ -20,8 +20,10 @@
 #include <weft/runtime/gather.hpp>
 #include <weft/runtime/wait_for.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -67,16 +69,23 @@ public:
         if (why_.empty()) {
             why_ = why;
             std::fprintf(stderr, "weft stress: redis executor: %s\n", why.c_str());
+            // release: a reader that sees true also sees why_ (it takes the lock anyway).
+            failed_.store(true, std::memory_order_release);
         }
     }
+    /// "" while the pool works: one atomic load on each call's path.
     [[nodiscard]] std::string get() const {
+        if (!failed_.load(std::memory_order_acquire)) {
+            return {};
+        }
         std::lock_guard lock(m_);
         return why_;
     }
 
 private:
     mutable std::mutex m_;
-    std::string why_;
+    std::string why_;                 ///< guarded by m_
+    std::atomic<bool> failed_{false}; ///< true once why_ is set
 };
 
 task<std::uint64_t> redis_call(redis_pool& ex, failure_note& failed, cell_context& ctx,
@@ -167,7 +176,7 @@ task<void> redis_based_pool::get_ready() {
                 seen.insert(pid);
             }
         } catch (const timeout_error&) {
-        } catch (const broker_error& e) {
+        } catch (const std::exception& e) { // broker_error, a worker's failure
             throw workload_error("executor " + spec().label + ": " + e.what());
         }
     }
