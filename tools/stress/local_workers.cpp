@@ -28,7 +28,7 @@ constexpr auto drain_timeout = std::chrono::seconds(10);
 constexpr auto reap_bound = std::chrono::seconds(20);
 /// The workers' visibility timeout: a call held by a worker that died goes to another after it.
 constexpr auto visibility_timeout = std::chrono::seconds(10);
-/// How often dead() looks for workers that exited.
+/// How often first_exit() looks for workers that exited.
 constexpr auto check_interval = std::chrono::milliseconds(100);
 
 pid_t start_worker(const std::vector<std::string>& args) {
@@ -92,6 +92,7 @@ local_workers::local_workers(const redis_spec& spec) {
         for (std::size_t i = 0; i < spec.workers; ++i) {
             pids_.push_back(start_worker(args));
         }
+        running_.store(pids_.size(), std::memory_order_relaxed);
     } catch (...) {
         for (pid_t p : pids_) {
             ::kill(p, SIGKILL);
@@ -134,7 +135,7 @@ local_workers::~local_workers() {
     }
 }
 
-std::string local_workers::dead() {
+std::string local_workers::first_exit() {
     const std::int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
     std::int64_t due = next_check_.load(std::memory_order_relaxed);
     const std::int64_t next =
@@ -142,24 +143,34 @@ std::string local_workers::dead() {
         std::chrono::duration_cast<std::chrono::steady_clock::duration>(check_interval).count();
     // One caller per interval looks; the others read what the last look found.
     if (now < due || !next_check_.compare_exchange_strong(due, next, std::memory_order_relaxed)) {
-        if (!any_dead_.load(std::memory_order_acquire)) {
+        if (!any_exited_.load(std::memory_order_acquire)) {
             return {};
         }
         std::lock_guard lock(m_);
-        return dead_;
+        return first_exit_;
     }
     std::lock_guard lock(m_);
     for (pid_t& p : pids_) {
         int status = 0;
         if (p > 0 && ::waitpid(p, &status, WNOHANG) == p) {
-            if (dead_.empty()) {
-                dead_ = describe_exit(p, status);
-                any_dead_.store(true, std::memory_order_release);
+            const std::string what = describe_exit(p, status);
+            std::fprintf(stderr,
+                         "weft stress: %s; the calls it held go to the other workers after the "
+                         "visibility timeout (%lld s)\n",
+                         what.c_str(), static_cast<long long>(visibility_timeout.count()));
+            if (first_exit_.empty()) {
+                first_exit_ = what;
+                any_exited_.store(true, std::memory_order_release);
             }
+            running_.fetch_sub(1, std::memory_order_relaxed);
             p = -1;
         }
     }
-    return dead_;
+    return first_exit_;
+}
+
+bool local_workers::all_exited() const noexcept {
+    return running_.load(std::memory_order_relaxed) == 0;
 }
 
 std::vector<long> local_workers::pids() const {

@@ -1,9 +1,11 @@
 // The redis executor of `weft stress` (redis_executor.hpp). Each call is remote_stress_call sent
 // through a weft::redis_pool: the id and the pid of the process that ran it come back, and the
-// call's books are kept as a process pool's are. Calls fail fast once the pool has failed: after
-// a broker_error (Redis unreachable for the pool's connect_timeout) or once a worker the run
-// started has exited, every later call raises at once instead of waiting on its own, so that a
-// broken setup ends the cell with errors rather than hanging it. A password comes from
+// call's books are kept as a process pool's are. A worker of the run's own that exits is told on
+// stderr, and its calls go to the others (the pool's recovery, measured like any other). Calls
+// fail fast once the pool cannot work: after a broker_error (Redis unreachable for the pool's
+// connect_timeout) or once every worker the run started has exited, every later call raises at
+// once instead of waiting on its own, so that a broken setup ends the cell with errors rather
+// than hanging it. A password comes from
 // WEFT_REDIS_PASSWORD (and the user from WEFT_REDIS_USER), as for `weft worker`. Before the sweep,
 // get_ready() waits for the workers to answer (the run's own ones all, or any other one), so
 // that no cell times their start-up and a queue nobody serves is reported instead of waited on.
@@ -115,10 +117,9 @@ public:
 
     future<std::uint64_t> call(cell_context& ctx, const workload_spec& w,
                                std::uint64_t id) override {
-        if (workers_) {
-            if (std::string dead = workers_->dead(); !dead.empty()) {
-                failed_.set(dead);
-            }
+        if (workers_ && !workers_->first_exit().empty() && workers_->all_exited()) {
+            failed_.set("every redis worker of the run has exited, the first: " +
+                        workers_->first_exit());
         }
         if (std::string why = failed_.get(); !why.empty()) {
             throw workload_error("redis executor failed: " + why);
@@ -162,8 +163,8 @@ task<void> redis_based_pool::get_ready() {
     std::uint64_t id = 0;
     while (seen.size() < want && clock::now() < give_up) {
         if (workers_) {
-            if (std::string dead = workers_->dead(); !dead.empty()) {
-                throw workload_error("executor " + spec().label + ": " + dead);
+            if (std::string gone = workers_->first_exit(); !gone.empty()) {
+                throw workload_error("executor " + spec().label + ": " + gone);
             }
         }
         std::vector<future<std::pair<std::uint64_t, std::int64_t>>> probes;

@@ -130,6 +130,56 @@ def case_table_names_the_executor(redis):
     check("result: ok" in out, out)
 
 
+def children_of(pid):
+    """Pids of the processes whose parent is pid."""
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+                out.append(int(name))
+    return out
+
+
+def case_a_worker_killed_mid_run(redis):
+    """One of the run's two workers killed while the cell runs: it is told on stderr, the calls
+    it held go to the other worker after the visibility timeout, and every call still completes
+    exactly once."""
+    err_path = os.path.join(redis.dir, "stderr.txt")
+    with open(err_path, "w") as err_file:
+        p = subprocess.Popen([WEFT, "stress", "-e", f"redis:{redis.url},workers=2", "-w",
+                              "sleep:20000", "-c", "4", "-n", "300", "--idle", "0",
+                              "--no-progress"],
+                             stdout=subprocess.PIPE, stderr=err_file, text=True)
+    try:
+        # The table's header is printed once the workers answered, as the sweep starts.
+        lines = []
+        for line in p.stdout:
+            lines.append(line)
+            if line.startswith("executor"):
+                break
+        workers = children_of(p.pid)  # the run's workers are its children
+        check(len(workers) == 2, f"the run's workers: {workers}\n{''.join(lines)}")
+        os.kill(workers[0], signal.SIGKILL)
+        out = "".join(lines) + p.communicate(timeout=RUN_TIMEOUT)[0]
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    with open(err_path) as f:
+        err = f.read()
+    check(p.returncode == 0, f"exit status {p.returncode}\nstdout: {out}\nstderr: {err}")
+    check(f"redis worker {workers[0]} was killed by signal 9" in err, err)
+    rows = [l for l in out.splitlines() if l.startswith(f"redis:{redis.url},workers=2 ")]
+    check(len(rows) == 1 and rows[0].rstrip().endswith("ok"), out)
+    left = [p for p in processes_naming(redis.socket) if p != redis.proc.pid]
+    check(left == [], f"processes left behind: {left}")
+
+
 def case_worker_serves_a_queue(redis):
     """`weft worker` serves a named queue for a run without workers of its own, and drains and
     exits 0 on SIGTERM."""
