@@ -60,8 +60,9 @@ TEST(stress_spec, rejects_bad_executors_with_a_message) {
 }
 
 TEST(stress_spec, parses_redis_executors_with_their_options) {
-    const auto e = parse_executors("threads:2,redis:unix:///tmp/r.sock?db=1,workers=2,per_worker=3,"
-                                   "queue=q,in_flight=64,redis:redis://u:secret@h:6379/2,inline");
+    const auto e =
+        parse_executors("threads:2,redis:unix:///tmp/r.sock?db=1,workers=2,per_worker=3,"
+                        "queue=q,in_flight=64,prefetch=0,redis:redis://u:secret@h:6379/2,inline");
     ASSERT_EQ(e.size(), 4u);
     EXPECT_EQ(e[0].label, "threads:2");
     EXPECT_EQ(e[1].kind, executor_kind::redis);
@@ -71,11 +72,14 @@ TEST(stress_spec, parses_redis_executors_with_their_options) {
     EXPECT_EQ(e[1].redis.queue, "q");
     EXPECT_EQ(e[1].redis.in_flight, 64u);
     EXPECT_EQ(e[1].label, "redis:unix:///tmp/r.sock?db=1,queue=q,in_flight=64,workers=2,"
-                          "per_worker=3");
+                          "per_worker=3,prefetch=0");
+    ASSERT_TRUE(e[1].redis.prefetch.has_value());
+    EXPECT_EQ(*e[1].redis.prefetch, 0u);
     // Defaults: the stress queue, no workers of the run's own; the password stays out of labels.
     EXPECT_EQ(e[2].redis.url, "redis://u:secret@h:6379/2");
     EXPECT_EQ(e[2].redis.queue, default_redis_queue);
     EXPECT_EQ(e[2].redis.workers, 0u);
+    EXPECT_FALSE(e[2].redis.prefetch.has_value());
     EXPECT_EQ(e[2].label, "redis:redis://u:***@h:6379/2");
     EXPECT_EQ(e[3].kind, executor_kind::inline_);
 }
@@ -103,6 +107,10 @@ TEST(stress_spec, rejects_bad_redis_executors_with_a_message) {
               std::string::npos);
     EXPECT_NE(error_of([] {
                   (void)parse_executors("redis:redis://h,per_worker=2");
+              }).find("give workers=N too"),
+              std::string::npos);
+    EXPECT_NE(error_of([] {
+                  (void)parse_executors("redis:redis://h,prefetch=2");
               }).find("give workers=N too"),
               std::string::npos);
     EXPECT_NE(

@@ -49,14 +49,15 @@ const char* const footer = R"(Executors (side by side, one cell per executor and
   threads:N    weft::thread_pool of N threads
   process:N    weft::process_pool of N worker processes (builds with process pools only)
   inline       weft::inline_executor: each call runs on the submitting loop
-  redis:URL[,queue=NAME][,in_flight=N][,workers=N][,per_worker=N]
+  redis:URL[,queue=NAME][,in_flight=N][,workers=N][,per_worker=N][,prefetch=N]
                weft::redis_pool: process:N's calls through a Redis broker (URL redis://host:port
                or unix:///path/redis.sock; password in WEFT_REDIS_PASSWORD, user in
                WEFT_REDIS_USER). workers=N starts N `weft worker` processes of this program for
-               the run, each running per_worker calls at once (default 1), and stops them after;
-               without it (workers=0) the workers already serving the queue (default
-               weft-stress; `weft worker --redis URL`) run the calls. in_flight: the pool's
-               max_in_flight (default 1024). The sweep starts once the workers answer.
+               the run, each running per_worker calls at once (default 1) and reading prefetch
+               more ahead (default 3 per running call), and stops them after; without it
+               (workers=0) the workers already serving the queue (default weft-stress;
+               `weft worker --redis URL`) run the calls. in_flight: the pool's max_in_flight
+               (default 1024). The sweep starts once the workers answer.
 
 Workloads (what each call does):
   cpu:<us>     busy compute for <us> microseconds of the worker's CPU time
@@ -116,7 +117,8 @@ CLI::App* add_stress_options(CLI::App& app, command_line& cl) {
     sub->footer(footer);
     sub->add_option("-e,--executor", cl.executors,
                     "Executors to compare, comma-separated: tbb[:N], threads:N, process:N, "
-                    "inline, redis:URL[,queue=NAME][,in_flight=N][,workers=N][,per_worker=N] "
+                    "inline, redis:URL[,queue=NAME][,in_flight=N][,workers=N][,per_worker=N]"
+                    "[,prefetch=N] "
                     "(example: tbb,threads:8,inline)")
         ->check(spec_check(parse_executors, "LIST"))
         ->capture_default_str()

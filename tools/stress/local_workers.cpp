@@ -74,7 +74,7 @@ std::string describe_exit(pid_t pid, int status) {
 } // namespace
 
 local_workers::local_workers(const redis_spec& spec) {
-    const std::vector<std::string> args{
+    std::vector<std::string> args{
         "weft",
         "worker",
         "--redis",
@@ -88,6 +88,9 @@ local_workers::local_workers(const redis_spec& spec) {
         "--drain-timeout",
         std::to_string(std::chrono::milliseconds(drain_timeout).count()),
     };
+    if (spec.prefetch) {
+        args.insert(args.end(), {"--prefetch", std::to_string(*spec.prefetch)});
+    }
     try {
         for (std::size_t i = 0; i < spec.workers; ++i) {
             pids_.push_back(start_worker(args));

@@ -47,6 +47,8 @@ constexpr auto serving_limit = std::chrono::seconds(15);
 /// What a probe call runs: long enough to hold a worker's slot while the other probes find
 /// theirs.
 constexpr const char* probe_workload = "sleep:50000";
+/// A redis worker's default read-ahead, per call it runs at once (redis_worker_options).
+constexpr std::size_t default_prefetch_per_call = 3;
 
 redis_pool::options pool_options(const redis_spec& r) {
     redis_pool::options o;
@@ -151,12 +153,17 @@ private:
     std::optional<local_workers> workers_;
 };
 
-/// Probe calls until every slot of the run's workers has answered (each probe sleeps, so that a
-/// worker up early cannot take them all), or until one answer from the queue's workers when the
-/// run started none. Without this the first cell would time the workers' start-up.
+/// Probe calls until every slot of the run's workers has answered, or until one answer from the
+/// queue's workers when the run started none. Without this the first cell would time the
+/// workers' start-up. Each round sends as many probes as all the workers hold at once (running
+/// and read ahead), and each probe sleeps, so that a worker up early holds its share and leaves
+/// the rest to the others.
 task<void> redis_based_pool::get_ready() {
     const redis_spec& r = spec().redis;
     const std::size_t want = r.workers > 0 ? r.workers * r.per_worker : 1;
+    const std::size_t held =
+        r.per_worker + (r.prefetch ? *r.prefetch : default_prefetch_per_call * r.per_worker);
+    const std::size_t per_round = r.workers > 0 ? r.workers * held : 1;
     const auto limit = r.workers > 0 ? ready_limit : serving_limit;
     const auto give_up = clock::now() + limit;
     std::set<std::int64_t> seen;
@@ -168,7 +175,7 @@ task<void> redis_based_pool::get_ready() {
             }
         }
         std::vector<future<std::pair<std::uint64_t, std::int64_t>>> probes;
-        for (std::size_t i = 0; i < want; ++i) {
+        for (std::size_t i = 0; i < per_round; ++i) {
             probes.push_back(weft::run_in_executor(*ex_, remote_stress_call, probe_workload, id++));
         }
         try {

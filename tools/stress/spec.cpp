@@ -139,16 +139,21 @@ void apply_redis_option(executor_spec& e, std::string_view item) {
         e.redis.queue = std::string(value);
         return;
     }
+    if (key == "prefetch") {
+        e.redis.prefetch = 0; // the field to fill, below
+    }
     std::size_t* field = key == "in_flight"    ? &e.redis.in_flight
                          : key == "workers"    ? &e.redis.workers
                          : key == "per_worker" ? &e.redis.per_worker
+                         : key == "prefetch"   ? &*e.redis.prefetch
                                                : nullptr;
     if (field == nullptr) {
         throw spec_error("unknown redis option " + quoted(item) +
-                         " (expected queue=NAME, in_flight=N, workers=N or per_worker=N)");
+                         " (expected queue=NAME, in_flight=N, workers=N, per_worker=N or "
+                         "prefetch=N)");
     }
     const auto n = to_unsigned(value, false);
-    const std::uint64_t least = key == "workers" ? 0 : 1;
+    const std::uint64_t least = key == "workers" || key == "prefetch" ? 0 : 1;
     const std::uint64_t most = key == "in_flight" ? 1'000'000 : max_workers;
     if (!n || *n < least || *n > most) {
         throw spec_error("redis option " + quoted(item) + ": " + std::string(key) +
@@ -161,9 +166,9 @@ void apply_redis_option(executor_spec& e, std::string_view item) {
 /// The label of a redis executor, once its options are in.
 void finish_redis(executor_spec& e) {
     const redis_spec& r = e.redis;
-    if (r.workers == 0 && r.per_worker != 1) {
-        throw spec_error("redis option per_worker=" + std::to_string(r.per_worker) +
-                         " applies to the workers the run starts: give workers=N too");
+    if (r.workers == 0 && (r.per_worker != 1 || r.prefetch)) {
+        throw spec_error("redis options per_worker and prefetch apply to the workers the run "
+                         "starts: give workers=N too");
     }
     e.label = "redis:" + without_password(r.url);
     if (r.queue != default_redis_queue) {
@@ -177,6 +182,9 @@ void finish_redis(executor_spec& e) {
     }
     if (r.per_worker != 1) {
         e.label += ",per_worker=" + std::to_string(r.per_worker);
+    }
+    if (r.prefetch) {
+        e.label += ",prefetch=" + std::to_string(*r.prefetch);
     }
 }
 

@@ -47,13 +47,17 @@ enum class executor_kind { tbb, threads, process, inline_, redis };
 /// The queue `redis:URL` executors and `weft worker` use unless told otherwise.
 inline constexpr const char* default_redis_queue = "weft-stress";
 
-/// What `redis:URL[,queue=NAME][,in_flight=N][,workers=N][,per_worker=N]` asks for.
+/// What `redis:URL[,queue=NAME][,in_flight=N][,workers=N][,per_worker=N][,prefetch=N]` asks
+/// for.
 struct redis_spec {
     std::string url; ///< the broker, as given (password and all)
     std::string queue = default_redis_queue;
     std::size_t in_flight = 1024; ///< the pool's max_in_flight
     std::size_t workers = 0;      ///< `weft worker` processes started for the run (0: none)
     std::size_t per_worker = 1;   ///< calls each of those runs at once
+    /// Calls each of those holds beyond the running ones (its --prefetch); empty: the worker's
+    /// default, 3 per running call.
+    std::optional<std::size_t> prefetch;
 };
 
 /// One executor under test: `tbb[:N]`, `threads:N`, `process:N`, `inline` or `redis:URL,...`.

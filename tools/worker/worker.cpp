@@ -28,6 +28,8 @@ struct worker_command_line {
     std::string url;
     std::string queue = stress::default_redis_queue;
     std::size_t concurrency = 0;
+    std::size_t prefetch = 0;
+    CLI::Option* prefetch_given = nullptr; ///< count() > 0 when --prefetch was given
     std::uint64_t visibility_ms = 30000;
     std::uint64_t drain_ms = 30000;
     std::string consumer;
@@ -55,6 +57,9 @@ int run_worker(const worker_command_line& cl) {
     o.url = cl.url;
     o.queue = cl.queue;
     o.concurrency = cl.concurrency;
+    if (cl.prefetch_given->count() > 0) {
+        o.prefetch = cl.prefetch;
+    }
     o.visibility_timeout = std::chrono::milliseconds(cl.visibility_ms);
     o.drain_timeout = std::chrono::milliseconds(cl.drain_ms);
     o.consumer = cl.consumer;
@@ -99,6 +104,11 @@ command add_worker_command(CLI::App& app) {
                     "Calls run at once, each in a child process; 0 = one per hardware thread")
         ->check(CLI::Range(std::size_t{0}, std::size_t{4096}))
         ->capture_default_str();
+    cl->prefetch_given =
+        sub->add_option("--prefetch", cl->prefetch,
+                        "Calls held beyond the running ones, read ahead so that a child never "
+                        "waits for Redis (default 3 per running call; 0 for long calls)")
+            ->check(CLI::Range(std::size_t{0}, std::size_t{1'000'000}));
     sub->add_option("--visibility-timeout", cl->visibility_ms,
                     "Milliseconds after which a call held by a worker that shows no sign of life "
                     "goes to another; the same for every worker of a queue")
