@@ -20,8 +20,9 @@
 #include <weft/executors/redis_pool.hpp>
 #include <weft/runtime/create_task.hpp>
 #include <weft/runtime/gather.hpp>
-#include <weft/runtime/wait_for.hpp>
+#include <weft/runtime/wait.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -47,6 +48,8 @@ constexpr auto serving_limit = std::chrono::seconds(15);
 /// What a probe call runs: long enough to hold a worker's slot while the other probes find
 /// theirs.
 constexpr const char* probe_workload = "sleep:50000";
+/// How often the wait for probes looks for workers that exited.
+constexpr auto probe_slice = std::chrono::milliseconds(500);
 /// A redis worker's default read-ahead, per call it runs at once (redis_worker_options).
 constexpr std::size_t default_prefetch_per_call = 3;
 
@@ -168,24 +171,43 @@ task<void> redis_based_pool::get_ready() {
     const auto give_up = clock::now() + limit;
     std::set<std::int64_t> seen;
     std::uint64_t id = 0;
-    while (seen.size() < want && clock::now() < give_up) {
-        if (workers_) {
-            if (std::string gone = workers_->first_exit(); !gone.empty()) {
-                throw workload_error("executor " + spec().label + ": " + gone);
-            }
+    std::vector<future<std::pair<std::uint64_t, std::int64_t>>> probes;
+    // Probes still out are cancelled before any throw: the pool's shutdown waits for its calls.
+    auto fail = [&](const std::string& why) {
+        for (auto& f : probes) {
+            f.cancel();
         }
-        std::vector<future<std::pair<std::uint64_t, std::int64_t>>> probes;
+        return workload_error("executor " + spec().label + ": " + why);
+    };
+    while (seen.size() < want && clock::now() < give_up) {
         for (std::size_t i = 0; i < per_round; ++i) {
             probes.push_back(weft::run_in_executor(*ex_, remote_stress_call, probe_workload, id++));
         }
-        try {
-            for (const auto& [probe, pid] :
-                 co_await weft::wait_for(weft::gather(probes), give_up - clock::now())) {
-                seen.insert(pid);
+        // The round's probes, awaited in slices: between them, a worker that exited is found.
+        while (!probes.empty()) {
+            if (workers_) {
+                if (std::string gone = workers_->first_exit(); !gone.empty()) {
+                    throw fail(gone);
+                }
             }
-        } catch (const timeout_error&) {
-        } catch (const std::exception& e) { // broker_error, a worker's failure
-            throw workload_error("executor " + spec().label + ": " + e.what());
+            if (clock::now() >= give_up) {
+                for (auto& f : probes) {
+                    f.cancel();
+                }
+                probes.clear();
+                break;
+            }
+            auto [done, pending] =
+                co_await weft::wait(probes, return_when::all_completed,
+                                    std::min<clock::duration>(give_up - clock::now(), probe_slice));
+            probes = std::move(pending);
+            for (auto& f : done) {
+                try {
+                    seen.insert((co_await f).second);
+                } catch (const std::exception& e) { // broker_error, a worker's failure
+                    throw fail(e.what());
+                }
+            }
         }
     }
     if (seen.empty()) {
