@@ -69,6 +69,20 @@ TEST(stress_recommend, skips_cells_that_failed_and_scenarios) {
     EXPECT_FALSE(recommend({}).has_value());
 }
 
+TEST(stress_recommend, leaves_redis_rows_out_and_says_why_when_only_they_ran) {
+    // A redis pool's size is its workers': the pick stays among the local pools.
+    const std::vector<cell_result> sweep{cell("threads:4", 4, 8, 3900),
+                                         cell("redis:unix:///tmp/r.sock,workers=1", 1, 8, 9000)};
+    const auto r = recommend(sweep);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->target, "threads:4");
+    EXPECT_EQ(r->best_target, "threads:4");
+
+    const std::vector<cell_result> only_redis{cell("redis:redis://h:6379", 1024, 8, 9000)};
+    EXPECT_FALSE(recommend(only_redis).has_value());
+    EXPECT_NE(no_advice_reason(only_redis, 0).find("local pools only"), std::string::npos);
+}
+
 TEST(stress_recommend, a_p99_bound_leaves_slow_cells_out) {
     std::vector<cell_result> sweep{cell("threads:4", 4, 8, 3900), cell("threads:4", 4, 64, 4000),
                                    cell("threads:16", 16, 64, 15000)};

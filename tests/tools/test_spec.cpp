@@ -59,6 +59,82 @@ TEST(stress_spec, rejects_bad_executors_with_a_message) {
               std::string::npos);
 }
 
+TEST(stress_spec, parses_redis_executors_with_their_options) {
+    const auto e =
+        parse_executors("threads:2,redis:unix:///tmp/r.sock?db=1,workers=2,per_worker=3,"
+                        "queue=q,in_flight=64,prefetch=0,redis:redis://u:secret@h:6379/2,inline");
+    ASSERT_EQ(e.size(), 4u);
+    EXPECT_EQ(e[0].label, "threads:2");
+    EXPECT_EQ(e[1].kind, executor_kind::redis);
+    EXPECT_EQ(e[1].redis.url, "unix:///tmp/r.sock?db=1"); // a URL's '=' is the URL's
+    EXPECT_EQ(e[1].redis.workers, 2u);
+    EXPECT_EQ(e[1].redis.per_worker, 3u);
+    EXPECT_EQ(e[1].redis.queue, "q");
+    EXPECT_EQ(e[1].redis.in_flight, 64u);
+    EXPECT_EQ(e[1].label, "redis:unix:///tmp/r.sock?db=1,queue=q,in_flight=64,workers=2,"
+                          "per_worker=3,prefetch=0");
+    ASSERT_TRUE(e[1].redis.prefetch.has_value());
+    EXPECT_EQ(*e[1].redis.prefetch, 0u);
+    // Defaults: the stress queue, no workers of the run's own; the password stays out of labels.
+    EXPECT_EQ(e[2].redis.url, "redis://u:secret@h:6379/2");
+    EXPECT_EQ(e[2].redis.queue, default_redis_queue);
+    EXPECT_EQ(e[2].redis.workers, 0u);
+    EXPECT_FALSE(e[2].redis.prefetch.has_value());
+    EXPECT_EQ(e[2].label, "redis:redis://u:***@h:6379/2");
+    EXPECT_EQ(e[3].kind, executor_kind::inline_);
+}
+
+TEST(stress_spec, rejects_bad_redis_executors_with_a_message) {
+    EXPECT_NE(error_of([] { (void)parse_executors("redis"); }).find("needs the broker URL"),
+              std::string::npos);
+    EXPECT_NE(error_of([] { (void)parse_executors("redis:http://h"); }).find("broker URL is"),
+              std::string::npos);
+    EXPECT_NE(error_of([] {
+                  (void)parse_executors("threads:2,workers=2");
+              }).find("follows no redis:URL executor"),
+              std::string::npos);
+    EXPECT_NE(error_of([] {
+                  (void)parse_executors("redis:redis://h,colour=red");
+              }).find("unknown redis option 'colour=red'"),
+              std::string::npos);
+    EXPECT_NE(error_of([] {
+                  (void)parse_executors("redis:redis://h,workers=x");
+              }).find("workers must be a whole number"),
+              std::string::npos);
+    EXPECT_NE(error_of([] {
+                  (void)parse_executors("redis:redis://h,in_flight=0");
+              }).find("in_flight must be"),
+              std::string::npos);
+    EXPECT_NE(error_of([] {
+                  (void)parse_executors("redis:redis://h,per_worker=2");
+              }).find("give workers=N too"),
+              std::string::npos);
+    EXPECT_NE(error_of([] {
+                  (void)parse_executors("redis:redis://h,prefetch=2");
+              }).find("give workers=N too"),
+              std::string::npos);
+    EXPECT_NE(
+        error_of([] { (void)parse_executors("redis:redis://h,queue="); }).find("needs a name"),
+        std::string::npos);
+    EXPECT_NE(error_of([] {
+                  (void)parse_executors("redis:redis://h,redis:redis://h");
+              }).find("listed twice"),
+              std::string::npos);
+
+    stress_options o;
+    o.executors = parse_executors("redis:redis://h,workers=1");
+    o.workload = parse_workload("crash:0.1");
+    o.concurrency = {1};
+    EXPECT_NE(error_of([&] { validate(o); }).find("only process:N executors"), std::string::npos);
+    o.workload = parse_workload("cpu:1");
+    if (redis_pools_available) {
+        EXPECT_NO_THROW(validate(o));
+    } else {
+        EXPECT_NE(error_of([&] { validate(o); }).find("not available in this build"),
+                  std::string::npos);
+    }
+}
+
 TEST(stress_spec, parses_every_workload) {
     EXPECT_EQ(parse_workload("cpu:50").kind, workload_kind::cpu);
     EXPECT_EQ(parse_workload("cpu:50").amount, 50u);

@@ -49,13 +49,22 @@ const char* const footer = R"(Executors (side by side, one cell per executor and
   threads:N    weft::thread_pool of N threads
   process:N    weft::process_pool of N worker processes (builds with process pools only)
   inline       weft::inline_executor: each call runs on the submitting loop
+  redis:URL[,queue=NAME][,in_flight=N][,workers=N][,per_worker=N][,prefetch=N]
+               weft::redis_pool: process:N's calls through a Redis broker (URL redis://host:port
+               or unix:///path/redis.sock; password in WEFT_REDIS_PASSWORD, user in
+               WEFT_REDIS_USER). workers=N starts N `weft worker` processes of this program for
+               the run, each running per_worker calls at once (default 1) and reading prefetch
+               more ahead (default 3 per running call), and stops them after; without it
+               (workers=0) the workers already serving the queue (default weft-stress;
+               `weft worker --redis URL`) run the calls. in_flight: the pool's max_in_flight
+               (default 1024). The sweep starts once the workers answer.
 
 Workloads (what each call does):
   cpu:<us>     busy compute for <us> microseconds of the worker's CPU time
   sleep:<us>   blocking sleep (a stand-in for a blocking network call)
   io:<bytes>   blocking pipe I/O: writes and reads back <bytes> (suffix k, m, g)
   alloc:<bytes>  allocates <bytes>, touches every page, frees them
-  crash:<rate> a share of calls crash their worker (process pools only)
+  crash:<rate> a share of calls crash their worker (process:N only)
   mixed:<w1>*<spec>+<w2>*<spec>  a weighted mix, e.g. mixed:9*cpu:50+1*sleep:1000
 
 Scenarios (stress weft's runtime itself, instead of an executor):
@@ -80,7 +89,8 @@ the rate and the time left. --repeat N measures each cell N times and reports th
 (by throughput) with its spread, (max - min) / median throughput; a cell measured for under
 0.5 s, or with a spread over 10%, gets a warning under the table and in the JSON.
 --recommend names the smallest pool and concurrency within 95% of the best throughput (and
-within --p99-max), says when it lies at the edge of the sweep, and prints the code to write.
+within --p99-max), says when it lies at the edge of the sweep, and prints the code to write;
+redis rows are left out (a redis pool's size is that of its workers).
 JSON and CSV record the command line, the time (UTC), the host, the CPU count and the weft
 version (CSV: as leading "# key: value" lines). Report paths are checked before the sweep.
 
@@ -94,6 +104,7 @@ Examples:
   weft stress -e threads:2,threads:4,threads:8 -w mixed:9*cpu:50+1*sleep:1000 --recommend
   weft stress -e tbb:4,tbb:8 -w sleep:1000 -c 8,64 --repeat 5 --recommend --p99-max 5ms
   weft stress -e tbb -w cpu:100 --rate 5000 --duration 3 -c 64
+  weft stress -e process:4,redis:redis://127.0.0.1:6379,workers=4 -w cpu:200 -c 4,16
   weft stress --scenario all --loops 2 --tasks 20000 --html stress.html
   weft stress --json result.json --csv --idle 0)";
 
@@ -106,7 +117,9 @@ CLI::App* add_stress_options(CLI::App& app, command_line& cl) {
     sub->footer(footer);
     sub->add_option("-e,--executor", cl.executors,
                     "Executors to compare, comma-separated: tbb[:N], threads:N, process:N, "
-                    "inline (example: tbb,threads:8,inline)")
+                    "inline, redis:URL[,queue=NAME][,in_flight=N][,workers=N][,per_worker=N]"
+                    "[,prefetch=N] "
+                    "(example: tbb,threads:8,inline)")
         ->check(spec_check(parse_executors, "LIST"))
         ->capture_default_str()
         ->each([&cl](const std::string&) { cl.executors_given = true; });

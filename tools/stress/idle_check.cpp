@@ -27,7 +27,7 @@ std::vector<std::vector<long>> worker_sets(const std::vector<idle_target>& targe
         }
         std::vector<long> pids = t.executor->worker_pids();
         std::sort(pids.begin(), pids.end());
-        if (!pids.empty() && pids.size() < t.executor->max_workers()) {
+        if (!pids.empty() && pids.size() < t.executor->worker_processes()) {
             full = false; // a replacement is not up yet
         }
         sets.push_back(std::move(pids));

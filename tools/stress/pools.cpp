@@ -1,9 +1,12 @@
 // The executors under test (pools.hpp): the thread-based ones (tbb, threads, inline) behind
 // executor_base and the process pool, each submitting a call that reports to its cell and runs the
-// workload. Also the remote function a process pool's worker runs, and weft::init for process
-// pools when main() did not call it (possible only while the process has one thread).
+// workload; redis pools are made in redis_executor.cpp. Also the remote function that process
+// pools' and redis workers' children run (remote_workload.hpp), and weft::init for process pools
+// when main() did not call it (possible only while the process has one thread).
 #include "pools.hpp"
 
+#include "redis_executor.hpp"
+#include "remote_workload.hpp"
 #include "workload.hpp"
 
 #include <weft/executors/run_in_executor.hpp>
@@ -24,9 +27,9 @@
 
 namespace weft::stress {
 
-/// A call as a process pool's worker runs it: the workload (parsed from its label once per
-/// label), then the work. Returns the id and the worker's pid, for the parent's checks; a
-/// crash:<rate> call that draws a crash kills its own worker.
+/// A call as a process pool's (or a redis worker's) child runs it: the workload (parsed from its
+/// label once per label), then the work. Returns the id and the worker's pid, for the parent's
+/// checks; a crash:<rate> call that draws a crash kills its own worker.
 std::pair<std::uint64_t, std::int64_t> remote_stress_call(std::string workload, std::uint64_t id) {
     thread_local std::string label;
     thread_local workload_spec spec;
@@ -163,6 +166,8 @@ std::unique_ptr<pool> pool::make(const executor_spec& spec) {
             spec, thread_pool::options{.threads = spec.workers, .name = "stress-threads"});
     case executor_kind::inline_:
         return std::make_unique<thread_based_pool<inline_executor>>(spec);
+    case executor_kind::redis:
+        return make_redis_pool(spec);
     case executor_kind::process:
 #if WEFT_STRESS_PROCESS_POOL
         prepare_process_pools();

@@ -7,6 +7,7 @@
 #include "tracking.hpp"
 
 #include <weft/runtime/future.hpp>
+#include <weft/runtime/task.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -30,8 +31,14 @@ public:
                                                      std::uint64_t id) = 0;
     /// Threads it may use at once.
     [[nodiscard]] virtual std::size_t max_workers() const noexcept = 0;
+    /// Waits until it can take calls (a redis pool: until its workers answer), on a loop, before
+    /// the sweep measures it.
+    /// @throws workload_error when it cannot (no worker answers).
+    [[nodiscard]] virtual task<void> get_ready() { co_return; }
     /// Its worker processes (none for thread-based executors).
     [[nodiscard]] virtual std::vector<long> worker_pids() const { return {}; }
+    /// How many worker processes it runs when none is being replaced (0: none of its own).
+    [[nodiscard]] virtual std::size_t worker_processes() const noexcept { return max_workers(); }
 
     /// Readies the process for process pools (weft::init) while it has one thread; call before
     /// any executor or runtime starts.

@@ -3,7 +3,7 @@
 // concurrency, that reaches 95% of the best throughput; the best that anything smaller reached,
 // to say why nothing smaller was picked; a hint when the pick lies at the edge of the sweep (its
 // largest concurrency, or the largest pool of its kind), where the best may lie beyond; and the
-// code to write.
+// code to write. Redis rows are left out: a redis pool's size is that of its workers.
 #include "recommend.hpp"
 
 #include "common/format.hpp"
@@ -20,17 +20,22 @@ std::string rate(double per_s) {
     return tools::si(per_s) + "/s";
 }
 
+/// "threads" of "threads:8".
+std::string kind_of(const std::string& target) {
+    return target.substr(0, target.find(':'));
+}
+
+/// A redis pool's size is its workers', which it does not control: its rows are left out.
+bool remote(const cell_result& c) {
+    return !c.scenario && kind_of(c.target) == "redis";
+}
+
 bool eligible(const cell_result& c) {
-    return !c.scenario && c.exactly_once() && c.errors == 0 && c.throughput > 0;
+    return !c.scenario && !remote(c) && c.exactly_once() && c.errors == 0 && c.throughput > 0;
 }
 
 bool within(const cell_result& c, double p99_max_us) {
     return eligible(c) && (p99_max_us <= 0 || c.p99_us <= p99_max_us);
-}
-
-/// "threads" of "threads:8".
-std::string kind_of(const std::string& target) {
-    return target.substr(0, target.find(':'));
 }
 
 /// The hint for a pick at the edge of the sweep, or "".
@@ -159,6 +164,10 @@ std::string no_advice_reason(const std::vector<cell_result>& cells, double p99_m
     if (any && p99_max_us > 0) {
         return "no executor cell kept p99 within " + tools::latency_text(p99_max_us) +
                ": try a larger pool, a lower concurrency, or a looser --p99-max";
+    }
+    if (!any && std::any_of(cells.begin(), cells.end(), remote)) {
+        return "--recommend sizes local pools only (a redis pool's size is its workers'): "
+               "compare its rows by hand, or add local executors";
     }
     return "no executor cell completed every call exactly once without errors";
 }

@@ -204,6 +204,9 @@ task<std::size_t> loop_thread_slot() {
 
 task<void> sweep(sweep_state& st, std::vector<std::unique_ptr<pool>>& pools) {
     const stress_options& o = st.o;
+    for (auto& p : pools) {
+        co_await p->get_ready();
+    }
     st.started = clock::now();
     if (st.observer.started) {
         st.observer.started();

@@ -1,6 +1,7 @@
 // The parsers of `weft stress`'s command line (spec.hpp): executor lists, workloads (single or
 // weighted mixes), scenarios and concurrency levels, each throwing spec_error that names the bad
-// part and what is accepted; and validate(), the checks across options.
+// part and what is accepted; and validate(), the checks across options. A redis executor's
+// options are entries of the list of their own ("redis:URL,workers=2"), attached to it here.
 #include "spec.hpp"
 
 #include <algorithm>
@@ -88,6 +89,105 @@ constexpr std::uint64_t max_us = 60'000'000;               // one minute per cal
 constexpr std::uint64_t max_bytes = 1024ull * 1024 * 1024; // 1 GiB per call
 constexpr std::size_t max_workers = 4096;
 
+/// The URL with its password, if any, as "***" (labels are printed and written to reports).
+std::string without_password(std::string_view url) {
+    const std::size_t scheme = url.find("://");
+    if (scheme == std::string_view::npos) {
+        return std::string(url);
+    }
+    const std::size_t start = scheme + 3;
+    const std::size_t at = url.find('@', start);
+    const std::size_t slash = url.find('/', start);
+    if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) {
+        return std::string(url);
+    }
+    const std::size_t colon = url.find(':', start);
+    if (colon == std::string_view::npos || colon > at) {
+        return std::string(url);
+    }
+    return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+/// Whether an entry of the executor list is a redis executor's option ("queue=q"): it has an
+/// '=' and no ':' before it (a URL's query, "unix:///s?db=1", has one).
+bool is_redis_option(std::string_view item) {
+    const std::size_t eq = item.find('=');
+    return eq != std::string_view::npos && item.substr(0, eq).find(':') == std::string_view::npos;
+}
+
+executor_spec parse_redis(std::string_view item, std::string_view url) {
+    if (!url.starts_with("redis://") && !url.starts_with("unix://")) {
+        throw spec_error("executor " + quoted(item) +
+                         ": the broker URL is redis://[user:password@]host[:port][/db] or "
+                         "unix:///path/to/redis.sock, as in redis:redis://127.0.0.1:6379");
+    }
+    executor_spec e;
+    e.kind = executor_kind::redis;
+    e.redis.url = std::string(url);
+    return e;
+}
+
+/// Applies one `key=value` option to the redis executor e.
+void apply_redis_option(executor_spec& e, std::string_view item) {
+    const std::size_t eq = item.find('=');
+    const std::string_view key = item.substr(0, eq);
+    const std::string_view value = item.substr(eq + 1);
+    if (key == "queue") {
+        if (value.empty()) {
+            throw spec_error("redis option " + quoted(item) + ": the queue needs a name");
+        }
+        e.redis.queue = std::string(value);
+        return;
+    }
+    if (key == "prefetch") {
+        e.redis.prefetch = 0; // the field to fill, below
+    }
+    std::size_t* field = key == "in_flight"    ? &e.redis.in_flight
+                         : key == "workers"    ? &e.redis.workers
+                         : key == "per_worker" ? &e.redis.per_worker
+                         : key == "prefetch"   ? &*e.redis.prefetch
+                                               : nullptr;
+    if (field == nullptr) {
+        throw spec_error("unknown redis option " + quoted(item) +
+                         " (expected queue=NAME, in_flight=N, workers=N, per_worker=N or "
+                         "prefetch=N)");
+    }
+    const auto n = to_unsigned(value, false);
+    const std::uint64_t least = key == "workers" || key == "prefetch" ? 0 : 1;
+    const std::uint64_t most = key == "in_flight" ? 1'000'000 : max_workers;
+    if (!n || *n < least || *n > most) {
+        throw spec_error("redis option " + quoted(item) + ": " + std::string(key) +
+                         " must be a whole number " + std::to_string(least) + ".." +
+                         std::to_string(most));
+    }
+    *field = static_cast<std::size_t>(*n);
+}
+
+/// The label of a redis executor, once its options are in.
+void finish_redis(executor_spec& e) {
+    const redis_spec& r = e.redis;
+    if (r.workers == 0 && (r.per_worker != 1 || r.prefetch)) {
+        throw spec_error("redis options per_worker and prefetch apply to the workers the run "
+                         "starts: give workers=N too");
+    }
+    e.label = "redis:" + without_password(r.url);
+    if (r.queue != default_redis_queue) {
+        e.label += ",queue=" + r.queue;
+    }
+    if (r.in_flight != redis_spec{}.in_flight) {
+        e.label += ",in_flight=" + std::to_string(r.in_flight);
+    }
+    if (r.workers > 0) {
+        e.label += ",workers=" + std::to_string(r.workers);
+    }
+    if (r.per_worker != 1) {
+        e.label += ",per_worker=" + std::to_string(r.per_worker);
+    }
+    if (r.prefetch) {
+        e.label += ",prefetch=" + std::to_string(*r.prefetch);
+    }
+}
+
 executor_spec parse_executor(std::string_view item) {
     const std::size_t colon = item.find(':');
     const std::string_view kind = item.substr(0, colon);
@@ -100,6 +200,11 @@ executor_spec parse_executor(std::string_view item) {
         e.kind = executor_kind::threads;
     } else if (kind == "process") {
         e.kind = executor_kind::process;
+    } else if (kind == "redis" && has_count) {
+        return parse_redis(item, count);
+    } else if (kind == "redis") {
+        throw spec_error("executor " + quoted(item) +
+                         " needs the broker URL, as in redis:unix:///tmp/redis.sock,workers=2");
     } else if (kind == "inline") {
         e.kind = executor_kind::inline_;
         if (has_count) {
@@ -109,7 +214,7 @@ executor_spec parse_executor(std::string_view item) {
         return e;
     } else {
         throw spec_error("unknown executor " + quoted(item) +
-                         " (expected tbb[:N], threads:N, process:N or inline)");
+                         " (expected tbb[:N], threads:N, process:N, inline or redis:URL)");
     }
     if (has_count) {
         const auto n = to_unsigned(count, false);
@@ -208,16 +313,37 @@ workload_spec parse_single(std::string_view text, bool inside_mix) {
 
 std::vector<executor_spec> parse_executors(std::string_view text) {
     std::vector<executor_spec> out;
-    for (std::string_view item : split(text, ',')) {
-        if (item.empty()) {
-            throw spec_error("empty entry in the executor list " + quoted(text));
+    auto add = [&out](executor_spec e) {
+        if (e.kind == executor_kind::redis) {
+            finish_redis(e);
         }
-        executor_spec e = parse_executor(item);
         if (std::any_of(out.begin(), out.end(),
                         [&](const executor_spec& x) { return x.label == e.label; })) {
             throw spec_error("executor " + quoted(e.label) + " is listed twice");
         }
         out.push_back(std::move(e));
+    };
+    std::optional<executor_spec> last; // the entry its options may still follow
+    for (std::string_view item : split(text, ',')) {
+        if (item.empty()) {
+            throw spec_error("empty entry in the executor list " + quoted(text));
+        }
+        if (is_redis_option(item)) {
+            if (!last || last->kind != executor_kind::redis) {
+                throw spec_error("option " + quoted(item) +
+                                 " follows no redis:URL executor (as in "
+                                 "redis:unix:///tmp/redis.sock,workers=2)");
+            }
+            apply_redis_option(*last, item);
+            continue;
+        }
+        if (last) {
+            add(std::move(*last));
+        }
+        last = parse_executor(item);
+    }
+    if (last) {
+        add(std::move(*last));
     }
     return out;
 }
@@ -322,6 +448,12 @@ void validate(const stress_options& o) {
     });
     if (process && !process_pools_available) {
         throw spec_error("executor process:N is not available in this build (weft::process_pool "
+                         "is not part of it)");
+    }
+    const bool redis = std::any_of(o.executors.begin(), o.executors.end(),
+                                   [](const auto& e) { return e.kind == executor_kind::redis; });
+    if (redis && !redis_pools_available) {
+        throw spec_error("executor redis:URL is not available in this build (weft::redis_pool "
                          "is not part of it)");
     }
     if (o.scenarios.empty() && uses_crash(o.workload)) {

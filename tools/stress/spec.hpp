@@ -26,6 +26,15 @@ namespace weft::stress {
 /// Whether this build can test process pools (`process:N`, `crash:<rate>`).
 inline constexpr bool process_pools_available = WEFT_STRESS_PROCESS_POOL == 1;
 
+#if WEFT_STRESS_PROCESS_POOL && WEFT_HAS_REDIS_POOL && __has_include(<weft/executors/redis_pool.hpp>)
+#define WEFT_STRESS_REDIS_POOL 1
+#else
+#define WEFT_STRESS_REDIS_POOL 0
+#endif
+
+/// Whether this build can test redis pools (`redis:URL`) and serve them (`weft worker`).
+inline constexpr bool redis_pools_available = WEFT_STRESS_REDIS_POOL == 1;
+
 /// A command-line value that does not parse or does not make sense (exit status 2).
 class spec_error : public error {
 public:
@@ -33,15 +42,34 @@ public:
 };
 
 /// The kinds of executor `--executor` names.
-enum class executor_kind { tbb, threads, process, inline_ };
+enum class executor_kind { tbb, threads, process, inline_, redis };
 
-/// One executor under test: `tbb[:N]`, `threads:N`, `process:N` or `inline`.
+/// The queue `redis:URL` executors and `weft worker` use unless told otherwise.
+inline constexpr const char* default_redis_queue = "weft-stress";
+
+/// What `redis:URL[,queue=NAME][,in_flight=N][,workers=N][,per_worker=N][,prefetch=N]` asks
+/// for.
+struct redis_spec {
+    std::string url; ///< the broker, as given (password and all)
+    std::string queue = default_redis_queue;
+    std::size_t in_flight = 1024; ///< the pool's max_in_flight
+    std::size_t workers = 0;      ///< `weft worker` processes started for the run (0: none)
+    std::size_t per_worker = 1;   ///< calls each of those runs at once
+    /// Calls each of those holds beyond the running ones (its --prefetch); empty: the worker's
+    /// default, 3 per running call.
+    std::optional<std::size_t> prefetch;
+};
+
+/// One executor under test: `tbb[:N]`, `threads:N`, `process:N`, `inline` or `redis:URL,...`.
 struct executor_spec {
     executor_kind kind = executor_kind::tbb;
     /// Workers asked for; 0 = the executor's default (tbb only).
     std::size_t workers = 0;
-    /// As written on the command line, normalised ("tbb", "tbb:4", "threads:8", "inline").
+    /// As written on the command line, normalised ("tbb", "tbb:4", "threads:8", "inline",
+    /// "redis:unix:///tmp/r.sock,workers=2"); a password in a redis URL shows as "***".
     std::string label;
+    /// The broker and its options (redis only).
+    redis_spec redis;
 };
 
 /// The kinds of workload one call runs.
@@ -100,8 +128,11 @@ struct stress_options {
     test_hooks hooks;
 };
 
-/// Parses a comma-separated executor list.
-/// @throws spec_error for an unknown kind, a bad or missing count, or an empty list.
+/// Parses a comma-separated executor list. A redis executor's options follow it as entries of
+/// their own ("redis:redis://host,queue=q,workers=2,threads:4"): an entry with '=' belongs to the
+/// redis executor before it.
+/// @throws spec_error for an unknown kind, a bad or missing count, an unknown or misplaced
+/// option, or an empty list.
 [[nodiscard]] std::vector<executor_spec> parse_executors(std::string_view text);
 
 /// Parses one workload.

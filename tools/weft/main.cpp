@@ -1,5 +1,5 @@
 // The `weft` command line tool: `weft --version` and the registered subcommands (demo, stress,
-// fetch).
+// worker, fetch).
 
 #include "commands.hpp"
 
