@@ -252,6 +252,11 @@ void shut_down_and_let_the_worker_leave() {
 // failed with executor_shut_down at once, not stranded in the queue until the pool is destroyed.
 TEST(thread_pool, a_call_queued_after_the_last_worker_left_fails_with_executor_shut_down) {
     weft::thread_pool pool({.threads = 1, .name = "stranding"});
+    // The worker names itself once it runs: wait for that (bounded), not for a fixed time.
+    const auto named_by = std::chrono::steady_clock::now() + 60s;
+    while (!thread_named("stranding/0") && std::chrono::steady_clock::now() < named_by) {
+        std::this_thread::yield();
+    }
     ASSERT_TRUE(thread_named("stranding/0"));
     racing_pool = &pool;
     weft::detail::executor_core::before_enqueue_hook.store(&shut_down_and_let_the_worker_leave);
