@@ -15,7 +15,6 @@ early acks, JSON); only worker start-up chatter (gossip, mingle, heartbeats) and
 """
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -55,27 +54,6 @@ def start_workers(n, pool, here):
             procs.append(subprocess.Popen(cmd, cwd=here, env=env, stdout=subprocess.DEVNULL,
                                       start_new_session=True))
     return procs
-
-
-def stop_workers(procs):
-    """SIGTERM to each worker (warm shutdown; a prefork worker stops its own children), then
-    SIGKILL to whatever is left of its process group after 10 s."""
-    for p in procs:
-        try:
-            os.kill(p.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + 10
-    for p in procs:
-        try:
-            p.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        p.wait()
 
 
 def wait_ready(expected, limit_s=60):
@@ -122,7 +100,7 @@ def main():
             wait_ready(1 if args.pool == "prefork" else n)
             measure(n, args.pool, args.quick, r, [p.pid for p in procs])
         finally:
-            stop_workers(procs)
+            bc.stop_workers(procs)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ rq:results:<id>, what Job.return_value() reads) every POLL_S until it is there.
 """
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -38,27 +37,6 @@ def start_workers(n, socket, simple, here):
     cmd.append("weftbench")
     return [subprocess.Popen(cmd, cwd=here, stdout=subprocess.DEVNULL, start_new_session=True)
             for _ in range(n)]
-
-
-def stop_workers(procs):
-    """SIGTERM to each worker (warm shutdown: it finishes its job), then SIGKILL to whatever is
-    left of its process group after 10 s."""
-    for p in procs:
-        try:
-            os.kill(p.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    deadline = time.monotonic() + 10
-    for p in procs:
-        try:
-            p.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        p.wait()
 
 
 def wait_ready(r, n, limit_s=60):
@@ -118,7 +96,7 @@ def main():
             wait_ready(r, n)
             measure(n, args.simple, args.quick, r, [p.pid for p in procs])
         finally:
-            stop_workers(procs)
+            bc.stop_workers(procs)
 
 
 if __name__ == "__main__":
