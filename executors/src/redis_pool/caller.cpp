@@ -147,8 +147,7 @@ void caller::take(redis_call_rec* rec) {
     rec->submitted = loop_->time();
     calls_.emplace(rec->seq, rec);
     if (opts_.call_timeout.count() > 0) {
-        rec->deadline = rec->submitted + opts_.call_timeout;
-        deadlines_.emplace_back(rec->deadline, rec->seq);
+        deadlines_.emplace_back(rec->submitted + opts_.call_timeout, rec->seq);
     }
     waiting_.push_back(rec);
     rec->in_waiting = true;

@@ -172,7 +172,6 @@ void server::take(std::string_view entry, const redisReply* fields, std::size_t 
     c.caller.assign(entry_field(fields, "c"));
     c.reply.assign(entry_field(fields, "r"));
     c.name.assign(entry_field(fields, "f"));
-    c.deliveries = deliveries;
     std::uint64_t max_attempts = 0;
     const std::string_view payload = entry_field(fields, "a");
     if (!parse_u64(entry_field(fields, "n"), c.seq) || c.caller.empty() ||

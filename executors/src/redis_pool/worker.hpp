@@ -35,9 +35,8 @@ namespace weft::detail::rp {
 struct held_call {
     std::string caller; ///< field c
     std::uint64_t seq = 0;
-    std::string reply; ///< field r: the caller's result stream
-    std::string name;  ///< field f
-    std::size_t deliveries = 1;
+    std::string reply;          ///< field r: the caller's result stream
+    std::string name;           ///< field f
     future<std::string> result; ///< the local process pool's
     bool cancelled = false;     ///< its caller gave up: no result is stored
     bool abandoned = false;     ///< the worker let it go (drain timeout): not acknowledged

@@ -227,12 +227,11 @@ struct redis_call_rec : call_record<redis_call_rec> {
     std::string payload; // key length, key, arguments
     caller* pool = nullptr;
     // The pool's own state (its I/O loop only).
-    std::uint64_t seq = 0;      // the call's number in this pool
-    std::string entry;          // its id in the call stream once added
-    int where = 0;              // the pool's call_place
-    bool begun = false;         // counted as started
-    bool in_waiting = false;    // in the pool's waiting list, which then holds the pool's reference
-    clock::time_point deadline; // call_timeout's
+    std::uint64_t seq = 0;   // the call's number in this pool
+    std::string entry;       // its id in the call stream once added
+    int where = 0;           // the pool's call_place
+    bool begun = false;      // counted as started
+    bool in_waiting = false; // in the pool's waiting list, which then holds the pool's reference
     clock::time_point submitted;
 };
 
